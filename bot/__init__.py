@@ -1,0 +1,1 @@
+"""dvcbot: a chat bot and volunteer coordinator for Vietnamese commune help desks."""

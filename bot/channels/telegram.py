@@ -1,0 +1,231 @@
+"""Telegram channel on python-telegram-bot: long polling, inline keyboards, split messages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any, TypeAlias
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+)
+from telegram.constants import MessageLimit
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.channels.text import split_text
+from bot.config import TelegramSettings
+from bot.core.dispatcher import Dispatcher
+from bot.core.messages import Attachment, Incoming, Reply
+from bot.locales import t
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+TelegramApp: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    """The channel-neutral view of a Telegram update, or None for updates we ignore."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None or user.is_bot:
+        return None
+    base = Incoming(
+        channel=CHANNEL,
+        chat_id=str(chat.id),
+        user_id=str(user.id),
+        display_name=user.full_name,
+        username=user.username,
+        key=f"{CHANNEL}:{update.update_id}",
+    )
+    if update.callback_query is not None:
+        return replace(base, payload=update.callback_query.data or "")
+    message = update.message
+    if message is None:
+        return None
+    if message.text is None:
+        return replace(base, attachment=_attachment_of(message))
+    return replace(base, text=message.text)
+
+
+def _attachment_of(message: Message) -> Attachment:
+    if message.photo:
+        return Attachment.PHOTO
+    if message.document is not None:
+        return Attachment.DOCUMENT
+    if message.sticker is not None:
+        return Attachment.STICKER
+    if message.voice is not None:
+        return Attachment.VOICE
+    return Attachment.OTHER
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.choices:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(choice.label, callback_data=choice.payload) for choice in row]
+            for row in reply.rows()
+        ]
+    )
+
+
+class TelegramChannel:
+    """Bridges python-telegram-bot and the dispatcher; also sends proactive messages."""
+
+    def __init__(self, settings: TelegramSettings, dispatcher: Dispatcher) -> None:
+        if settings.token is None:
+            raise ValueError("telegram.token is not configured")
+        self.settings = settings
+        self.dispatcher = dispatcher
+        self.application: TelegramApp = (
+            ApplicationBuilder()
+            .token(settings.token.get_secret_value())
+            .base_url(settings.base_url)
+            .base_file_url(settings.base_file_url)
+            .concurrent_updates(settings.concurrent_updates)
+            .rate_limiter(AIORateLimiter())
+            .connection_pool_size(settings.concurrent_updates + 16)
+            .pool_timeout(10.0)
+            .post_init(self._post_init)
+            .build()
+        )
+        self.application.add_handler(TypeHandler(Update, self.on_update))
+        self.application.add_error_handler(self.on_error)
+
+    async def _post_init(self, application: TelegramApp) -> None:
+        commands = [
+            BotCommand(name, description)
+            for name, description in self.dispatcher.registry.public_commands()
+        ]
+        try:
+            await application.bot.set_my_commands(commands)
+        except TelegramError as exc:
+            log.warning("could not set the command list: %s", exc)
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every update goes through the dispatcher; replies are sent after its commit."""
+        incoming = to_incoming(update)
+        if incoming is None:
+            return
+        query = update.callback_query
+        if query is not None:
+            await query.answer()
+        replies = await self.dispatcher.handle(incoming)
+        pressed = query.message if query is not None else None
+        edit_id = pressed.message_id if isinstance(pressed, Message) else None
+        await self.send(incoming.chat_id, replies, edit_message_id=edit_id)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log every exception and apologise to the person, if we know who they are."""
+        log.error("error while handling an update", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            try:
+                await context.bot.send_message(update.effective_chat.id, t("errors.apology"))
+            except TelegramError:
+                log.exception("could not send the apology")
+
+    async def send(
+        self, chat_id: str, replies: Sequence[Reply], *, edit_message_id: int | None = None
+    ) -> list[Message]:
+        """Render replies: the first may replace the pressed message; long text is split."""
+        sent: list[Message] = []
+        for index, reply in enumerate(replies):
+            if index == 0 and reply.replace and edit_message_id is not None:
+                edited = await self._try_edit(chat_id, edit_message_id, reply)
+                if edited is not None:
+                    sent.append(edited)
+                    continue
+            sent.extend(await self._send_one(chat_id, reply))
+        return sent
+
+    async def _try_edit(self, chat_id: str, message_id: int, reply: Reply) -> Message | None:
+        if reply.image is not None or reply.document is not None:
+            return None
+        if len(reply.text) > MessageLimit.MAX_TEXT_LENGTH:
+            return None
+        try:
+            result = await self.application.bot.edit_message_text(
+                reply.text,
+                chat_id=int(chat_id),
+                message_id=message_id,
+                reply_markup=keyboard(reply),
+            )
+        except BadRequest as exc:
+            log.info("edit refused (%s); sending a new message instead", exc.message)
+            return None
+        return result if isinstance(result, Message) else None
+
+    async def _send_one(self, chat_id: str, reply: Reply) -> list[Message]:
+        bot = self.application.bot
+        markup = keyboard(reply)
+        target = int(chat_id)
+        if reply.image is not None:
+            caption_fits = len(reply.text) <= MessageLimit.CAPTION_LENGTH
+            photo = await bot.send_photo(
+                target,
+                InputFile(reply.image, filename="huong-dan.png"),
+                caption=reply.text if caption_fits else None,
+                reply_markup=markup if caption_fits else None,
+            )
+            if caption_fits:
+                return [photo]
+            return [photo, *await self._send_text(target, reply.text, markup)]
+        if reply.document is not None:
+            document = await bot.send_document(
+                target,
+                InputFile(reply.document.content, filename=reply.document.filename),
+                caption=reply.text[: MessageLimit.CAPTION_LENGTH] or None,
+                reply_markup=markup,
+            )
+            return [document]
+        return await self._send_text(target, reply.text, markup)
+
+    async def _send_text(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
+    ) -> list[Message]:
+        chunks = split_text(text, MessageLimit.MAX_TEXT_LENGTH)
+        messages = []
+        for number, chunk in enumerate(chunks, 1):
+            last = number == len(chunks)
+            messages.append(
+                await self.application.bot.send_message(
+                    chat_id, chunk, reply_markup=markup if last else None
+                )
+            )
+        return messages
+
+    async def start(self) -> None:
+        """Initialise, start long polling and the update processing."""
+        await self.application.initialize()
+        assert self.application.updater is not None
+        await self.application.updater.start_polling(
+            timeout=self.settings.poll_timeout,
+            poll_interval=0.0,
+            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+        )
+        await self.application.start()
+        log.info("Telegram channel polling as @%s", self.application.bot.username)
+
+    async def stop(self) -> None:
+        if self.application.updater is not None and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    async def run_until(self, stop: asyncio.Event) -> None:
+        await self.start()
+        try:
+            await stop.wait()
+        finally:
+            await self.stop()

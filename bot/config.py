@@ -1,0 +1,134 @@
+"""Settings: config.toml plus DVCBOT_* environment variables (nested with "__")."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG_FILE = Path("config.toml")
+CONFIG_ENV_VAR = "DVCBOT_CONFIG"
+
+
+class ConfigError(Exception):
+    """A configuration problem, described in one line for the person running the bot."""
+
+
+class TelegramSettings(BaseModel):
+    token: SecretStr | None = None
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    concurrent_updates: int = Field(default=32, ge=1, le=256)
+    poll_timeout: int = Field(default=30, ge=0, le=50)
+
+
+class DatabaseSettings(BaseModel):
+    url: str = "sqlite+aiosqlite:///./dvcbot.db"
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _supported_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+
+class CommuneSettings(BaseModel):
+    name: str = "Xã Minh Họa"
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class BotSettings(BaseModel):
+    demo_data: bool = True
+    log_level: str = "INFO"
+    max_text_length: int = Field(default=2000, ge=100)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="DVCBOT_", env_nested_delimiter="__", extra="forbid"
+    )
+    toml_path: ClassVar[Path | None] = None
+
+    bot: BotSettings = BotSettings()
+    commune: CommuneSettings = CommuneSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    database: DatabaseSettings = DatabaseSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if cls.toml_path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls.toml_path))
+        return tuple(sources)
+
+
+def resolve_config_path(explicit: Path | None) -> Path | None:
+    """The config file to read: --config, then $DVCBOT_CONFIG, then ./config.toml if present."""
+    if explicit is not None:
+        chosen = explicit
+    elif os.environ.get(CONFIG_ENV_VAR):
+        chosen = Path(os.environ[CONFIG_ENV_VAR])
+    elif DEFAULT_CONFIG_FILE.exists():
+        return DEFAULT_CONFIG_FILE
+    else:
+        return None
+    if not chosen.is_file():
+        raise ConfigError(f"Không tìm thấy tệp cấu hình {chosen} (config file not found).")
+    return chosen
+
+
+def load_settings(config_path: Path | None = None) -> Settings:
+    """Load settings, turning every problem into one ConfigError line that names the key."""
+    path = resolve_config_path(config_path)
+    if path is not None:
+        try:
+            tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"Tệp cấu hình {path} sai cú pháp TOML: {exc}") from exc
+    settings_cls = type("FileSettings", (Settings,), {"toml_path": path})
+    try:
+        settings = settings_cls()
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from exc
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def _describe(exc: ValidationError, path: Path | None) -> str:
+    error = exc.errors()[0]
+    key = ".".join(str(part) for part in error["loc"]) or "?"
+    source = f" in {path}" if path else ""
+    env_name = "DVCBOT_" + "__".join(str(part) for part in error["loc"]).upper()
+    return f"Invalid config key '{key}'{source} (or ${env_name}): {error['msg']}"

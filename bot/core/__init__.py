@@ -1,0 +1,1 @@
+"""Channel-neutral conversation core: messages, context, registry, dispatcher."""

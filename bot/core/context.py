@@ -1,0 +1,65 @@
+"""What a handler gets for one update: the session, the person, their roles and flow state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.messages import Incoming
+from bot.db.models import ChatIdentity, ConversationState, Person, Role
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+
+class UserError(Exception):
+    """A problem to explain politely to the person; the update's transaction is rolled back."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+@dataclass
+class Context:
+    session: AsyncSession
+    incoming: Incoming
+    person: Person
+    identity: ChatIdentity
+    roles: frozenset[Role]
+    state: ConversationState
+    services: Services
+    now: datetime
+    args: list[str] = field(default_factory=list)
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_staff(self) -> bool:
+        return self.has_role(Role.VOLUNTEER, Role.OFFICER, Role.OFFICIAL, Role.ADMIN)
+
+    def start_flow(self, flow: str, step: str, **data: Any) -> None:
+        self.state.flow, self.state.step, self.state.data = flow, step, dict(data)
+
+    def set_step(self, step: str, **data: Any) -> None:
+        self.state.step = step
+        self.state.data = {**self.state.data, **data}
+
+    def end_flow(self) -> None:
+        self.state.flow, self.state.step, self.state.data = None, None, {}
+
+    def int_arg(self, index: int) -> int:
+        """A numeric argument from a command or button; anything else is refused politely."""
+        from bot.locales import t
+
+        try:
+            value = int(self.args[index])
+        except (IndexError, ValueError):
+            raise UserError(t("errors.bad_button")) from None
+        if not 0 <= value < 2**53:
+            raise UserError(t("errors.bad_button"))
+        return value

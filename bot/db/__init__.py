@@ -1,0 +1,1 @@
+"""Database layer: engine and sessions, ORM models, Alembic migrations."""

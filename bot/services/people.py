@@ -1,0 +1,109 @@
+"""People, their chat identities, roles and conversation state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from bot.core.messages import Incoming
+from bot.db.models import ChatIdentity, ConversationState, Person, Role, RoleGrant
+from bot.services import audit
+
+
+async def identify(
+    session: AsyncSession, incoming: Incoming, now: datetime
+) -> tuple[Person, ChatIdentity]:
+    """The person behind a chat identity, created on first contact."""
+    identity = await session.scalar(
+        select(ChatIdentity)
+        .where(
+            ChatIdentity.channel == incoming.channel,
+            ChatIdentity.external_id == incoming.user_id,
+        )
+        .options(joinedload(ChatIdentity.person))
+    )
+    if identity is None:
+        person = Person(display_name=incoming.display_name[:200], created_at=now)
+        identity = ChatIdentity(
+            person=person,
+            channel=incoming.channel,
+            external_id=incoming.user_id,
+            chat_id=incoming.chat_id,
+            username=incoming.username,
+            created_at=now,
+            last_seen_at=now,
+        )
+        session.add_all([person, identity])
+        await session.flush()
+        return person, identity
+    identity.last_seen_at = now
+    identity.chat_id = incoming.chat_id
+    identity.username = incoming.username
+    if incoming.display_name and not identity.person.display_name:
+        identity.person.display_name = incoming.display_name[:200]
+    return identity.person, identity
+
+
+async def active_roles(session: AsyncSession, person_id: int) -> frozenset[Role]:
+    """Every role a person holds now; everyone is at least a citizen."""
+    names = await session.scalars(
+        select(RoleGrant.role).where(
+            RoleGrant.person_id == person_id, RoleGrant.revoked_at.is_(None)
+        )
+    )
+    return frozenset({Role.CITIZEN, *(Role(name) for name in names)})
+
+
+async def grant_role(
+    session: AsyncSession, person: Person, role: Role, *, granted_by_id: int | None, now: datetime
+) -> RoleGrant:
+    grant = RoleGrant(person_id=person.id, role=role, granted_by_id=granted_by_id, granted_at=now)
+    session.add(grant)
+    await session.flush()
+    await audit.record(
+        session,
+        actor_id=granted_by_id,
+        action="grant",
+        entity="role",
+        entity_id=grant.id,
+        after={"person_id": person.id, "role": role.value},
+    )
+    return grant
+
+
+async def revoke_role(
+    session: AsyncSession, person_id: int, role: Role, *, revoked_by_id: int | None, now: datetime
+) -> int:
+    """Revoke every active grant of `role`; returns how many were revoked."""
+    grants = list(
+        await session.scalars(
+            select(RoleGrant).where(
+                RoleGrant.person_id == person_id,
+                RoleGrant.role == role,
+                RoleGrant.revoked_at.is_(None),
+            )
+        )
+    )
+    for grant in grants:
+        grant.revoked_at = now
+        await audit.record(
+            session,
+            actor_id=revoked_by_id,
+            action="revoke",
+            entity="role",
+            entity_id=grant.id,
+            before={"person_id": person_id, "role": role.value},
+        )
+    await session.flush()
+    return len(grants)
+
+
+async def load_state(session: AsyncSession, identity: ChatIdentity) -> ConversationState:
+    state = await session.get(ConversationState, identity.id)
+    if state is None:
+        state = ConversationState(identity_id=identity.id, data={})
+        session.add(state)
+    return state

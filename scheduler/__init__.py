@@ -1,0 +1,1 @@
+"""APScheduler setup and the scheduled jobs."""
