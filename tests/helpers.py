@@ -1,0 +1,48 @@
+"""Small helpers for driving the dispatcher like a chat user would."""
+
+from __future__ import annotations
+
+import itertools
+
+from bot.app import App
+from bot.core.messages import Incoming, Reply
+
+_keys = itertools.count(1)
+
+
+class ChatUser:
+    """A person chatting through the real dispatcher on a test channel."""
+
+    def __init__(self, app: App, user_id: str = "1001", name: str = "Nguyễn Văn An") -> None:
+        self.app = app
+        self.user_id = user_id
+        self.name = name
+
+    def incoming(self, *, text: str | None = None, payload: str | None = None) -> Incoming:
+        return Incoming(
+            channel="test",
+            chat_id=self.user_id,
+            user_id=self.user_id,
+            text=text,
+            payload=payload,
+            display_name=self.name,
+            key=f"test:{next(_keys)}",
+        )
+
+    async def says(self, text: str) -> list[Reply]:
+        return await self.app.dispatcher.handle(self.incoming(text=text))
+
+    async def presses(self, payload: str) -> list[Reply]:
+        return await self.app.dispatcher.handle(self.incoming(payload=payload))
+
+
+def texts(replies: list[Reply]) -> str:
+    return "\n".join(reply.text for reply in replies)
+
+
+def labels(replies: list[Reply]) -> list[str]:
+    return [choice.label for reply in replies for choice in reply.choices]
+
+
+def payloads(replies: list[Reply]) -> list[str]:
+    return [choice.payload for reply in replies for choice in reply.choices]
