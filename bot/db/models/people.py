@@ -1,4 +1,4 @@
-"""ORM models: people and their chat identities, roles, conversation state, idempotency, audit."""
+"""People and their chat identities, roles, conversation state, idempotency, audit."""
 
 from __future__ import annotations
 
