@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.core.dispatcher import Dispatcher
 from bot.core.registry import Registry
-from bot.db.engine import create_engine, create_sessionmaker
+from bot.db.engine import Database
 from bot.db.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -27,26 +27,32 @@ class Services:
 @dataclass
 class App:
     settings: Settings
-    engine: AsyncEngine
-    sessionmaker: async_sessionmaker[AsyncSession]
+    db: Database
     services: Services
     dispatcher: Dispatcher
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self.db.engine
+
+    @property
+    def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
+        return self.db.sessionmaker
 
     async def prepare_database(self) -> None:
         """Apply migrations; load the demo commune when configured."""
         await upgrade(self.engine)
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        await self.db.dispose()
 
 
 def build_app(settings: Settings) -> App:
     """Wire everything once; channels are started by the caller."""
     from handlers import register_all
 
-    engine = create_engine(settings.database.url, echo=settings.database.echo)
-    sessionmaker = create_sessionmaker(engine)
+    db = Database(settings.database.url, echo=settings.database.echo)
     services = Services(settings=settings)
     register_all(services.registry)
-    dispatcher = Dispatcher(sessionmaker, services.registry, services)
-    return App(settings, engine, sessionmaker, services, dispatcher)
+    dispatcher = Dispatcher(db, services.registry, services)
+    return App(settings, db, services, dispatcher)

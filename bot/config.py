@@ -30,6 +30,7 @@ class TelegramSettings(BaseModel):
     base_file_url: str = "https://api.telegram.org/file/bot"
     concurrent_updates: int = Field(default=32, ge=1, le=256)
     poll_timeout: int = Field(default=30, ge=0, le=50)
+    rate_limit: bool = True
 
 
 class DatabaseSettings(BaseModel):

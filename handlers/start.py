@@ -8,9 +8,11 @@ from bot.core.registry import Registry, Replies
 from bot.locales import t
 
 
-def main_menu(ctx: Context, text: str | None = None) -> Reply:
-    """The main menu for this person's roles."""
-    choices = ctx.services.registry.menu_for(ctx.roles)
+async def main_menu(ctx: Context, text: str | None = None) -> Reply:
+    """The main menu for this person's roles, with their personal shortcuts first."""
+    registry = ctx.services.registry
+    personal = [choice for hook in registry.menu_hooks for choice in await hook(ctx)]
+    choices = (*personal, *registry.menu_for(ctx.roles))
     return Reply(text or t("start.menu_prompt"), choices=choices, columns=1)
 
 
@@ -21,7 +23,7 @@ async def start(ctx: Context) -> Replies:
         return await follow_deep_link(ctx, ctx.args[0])
     name = ctx.person.display_name or t("start.anonymous")
     greeting = t("start.greeting", name=name, commune=ctx.services.settings.commune.name)
-    return main_menu(ctx, f"{greeting}\n\n{t('start.consent')}\n\n{t('start.menu_prompt')}")
+    return await main_menu(ctx, f"{greeting}\n\n{t('start.consent')}\n\n{t('start.menu_prompt')}")
 
 
 async def follow_deep_link(ctx: Context, link: str) -> Replies:
@@ -29,9 +31,9 @@ async def follow_deep_link(ctx: Context, link: str) -> Replies:
     prefix, _, value = link.partition("-")
     route = ctx.services.registry.deep_links.get(prefix)
     if route is None or not value:
-        return main_menu(ctx, t("start.unknown_deep_link"))
+        return await main_menu(ctx, t("start.unknown_deep_link"))
     if not route.allows(ctx.roles):
-        return main_menu(ctx, t("errors.not_allowed"))
+        return await main_menu(ctx, t("errors.not_allowed"))
     ctx.args = [value]
     return await route.handler(ctx)
 
@@ -39,7 +41,7 @@ async def follow_deep_link(ctx: Context, link: str) -> Replies:
 async def menu(ctx: Context) -> Replies:
     """Show the main menu."""
     ctx.end_flow()
-    return main_menu(ctx)
+    return await main_menu(ctx)
 
 
 async def help_command(ctx: Context) -> Replies:
@@ -52,12 +54,12 @@ async def cancel(ctx: Context) -> Replies:
     """Leave whatever flow the person is in."""
     was_busy = ctx.state.flow is not None
     ctx.end_flow()
-    return main_menu(ctx, t("cancel.done") if was_busy else t("cancel.nothing"))
+    return await main_menu(ctx, t("cancel.done") if was_busy else t("cancel.nothing"))
 
 
 async def not_understood(ctx: Context) -> Replies:
     """Anything we have no handler for yet."""
-    return main_menu(ctx, t("fallback.text"))
+    return await main_menu(ctx, t("fallback.text"))
 
 
 def register(registry: Registry) -> None:

@@ -10,12 +10,15 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from bot.app import App, build_app
-from bot.config import BotSettings, DatabaseSettings, Settings
+from bot.channels.telegram import TelegramChannel
+from bot.config import BotSettings, DatabaseSettings, Settings, TelegramSettings
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
+from tests.fakes import FakeTelegramServer
 
 POSTGRES_ENV = "DVCBOT_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgresql"] if os.environ.get(POSTGRES_ENV) else ["sqlite"]
@@ -85,8 +88,8 @@ async def database_url(
     admin = await asyncpg.connect(_pg_admin_dsn())
     await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
     await admin.close()
-    yield make_url(os.environ[POSTGRES_ENV]).set(database=name).render_as_string(
-        hide_password=False
+    yield (
+        make_url(os.environ[POSTGRES_ENV]).set(database=name).render_as_string(hide_password=False)
     )
     admin = await asyncpg.connect(_pg_admin_dsn())
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -108,3 +111,24 @@ async def app(settings: Settings) -> AsyncIterator[App]:
     await application.prepare_database()
     yield application
     await application.close()
+
+
+@pytest.fixture
+async def fake_telegram() -> AsyncIterator[FakeTelegramServer]:
+    async with FakeTelegramServer() as server:
+        yield server
+
+
+@pytest.fixture
+async def telegram(app: App, fake_telegram: FakeTelegramServer) -> AsyncIterator[TelegramChannel]:
+    """Our real Telegram channel, long-polling the fake Bot API server over HTTP."""
+    settings = TelegramSettings(
+        token=SecretStr("123456:TEST-TOKEN"),
+        base_url=fake_telegram.base_url,
+        base_file_url=fake_telegram.base_file_url,
+        poll_timeout=1,
+    )
+    channel = TelegramChannel(settings, app.dispatcher)
+    await channel.start()
+    yield channel
+    await channel.stop()

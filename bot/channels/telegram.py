@@ -87,28 +87,28 @@ class TelegramChannel:
             raise ValueError("telegram.token is not configured")
         self.settings = settings
         self.dispatcher = dispatcher
-        self.application: TelegramApp = (
+        builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder()
             .token(settings.token.get_secret_value())
             .base_url(settings.base_url)
             .base_file_url(settings.base_file_url)
             .concurrent_updates(settings.concurrent_updates)
-            .rate_limiter(AIORateLimiter())
             .connection_pool_size(settings.concurrent_updates + 16)
             .pool_timeout(10.0)
-            .post_init(self._post_init)
-            .build()
         )
+        if settings.rate_limit:
+            builder = builder.rate_limiter(AIORateLimiter())
+        self.application: TelegramApp = builder.build()
         self.application.add_handler(TypeHandler(Update, self.on_update))
         self.application.add_error_handler(self.on_error)
 
-    async def _post_init(self, application: TelegramApp) -> None:
+    async def _publish_commands(self) -> None:
         commands = [
             BotCommand(name, description)
             for name, description in self.dispatcher.registry.public_commands()
         ]
         try:
-            await application.bot.set_my_commands(commands)
+            await self.application.bot.set_my_commands(commands)
         except TelegramError as exc:
             log.warning("could not set the command list: %s", exc)
 
@@ -207,6 +207,7 @@ class TelegramChannel:
     async def start(self) -> None:
         """Initialise, start long polling and the update processing."""
         await self.application.initialize()
+        await self._publish_commands()
         assert self.application.updater is not None
         await self.application.updater.start_polling(
             timeout=self.settings.poll_timeout,

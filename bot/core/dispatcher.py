@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.context import Context, UserError
 from bot.core.messages import Attachment, Choice, Incoming, Reply
 from bot.core.registry import Registry, Replies, Route, split_payload
+from bot.db.engine import Database
 from bot.db.models import ProcessedUpdate
 from bot.locales import t
 from bot.services import people
@@ -36,12 +37,12 @@ class Dispatcher:
 
     def __init__(
         self,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        db: Database,
         registry: Registry,
         services: Services,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.sessionmaker = sessionmaker
+        self.db = db
         self.registry = registry
         self.services = services
         self.clock = clock
@@ -67,7 +68,7 @@ class Dispatcher:
         raise AssertionError("unreachable")
 
     async def _handle_once(self, incoming: Incoming) -> list[Reply]:
-        async with self.sessionmaker() as session, session.begin():
+        async with self.db.transaction() as session:
             if incoming.key is not None:
                 if await session.get(ProcessedUpdate, incoming.key) is not None:
                     log.info("duplicate update %s skipped", incoming.key)
@@ -98,6 +99,11 @@ class Dispatcher:
         limit = self.services.settings.bot.max_text_length
         if len(text) > limit:
             return Reply(t("errors.too_long", length=len(text), limit=limit))
+        if text and not text.startswith("/"):
+            for guard in self.registry.guards:
+                stopped = await guard(ctx)
+                if stopped is not None:
+                    return stopped
         if text.startswith("/"):
             name, ctx.args = parse_command(text)
             route = self.registry.commands.get(name)
@@ -131,7 +137,7 @@ class Dispatcher:
         return Reply(text, choices=(Choice(t("menu.main"), "menu"),))
 
     async def _already_processed(self, key: str) -> bool:
-        async with self.sessionmaker() as session:
+        async with self.db.sessionmaker() as session:
             found = await session.scalar(
                 select(ProcessedUpdate.key).where(ProcessedUpdate.key == key)
             )

@@ -11,6 +11,8 @@ from bot.db.models import Role
 
 Replies = Reply | list[Reply]
 Handler = Callable[[Context], Awaitable[Replies]]
+Guard = Callable[[Context], Awaitable[Replies | None]]
+MenuHook = Callable[[Context], Awaitable[list[Choice]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,8 @@ class Registry:
         self.deep_links: dict[str, Route] = {}
         self.menu_entries: list[MenuEntry] = []
         self.free_text: Route | None = None
+        self.guards: list[Guard] = []
+        self.menu_hooks: list[MenuHook] = []
 
     def command(
         self,
@@ -66,6 +70,14 @@ class Registry:
         if self.free_text is not None:
             raise ValueError("free-text handler registered twice")
         self.free_text = Route(handler)
+
+    def guard(self, guard: Guard) -> None:
+        """Runs on typed text before any routing; a reply it returns ends the update."""
+        self.guards.append(guard)
+
+    def menu_hook(self, hook: MenuHook) -> None:
+        """Adds per-person choices (such as "continue where you stopped") above the menu."""
+        self.menu_hooks.append(hook)
 
     def menu(self, label: str, payload: str, *, roles: set[Role] | None = None) -> None:
         Choice(label, payload)  # validates the payload size now, not at the first /start

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import event
@@ -45,3 +48,29 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class Database:
+    """The engine, its sessions, and `transaction()`, the one way code writes.
+
+    SQLite allows one writer at a time and its busy handler sleeps up to 100 ms between
+    retries, so in-process writers queue on an asyncio lock instead of spinning on the file.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine = create_engine(url, echo=echo)
+        self.sessionmaker = create_sessionmaker(self.engine)
+        self._write_lock = asyncio.Lock() if is_sqlite(url) else None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session inside a transaction: committed on success, rolled back on error."""
+        async with self._gate(), self.sessionmaker() as session, session.begin():
+            yield session
+
+    def _gate(self) -> AbstractAsyncContextManager[object]:
+        return self._write_lock if self._write_lock is not None else nullcontext()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,142 @@
+"""End to end over HTTP: the real PTB Application against the fake Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+
+from telegram import Update
+
+from bot.app import App
+from bot.channels.telegram import TelegramChannel
+from bot.core.context import Context
+from bot.core.messages import Choice, Reply
+from bot.core.registry import Replies
+from bot.locales import t
+from tests.fakes import FakeTelegramServer
+
+USER = 555001
+
+
+async def test_start_shows_greeting_and_menu_buttons(
+    telegram: TelegramChannel, fake_telegram: FakeTelegramServer
+) -> None:
+    fake_telegram.user_sends_text(USER, "/start", first_name="Lan")
+    [greeting] = await fake_telegram.wait_for(USER, 1)
+    assert greeting.text is not None and "Xin chào Lan" in greeting.text
+    assert "❓ Trợ giúp" in greeting.button_labels
+    assert fake_telegram.calls["setMyCommands"] == 1
+
+
+async def test_pressing_a_button_answers_the_callback_and_replies(
+    telegram: TelegramChannel, fake_telegram: FakeTelegramServer
+) -> None:
+    fake_telegram.user_sends_text(USER, "/start")
+    await fake_telegram.wait_for(USER, 1)
+    fake_telegram.user_presses_button(USER, "help")
+    messages = await fake_telegram.wait_for(USER, 2)
+    assert messages[-1].text is not None and "/cancel" in messages[-1].text
+    assert len(fake_telegram.answered_callbacks) == 1
+
+
+async def test_forged_button_payload_gets_a_polite_reply(
+    telegram: TelegramChannel, fake_telegram: FakeTelegramServer
+) -> None:
+    fake_telegram.user_sends_text(USER, "/start")
+    await fake_telegram.wait_for(USER, 1)
+    fake_telegram.user_presses_button(USER, "admin:drop:all")
+    messages = await fake_telegram.wait_for(USER, 2)
+    assert messages[-1].text == t("errors.bad_button")
+
+
+async def test_duplicate_update_delivered_twice_is_answered_once(
+    telegram: TelegramChannel, fake_telegram: FakeTelegramServer
+) -> None:
+    update = {
+        "update_id": 900,
+        "message": {
+            "message_id": 1,
+            "date": 1_700_000_000,
+            "chat": {"id": USER, "type": "private"},
+            "from": {"id": USER, "is_bot": False, "first_name": "Lan"},
+            "text": "/help",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+        },
+    }
+    fake_telegram.enqueue_raw_update(update)
+    await fake_telegram.wait_for(USER, 1)
+    # Telegram may deliver an update again (e.g. after a crash before the offset was confirmed).
+    await telegram.application.update_queue.put(Update.de_json(update, telegram.application.bot))
+    fake_telegram.user_sends_text(USER, "/menu")
+    messages = await fake_telegram.wait_for(USER, 2)
+    assert len(messages) == 2
+    await asyncio.sleep(0.2)
+    assert len(fake_telegram.messages_to(USER)) == 2
+    assert messages[-1].text is not None and t("start.menu_prompt") in messages[-1].text
+
+
+async def test_handler_failure_is_answered_with_an_apology(
+    app: App, telegram: TelegramChannel, fake_telegram: FakeTelegramServer
+) -> None:
+    async def broken(ctx: Context) -> Replies:
+        raise ValueError("bug")
+
+    app.services.registry.command("broken", broken)
+    fake_telegram.user_sends_text(USER, "/broken")
+    [message] = await fake_telegram.wait_for(USER, 1)
+    assert message.text == t("errors.apology")
+
+
+async def test_long_replies_are_split_and_buttons_go_last(
+    app: App, telegram: TelegramChannel, fake_telegram: FakeTelegramServer
+) -> None:
+    paragraph = "Bước hướng dẫn rất dài. " * 40
+
+    async def long_answer(ctx: Context) -> Replies:
+        return Reply("\n\n".join([paragraph] * 10), choices=(Choice("OK", "menu"),))
+
+    app.services.registry.command("long", long_answer)
+    fake_telegram.user_sends_text(USER, "/long")
+    messages = await fake_telegram.wait_for(USER, 3)
+    assert all(m.text is not None and len(m.text) <= 4096 for m in messages)
+    assert [bool(m.buttons) for m in messages] == [False, False, True]
+
+
+async def test_replace_edits_the_pressed_message(
+    app: App, telegram: TelegramChannel, fake_telegram: FakeTelegramServer
+) -> None:
+    async def page(ctx: Context) -> Replies:
+        number = ctx.int_arg(0)
+        return Reply(
+            f"Trang {number}", choices=(Choice("Tiếp", f"page:{number + 1}"),), replace=True
+        )
+
+    app.services.registry.choice("page", page)
+
+    async def first(ctx: Context) -> Replies:
+        return Reply("Trang 0", choices=(Choice("Tiếp", "page:1"),))
+
+    app.services.registry.command("pages", first)
+    fake_telegram.user_sends_text(USER, "/pages")
+    [shown] = await fake_telegram.wait_for(USER, 1)
+    fake_telegram.user_presses_button(USER, "page:1")
+    edited = (await fake_telegram.wait_for(USER, 2))[-1]
+    assert edited.method == "editMessageText"
+    assert edited.edited_message_id == shown.message_id and edited.text == "Trang 1"
+
+
+async def test_photo_from_user_is_not_kept(
+    telegram: TelegramChannel, fake_telegram: FakeTelegramServer
+) -> None:
+    fake_telegram.enqueue_raw_update(
+        {
+            "message": {
+                "message_id": 7,
+                "date": 1_700_000_000,
+                "chat": {"id": USER, "type": "private"},
+                "from": {"id": USER, "is_bot": False, "first_name": "Lan"},
+                "photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 9, "height": 9}],
+            }
+        }
+    )
+    [message] = await fake_telegram.wait_for(USER, 1)
+    assert message.text == t("errors.photo_not_kept")
