@@ -63,6 +63,11 @@ class CommuneSettings(BaseModel):
         return ZoneInfo(self.timezone)
 
 
+class ContentSettings(BaseModel):
+    guides_dir: Path | None = None
+    cache_dir: Path = Path("cache")
+
+
 class BotSettings(BaseModel):
     demo_data: bool = True
     log_level: str = "INFO"
@@ -77,6 +82,7 @@ class Settings(BaseSettings):
 
     bot: BotSettings = BotSettings()
     commune: CommuneSettings = CommuneSettings()
+    content: ContentSettings = ContentSettings()
     telegram: TelegramSettings = TelegramSettings()
     database: DatabaseSettings = DatabaseSettings()
 

@@ -1,10 +1,26 @@
 """Every feature's handlers, registered explicitly in one place; order matters for the menu."""
 
 from bot.core.registry import Registry
-from handlers import start
+from handlers import (
+    admin,
+    assistance_log,
+    guides,
+    household_create,
+    household_edit,
+    households,
+    safety,
+    start,
+)
 
 
 def register_all(registry: Registry) -> None:
-    """Fill the registry; the free-text fallback comes last."""
+    """Fill the registry; free text goes to the guide matcher."""
+    safety.register(registry)
+    guides.register(registry)
+    households.register(registry)
+    household_create.register(registry)
+    household_edit.register(registry)
+    assistance_log.register(registry)
+    admin.register(registry)
     start.register(registry)
-    registry.text(start.not_understood)
+    registry.text(guides.answer_question)

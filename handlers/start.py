@@ -1,8 +1,8 @@
-"""/start, /menu, /help, /cancel and the reply to anything not understood yet."""
+"""/start (with deep links), /menu, /help and /cancel."""
 
 from __future__ import annotations
 
-from bot.core.context import Context
+from bot.core.context import Context, UserError
 from bot.core.messages import Choice, Reply
 from bot.core.registry import Registry, Replies
 from bot.locales import t
@@ -35,7 +35,10 @@ async def follow_deep_link(ctx: Context, link: str) -> Replies:
     if not route.allows(ctx.roles):
         return await main_menu(ctx, t("errors.not_allowed"))
     ctx.args = [value]
-    return await route.handler(ctx)
+    try:
+        return await route.handler(ctx)
+    except UserError:
+        return await main_menu(ctx, t("start.unknown_deep_link"))
 
 
 async def menu(ctx: Context) -> Replies:
@@ -55,11 +58,6 @@ async def cancel(ctx: Context) -> Replies:
     was_busy = ctx.state.flow is not None
     ctx.end_flow()
     return await main_menu(ctx, t("cancel.done") if was_busy else t("cancel.nothing"))
-
-
-async def not_understood(ctx: Context) -> Replies:
-    """Anything we have no handler for yet."""
-    return await main_menu(ctx, t("fallback.text"))
 
 
 def register(registry: Registry) -> None:

@@ -67,7 +67,7 @@ async def test_forged_payload_is_refused_politely(app: App) -> None:
 async def test_unknown_command_and_odd_input(app: App) -> None:
     user = ChatUser(app)
     assert "/xyz" in texts(await user.says("/xyz abc"))
-    assert texts(await user.says("🙂🙂🙂")) == t("fallback.text")
+    assert texts(await user.says("🙂🙂🙂")) == t("guides.out_of_scope")
     long_text = "a" * 50_000
     assert "50000" in texts(await user.says(long_text))
     photo = Incoming(
@@ -129,7 +129,7 @@ async def test_flow_step_receives_text_and_cancel_leaves_it(app: App) -> None:
     await user.says("/echo")
     assert texts(await user.says("xin chào")) == "echo: xin chào"
     assert t("cancel.done") in texts(await user.says("/cancel"))
-    assert texts(await user.says("xin chào")) == t("fallback.text")
+    assert texts(await user.says("xin chào")) == t("guides.out_of_scope")
 
 
 def _now() -> datetime:

@@ -6,13 +6,13 @@ import asyncio
 
 from telegram import Update
 
-from bot.app import App
+from bot.app import App, build_app
 from bot.channels.telegram import TelegramChannel
 from bot.core.context import Context
 from bot.core.messages import Choice, Reply
 from bot.core.registry import Replies
 from bot.locales import t
-from tests.fakes import FakeTelegramServer
+from tests.fakes import FakeTelegramServer, SentMessage
 
 USER = 555001
 
@@ -23,7 +23,7 @@ async def test_start_shows_greeting_and_menu_buttons(
     fake_telegram.user_sends_text(USER, "/start", first_name="Lan")
     [greeting] = await fake_telegram.wait_for(USER, 1)
     assert greeting.text is not None and "Xin chào Lan" in greeting.text
-    assert "❓ Trợ giúp" in greeting.button_labels
+    assert greeting.button_labels[:3] == ["📘 Hướng dẫn từng bước", "🙋 Gặp cán bộ", "❓ Trợ giúp"]
     assert fake_telegram.calls["setMyCommands"] == 1
 
 
@@ -140,3 +140,61 @@ async def test_photo_from_user_is_not_kept(
     )
     [message] = await fake_telegram.wait_for(USER, 1)
     assert message.text == t("errors.photo_not_kept")
+
+
+async def test_citizen_walks_a_guide_and_resumes_after_a_restart(
+    app: App, telegram: TelegramChannel, fake_telegram: FakeTelegramServer
+) -> None:
+    guide = app.services.catalog.get("birth-registration")
+    assert guide is not None
+    total = len(guide.steps)
+    talk = Conversation(fake_telegram)
+    intro = await talk.says("lam giay khai sinh cho con", expect="Đăng ký khai sinh")
+    assert f"▶️ Bắt đầu ({total} bước)" in intro.button_labels
+    await talk.presses("gs:birth-registration:1", expect=f"Bước 1/{total}")
+    for number in (2, 3, 2):
+        await talk.presses(f"gs:birth-registration:{number}", expect=f"Bước {number}/{total}")
+
+    # Restart: a new application and channel on the same database.
+    await telegram.stop()
+    await app.close()
+    restarted = build_app(app.settings)
+    channel = TelegramChannel(telegram.settings, restarted.dispatcher)
+    await channel.start()
+    try:
+        menu = await talk.says("/start", expect="Xin chào")
+        assert "▶️ Tiếp tục: Đăng ký khai sinh (bước 2)" in menu.button_labels
+        for number in range(2, total + 1):
+            await talk.presses(f"gs:birth-registration:{number}", expect=f"Bước {number}/{total}")
+        await talk.presses("gd:birth-registration", expect="đã giải quyết được chưa")
+        await talk.says("thời tiết hôm nay thế nào", expect="chỉ hỗ trợ các việc về dịch vụ công")
+    finally:
+        await channel.stop()
+        await restarted.close()
+
+
+class Conversation:
+    """One user acting, each time waiting for the bot's next message with a given text."""
+
+    def __init__(self, server: FakeTelegramServer, user: int = USER) -> None:
+        self.server = server
+        self.user = user
+
+    async def says(self, text: str, *, expect: str) -> SentMessage:
+        seen = len(self.server.sent)
+        self.server.user_sends_text(self.user, text)
+        return await self._wait(seen, expect)
+
+    async def presses(self, payload: str, *, expect: str) -> SentMessage:
+        seen = len(self.server.sent)
+        self.server.user_presses_button(self.user, payload)
+        return await self._wait(seen, expect)
+
+    async def _wait(self, seen: int, fragment: str) -> SentMessage:
+        for _ in range(250):
+            for message in self.server.sent[seen:]:
+                if message.chat_id == self.user and message.text and fragment in message.text:
+                    return message
+            await asyncio.sleep(0.02)
+        recent = [m.text for m in self.server.sent[seen:]]
+        raise AssertionError(f"no message with {fragment!r} after the action: {recent}")

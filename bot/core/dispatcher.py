@@ -18,6 +18,7 @@ from bot.db.engine import Database
 from bot.db.models import ProcessedUpdate
 from bot.locales import t
 from bot.services import people
+from bot.services.errors import DomainError
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -54,6 +55,8 @@ class Dispatcher:
                 return await self._handle_once(incoming)
             except UserError as problem:
                 return [self._with_menu_hint(problem.text)]
+            except DomainError as problem:
+                return [self._with_menu_hint(t(problem.key, **problem.values))]
             except IntegrityError:
                 if incoming.key and await self._already_processed(incoming.key):
                     log.info("duplicate update %s skipped", incoming.key)

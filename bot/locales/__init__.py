@@ -1,4 +1,4 @@
-"""User-facing strings, one TOML file per language; t("section.key", name=...) formats one."""
+"""User-facing strings: locales/<language>/*.toml, one file per feature, read with t()."""
 
 from __future__ import annotations
 
@@ -13,9 +13,15 @@ DEFAULT_LANGUAGE = "vi"
 
 @cache
 def catalog(language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
-    """All strings of a language, flattened to dotted keys."""
-    with (LOCALES_DIR / f"{language}.toml").open("rb") as handle:
-        return dict(_flatten(tomllib.load(handle)))
+    """All strings of a language, flattened to dotted keys; a key defined twice is an error."""
+    strings: dict[str, str] = {}
+    for path in sorted((LOCALES_DIR / language).glob("*.toml")):
+        with path.open("rb") as handle:
+            for key, value in _flatten(tomllib.load(handle)):
+                if key in strings:
+                    raise ValueError(f"{path.name}: string {key!r} is defined twice")
+                strings[key] = value
+    return strings
 
 
 def t(key: str, /, **values: Any) -> str:

@@ -57,10 +57,53 @@ async def active_roles(session: AsyncSession, person_id: int) -> frozenset[Role]
     return frozenset({Role.CITIZEN, *(Role(name) for name in names)})
 
 
+STAFF_ROLES = frozenset({Role.VOLUNTEER, Role.OFFICER, Role.OFFICIAL, Role.ADMIN})
+
+
+async def village_scope(session: AsyncSession, person_id: int) -> frozenset[int] | None:
+    """Villages whose households a person may see and edit; None means the whole commune."""
+    grants = (
+        await session.execute(
+            select(RoleGrant.role, RoleGrant.village_id).where(
+                RoleGrant.person_id == person_id, RoleGrant.revoked_at.is_(None)
+            )
+        )
+    ).all()
+    staff = [(Role(role), village_id) for role, village_id in grants if role in STAFF_ROLES]
+    if any(role is Role.ADMIN or village_id is None for role, village_id in staff):
+        return None
+    return frozenset(village_id for _, village_id in staff if village_id is not None)
+
+
 async def grant_role(
-    session: AsyncSession, person: Person, role: Role, *, granted_by_id: int | None, now: datetime
+    session: AsyncSession,
+    person: Person,
+    role: Role,
+    *,
+    granted_by_id: int | None,
+    now: datetime,
+    village_id: int | None = None,
 ) -> RoleGrant:
-    grant = RoleGrant(person_id=person.id, role=role, granted_by_id=granted_by_id, granted_at=now)
+    """Give a role (for one village, or the whole commune); an identical active grant is reused."""
+    existing = await session.scalar(
+        select(RoleGrant).where(
+            RoleGrant.person_id == person.id,
+            RoleGrant.role == role,
+            RoleGrant.revoked_at.is_(None),
+            RoleGrant.village_id.is_(None)
+            if village_id is None
+            else RoleGrant.village_id == village_id,
+        )
+    )
+    if existing is not None:
+        return existing
+    grant = RoleGrant(
+        person_id=person.id,
+        role=role,
+        village_id=village_id,
+        granted_by_id=granted_by_id,
+        granted_at=now,
+    )
     session.add(grant)
     await session.flush()
     await audit.record(
@@ -69,7 +112,7 @@ async def grant_role(
         action="grant",
         entity="role",
         entity_id=grant.id,
-        after={"person_id": person.id, "role": role.value},
+        after={"person_id": person.id, "role": role.value, "village_id": village_id},
     )
     return grant
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import os
 import re
@@ -10,11 +11,9 @@ import tempfile
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
-import matplotlib
-from matplotlib.ft2font import FT2Font
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.content.catalog import Guide
@@ -27,7 +26,16 @@ MAX_HEIGHT = 3 * WIDTH
 COMFORTABLE_HEIGHT = 2 * WIDTH
 FOOTER_TEXT = "dvcbot — hướng dẫn từng bước"
 
-_FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+def _font_dir() -> Path:
+    # Where matplotlib.get_data_path() points, found without importing matplotlib and numpy.
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("matplotlib, which ships the DejaVu fonts, is not installed")
+    return Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf"
+
+
+_FONT_DIR = _font_dir()
 REGULAR_FONT = _FONT_DIR / "DejaVuSans.ttf"
 BOLD_FONT = _FONT_DIR / "DejaVuSans-Bold.ttf"
 
@@ -217,10 +225,10 @@ def _layout(guide: Guide, plan: _Plan) -> _Canvas:
     title_lines = _balanced(_clean(guide.title), fonts.title, inner - 2 * round(24 * s))
     y = round(36 * s)
     for line in title_lines:
-        y = _put(canvas, line, _MARGIN + round(24 * s), y, fonts.title, _INK)
+        y = _put(canvas.ops, line, _MARGIN + round(24 * s), y, fonts.title, _INK)
     y += round(6 * s)
     count = len(guide.steps)
-    y = _put(canvas, f"{count} bước", _MARGIN + round(24 * s), y, fonts.subtitle, _ACCENT)
+    y = _put(canvas.ops, f"{count} bước", _MARGIN + round(24 * s), y, fonts.subtitle, _ACCENT)
     header_bottom = y + round(30 * s)
     canvas.ops.insert(0, _Box((0, 0, WIDTH, header_bottom), _HEADER))
     canvas.ops.insert(1, _Line(((0, header_bottom), (WIDTH, header_bottom)), _ACCENT, 6))
@@ -243,7 +251,7 @@ def _layout(guide: Guide, plan: _Plan) -> _Canvas:
         first = _line_box(fonts.step_title)
         circle_y = top + pad + first // 2
         centers.append((center_x, circle_y))
-        step_canvas = _Canvas()
+        step_ops: list[_Op] = []
         ty = top + pad
         for line in _clip(
             _balanced(_clean(step.title), fonts.step_title, text_width),
@@ -251,17 +259,17 @@ def _layout(guide: Guide, plan: _Plan) -> _Canvas:
             fonts.step_title,
             text_width,
         ):
-            ty = _put(step_canvas, line, text_left, ty, fonts.step_title, _INK)
+            ty = _put(step_ops, line, text_left, ty, fonts.step_title, _INK)
         body = _short_text(step.text, plan, fonts.body, text_width)
         if body:
             ty += round(6 * s)
         for line in body:
-            ty = _put(step_canvas, line, text_left, ty, fonts.body, _BODY)
+            ty = _put(step_ops, line, text_left, ty, fonts.body, _BODY)
         bottom = max(ty + pad - round(6 * s), circle_y + radius + pad // 2)
         cards.append(
             _Box((card_left, top, WIDTH - _MARGIN, bottom), _CARD, _CARD_EDGE, round(18 * s), 2)
         )
-        texts.extend(step_canvas.ops)
+        texts.extend(step_ops)
         y = bottom + round(22 * s)
 
     if len(centers) > 1:
@@ -275,7 +283,7 @@ def _layout(guide: Guide, plan: _Plan) -> _Canvas:
     y += round(14 * s)
     canvas.ops.append(_Line(((_MARGIN, y), (WIDTH - _MARGIN, y)), _CARD_EDGE, 2))
     y += round(16 * s)
-    y = _put(canvas, FOOTER_TEXT, WIDTH // 2, y, fonts.footer, _MUTED, anchor="ms")
+    y = _put(canvas.ops, FOOTER_TEXT, WIDTH // 2, y, fonts.footer, _MUTED, anchor="ms")
     canvas.height = y + round(24 * s)
     return canvas
 
@@ -284,22 +292,25 @@ def _bring_box(canvas: _Canvas, guide: Guide, plan: _Plan, fonts: _Fonts, top: i
     s = plan.scale
     pad = round(26 * s)
     left = _MARGIN + pad
-    bullet = "•  "
-    indent = round(fonts.bring.getlength(bullet))
+    indent = round(fonts.bring.getlength("•  "))
     width = WIDTH - _MARGIN - pad - left - indent
     ops: list[_Op] = []
     y = top + pad - round(6 * s)
-    y = _put_into(ops, "Mang theo:", left, y, fonts.bring_head, _BRING_INK)
+    y = _put(ops, "Mang theo:", left, y, fonts.bring_head, _BRING_INK)
     items = [_clean(item) for item in guide.bring]
     shown = items[: plan.bring_items]
     if len(items) > len(shown):
-        shown[-1] = f"… và {len(items) - len(shown) + 1} thứ khác (xem hướng dẫn chữ)"
+        shown[-1] = f"… và {len(items) - len(shown) + 1} thứ khác"
     for item in shown:
-        lines = _clip(_wrap(item, fonts.bring, width), plan.bring_lines, fonts.bring, width)
+        lines = _wrap(item, fonts.bring, width, plan.bring_lines)
+        if len(lines) > plan.bring_lines:
+            lines = _clip(lines, plan.bring_lines, fonts.bring, width)
+        else:
+            lines = _paragraph(item, fonts.bring, width)
         y += round(6 * s)
-        ops.append(_Text(left, y + _ascent(fonts.bring), bullet.strip(), fonts.bring, _BRING_INK))
+        ops.append(_Text(left, y + _ascent(fonts.bring), "•", fonts.bring, _BRING_INK))
         for line in lines:
-            y = _put_into(ops, line, left + indent, y, fonts.bring, _BODY)
+            y = _put(ops, line, left + indent, y, fonts.bring, _BODY)
     bottom = y + pad - round(6 * s)
     canvas.ops.append(
         _Box((_MARGIN, top, WIDTH - _MARGIN, bottom), _BRING_FILL, _BRING_EDGE, round(18 * s), 3)
@@ -314,10 +325,11 @@ def _short_text(text: str, plan: _Plan, font: ImageFont.FreeTypeFont, width: int
     if plan.sentences == 0 or plan.text_lines == 0 or not sentences:
         return []
     for count in range(min(plan.sentences, len(sentences)), 0, -1):
-        lines = _wrap(" ".join(sentences[:count]), font, width)
+        shown = " ".join(sentences[:count])
+        lines = _wrap(shown, font, width, plan.text_lines)
         if len(lines) <= plan.text_lines:
-            return lines
-    return _clip(_wrap(sentences[0], font, width), plan.text_lines, font, width)
+            return _paragraph(shown, font, width)
+    return _clip(lines, plan.text_lines, font, width)
 
 
 def _sentences(text: str) -> list[str]:
@@ -331,24 +343,38 @@ def _sentences(text: str) -> list[str]:
     return parts
 
 
-def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+def _wrap(
+    text: str, font: ImageFont.FreeTypeFont, width: int, limit: int | None = None
+) -> list[str]:
+    """Greedy word wrap by pixel width; stops early once there are more than `limit` lines."""
     lines: list[str] = []
     current = ""
+    used = 0.0
+    space = _length(font, " ")
     for word in text.split(" "):
+        if limit is not None and len(lines) > limit:
+            return lines
         if not word:
             continue
-        candidate = f"{current} {word}" if current else word
-        if font.getlength(candidate) <= width:
-            current = candidate
+        # Lines are measured word by word: without a shaping engine widths simply add up.
+        if current and used + space + _length(font, word) <= width:
+            current = f"{current} {word}"
+            used += space + _length(font, word)
             continue
         if current:
             lines.append(current)
         pieces = _split_long_word(word, font, width)
         lines.extend(pieces[:-1])
         current = pieces[-1]
+        used = _length(font, current)
     if current:
         lines.append(current)
     return lines
+
+
+@lru_cache(maxsize=16384)
+def _length(font: ImageFont.FreeTypeFont, text: str) -> float:
+    return font.getlength(text)
 
 
 def _balanced(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
@@ -362,6 +388,20 @@ def _balanced(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
         else:
             low = middle + 1
     return _wrap(text, font, high) if len(lines) > 1 else lines
+
+
+def _paragraph(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """Wrapped to fill the width, narrowed a little when that leaves a short last line."""
+    lines = _wrap(text, font, width)
+    if len(lines) < 2:
+        return lines
+    for percent in range(100, 78, -4):
+        narrower = _wrap(text, font, width * percent // 100)
+        if len(narrower) > len(lines):
+            break
+        if _length(font, narrower[-1]) >= 0.4 * width:
+            return narrower
+    return lines
 
 
 def _split_long_word(word: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
@@ -396,19 +436,25 @@ def _clip(lines: Sequence[str], limit: int, font: ImageFont.FreeTypeFont, width:
     return kept
 
 
-@cache
-def _covered() -> frozenset[int]:
-    regular = FT2Font(str(REGULAR_FONT)).get_charmap()
-    bold = FT2Font(str(BOLD_FONT)).get_charmap()
-    return frozenset(regular) & frozenset(bold)
+@lru_cache(maxsize=4096)
+def _drawable(char: str) -> bool:
+    """Whether both fonts have a glyph: a missing one draws as the same box as U+10FFFD."""
+    return all(_ink(bold, char) != _ink(bold, "\U0010fffd") for bold in (False, True))
+
+
+@lru_cache(maxsize=8192)
+def _ink(bold: bool, char: str) -> bytes:
+    font = _font(bold, 24)
+    image = Image.new("L", (72, 40))
+    ImageDraw.Draw(image).text((24, 4), char, font=font, fill=255)
+    return image.tobytes()
 
 
 def _clean(text: str) -> str:
     """NFC (precomposed letters draw right without a shaping engine), one line, drawable chars."""
     text = unicodedata.normalize("NFC", text)
-    covered = _covered()
-    kept = (ch if not ch.isspace() else " " for ch in text)
-    return " ".join("".join(ch for ch in kept if ord(ch) in covered).split())
+    kept = (" " if ch.isspace() else ch for ch in text)
+    return " ".join("".join(ch for ch in kept if ch == " " or _drawable(ch)).split())
 
 
 @cache
@@ -427,18 +473,6 @@ def _line_box(font: ImageFont.FreeTypeFont) -> int:
 
 
 def _put(
-    canvas: _Canvas,
-    text: str,
-    x: int,
-    y: int,
-    font: ImageFont.FreeTypeFont,
-    fill: str,
-    anchor: str = "ls",
-) -> int:
-    return _put_into(canvas.ops, text, x, y, font, fill, anchor)
-
-
-def _put_into(
     ops: list[_Op],
     text: str,
     x: int,

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import logging
+import json
 import signal
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
-from bot.app import App, build_app
-from bot.config import ConfigError, Settings, load_settings
-
-T = TypeVar("T")
+from bot.app import App
+from bot.cli.common import settings_from, setup_logging, with_app
+from bot.cli.places import invite, locations_cli, villages_cli
+from bot.config import ConfigError, load_settings
+from bot.core.messages import Incoming
+from bot.db.base import utcnow
+from bot.db.models import Role
+from bot.services import people
 
 cli = typer.Typer(
     help="dvcbot: public-service help bot and volunteer coordinator for communes.",
@@ -25,6 +28,9 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+cli.add_typer(villages_cli, name="villages")
+cli.add_typer(locations_cli, name="locations")
+cli.command()(invite)
 
 ConfigOption = Annotated[
     Path | None,
@@ -36,12 +42,6 @@ ConfigOption = Annotated[
 ]
 
 
-def settings_from(ctx: typer.Context) -> Settings:
-    settings = ctx.obj
-    assert isinstance(settings, Settings)
-    return settings
-
-
 @cli.callback()
 def main_options(ctx: typer.Context, config: ConfigOption = None) -> None:
     """Read the configuration once for every command."""
@@ -50,28 +50,6 @@ def main_options(ctx: typer.Context, config: ConfigOption = None) -> None:
     except ConfigError as problem:
         typer.echo(f"dvcbot: {problem}", err=True)
         raise typer.Exit(2) from None
-
-
-def setup_logging(settings: Settings, *, quiet: bool = False) -> None:
-    level = logging.WARNING if quiet else getattr(logging, settings.bot.log_level.upper(), 20)
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
-def with_app(settings: Settings, work: Callable[[App], Awaitable[T]]) -> T:
-    """Build the app, prepare the database, run `work`, and close everything."""
-
-    async def runner() -> T:
-        app = build_app(settings)
-        try:
-            await app.prepare_database()
-            return await work(app)
-        finally:
-            await app.close()
-
-    return asyncio.run(runner())
 
 
 @cli.command()
@@ -103,17 +81,62 @@ def chat(
     user: Annotated[str, typer.Option(help="Who you are in this chat (an id of your choice).")] = (
         "local"
     ),
+    as_role: Annotated[
+        Role | None,
+        typer.Option("--as", help="Also give yourself this role, to try staff features."),
+    ] = None,
 ) -> None:
     """Chat with the bot in this terminal (reads until end of input, so it also works piped)."""
-    from bot.channels.console import ConsoleChannel
+    from bot.channels.console import CHANNEL, ConsoleChannel
 
     settings = settings_from(ctx)
     setup_logging(settings, quiet=True)
 
     async def work(app: App) -> None:
+        if as_role is not None and as_role is not Role.CITIZEN:
+            async with app.db.transaction() as session:
+                local = Incoming(channel=CHANNEL, chat_id=user, user_id=user)
+                person, _ = await people.identify(session, local, utcnow())
+                await people.grant_role(session, person, as_role, granted_by_id=None, now=utcnow())
         await ConsoleChannel(app.dispatcher, user_id=user).run()
 
     with_app(settings, work)
+
+
+@cli.command()
+def ask(
+    ctx: typer.Context,
+    question: Annotated[
+        str | None, typer.Argument(help="The question; without it, one question per input line.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object per line.")
+    ] = False,
+) -> None:
+    """Show which guide the bot would answer a question with (no database needed)."""
+    from bot.content.catalog import load_catalog
+    from bot.services.guide_matching import GuideMatcher
+
+    settings = settings_from(ctx)
+    setup_logging(settings, quiet=True)
+    catalog = load_catalog(settings.content.guides_dir)
+    matcher = GuideMatcher.from_catalog(catalog)
+    questions = [question] if question is not None else (line.rstrip("\n") for line in sys.stdin)
+    for text in questions:
+        match = matcher.match(text)
+        if as_json:
+            result = {
+                "question": text,
+                "guide": match.guide_id,
+                "score": round(match.score, 4),
+                "alternatives": list(match.alternatives),
+            }
+            typer.echo(json.dumps(result, ensure_ascii=False))
+        else:
+            guide = catalog.get(match.guide_id) if match.guide_id else None
+            title = guide.title if guide else "— ngoài phạm vi hỗ trợ"
+            others = f"  (hoặc: {', '.join(match.alternatives)})" if match.alternatives else ""
+            typer.echo(f"{match.guide_id or 'none'}  {match.score:.2f}  {title}{others}")
 
 
 @db_cli.command("upgrade")

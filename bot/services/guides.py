@@ -1,0 +1,107 @@
+"""A person's progress through guides, their feedback, and one-time notices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import GuideProgress, NoticeSeen
+
+
+async def record_step(
+    session: AsyncSession, person_id: int, guide_id: str, step: int, now: datetime
+) -> GuideProgress:
+    """Remember that the person is at `step` (0 = the guide's introduction)."""
+    progress = await session.get(GuideProgress, (person_id, guide_id))
+    if progress is None:
+        progress = GuideProgress(
+            person_id=person_id, guide_id=guide_id, step=step, started_at=now, updated_at=now
+        )
+        session.add(progress)
+    else:
+        if progress.finished_at is not None and step == 1:
+            progress.finished_at = None  # reading it again; the earlier feedback stays
+        progress.step, progress.updated_at = step, now
+    await session.flush()
+    return progress
+
+
+async def finish(session: AsyncSession, person_id: int, guide_id: str, now: datetime) -> None:
+    progress = await record_step(session, person_id, guide_id, 0, now)
+    progress.finished_at = now
+    await session.flush()
+
+
+async def record_feedback(
+    session: AsyncSession, person_id: int, guide_id: str, solved: bool, now: datetime
+) -> None:
+    progress = await session.get(GuideProgress, (person_id, guide_id))
+    if progress is None:
+        progress = await record_step(session, person_id, guide_id, 0, now)
+    progress.solved, progress.updated_at = solved, now
+    progress.finished_at = progress.finished_at or now
+    await session.flush()
+
+
+async def record_stuck(
+    session: AsyncSession, person_id: int, guide_id: str, step: int, now: datetime
+) -> None:
+    progress = await record_step(session, person_id, guide_id, step, now)
+    progress.stuck_count += 1
+    await session.flush()
+
+
+async def unfinished(session: AsyncSession, person_id: int) -> GuideProgress | None:
+    """The guide the person most recently left in the middle of its steps."""
+    return await session.scalar(
+        select(GuideProgress)
+        .where(
+            GuideProgress.person_id == person_id,
+            GuideProgress.finished_at.is_(None),
+            GuideProgress.step >= 1,
+        )
+        .order_by(GuideProgress.updated_at.desc())
+        .limit(1)
+    )
+
+
+async def first_time(session: AsyncSession, person_id: int, notice: str, now: datetime) -> bool:
+    """True the first time a notice is shown to a person (and remember it)."""
+    if await session.get(NoticeSeen, (person_id, notice)) is not None:
+        return False
+    session.add(NoticeSeen(person_id=person_id, notice=notice, seen_at=now))
+    await session.flush()
+    return True
+
+
+@dataclass(frozen=True)
+class GuideStats:
+    guide_id: str
+    opened: int
+    finished: int
+    solved: int
+    not_solved: int
+    stuck: int
+
+
+async def statistics(session: AsyncSession) -> list[GuideStats]:
+    """Per guide: how many people opened, finished, were helped, were not, got stuck."""
+    rows = await session.execute(
+        select(
+            GuideProgress.guide_id,
+            func.count(),
+            func.count(GuideProgress.finished_at),
+            func.sum(case((GuideProgress.solved.is_(True), 1), else_=0)),
+            func.sum(case((GuideProgress.solved.is_(False), 1), else_=0)),
+            func.sum(GuideProgress.stuck_count),
+        )
+        .group_by(GuideProgress.guide_id)
+        .order_by(GuideProgress.guide_id)
+    )
+    return [
+        GuideStats(guide_id, opened, finished, int(solved or 0), int(not_solved or 0), int(stuck))
+        for guide_id, opened, finished, solved, not_solved, stuck in rows
+    ]

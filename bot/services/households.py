@@ -1,0 +1,256 @@
+"""The household register: search before create, create and update with audit, scoped access."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Household, Village
+from bot.services import audit
+from bot.services.errors import DomainError
+from bot.services.vntext import fold
+
+MAX_MEMBERS = 60
+CODE_PATTERN = re.compile(r"^[\w./-]{1,40}$")
+AUDITED = (
+    "village_id",
+    "code",
+    "head_name",
+    "members",
+    "members_with_account",
+    "submitted_online",
+    "paid_online",
+    "phone",
+    "note",
+)
+
+
+@dataclass(frozen=True)
+class HouseholdData:
+    """What a volunteer records about a household; validated on creation."""
+
+    head_name: str
+    members: int
+    members_with_account: int = 0
+    submitted_online: bool = False
+    paid_online: bool = False
+    code: str | None = None
+    phone: str | None = None
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        check_values(asdict(self))
+
+
+def normalize_phone(phone: str | None) -> str | None:
+    """Digits only, +84 written as 0; None when empty. Refuses what cannot be a VN number."""
+    if phone is None or not phone.strip():
+        return None
+    digits = re.sub(r"\D", "", phone)
+    if digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    if not (digits.startswith("0") and len(digits) in (10, 11)):
+        raise DomainError("households.bad_phone")
+    return digits
+
+
+def check_values(values: dict[str, Any]) -> None:
+    """Shared validation for create, update and import."""
+    head = values.get("head_name")
+    if head is not None and not 2 <= len(" ".join(str(head).split())) <= 120:
+        raise DomainError("households.bad_head_name")
+    members = values.get("members")
+    accounts = values.get("members_with_account")
+    if members is not None and not 1 <= members <= MAX_MEMBERS:
+        raise DomainError("households.bad_members", limit=MAX_MEMBERS)
+    if accounts is not None and not 0 <= accounts <= MAX_MEMBERS:
+        raise DomainError("households.bad_accounts")
+    if members is not None and accounts is not None and accounts > members:
+        raise DomainError("households.accounts_over_members")
+    code = values.get("code")
+    if code is not None and not CODE_PATTERN.match(str(code)):
+        raise DomainError("households.bad_code")
+    note = values.get("note")
+    if note is not None and len(str(note)) > 500:
+        raise DomainError("households.note_too_long")
+
+
+def check_access(village_id: int, scope: frozenset[int] | None) -> None:
+    if scope is not None and village_id not in scope:
+        raise DomainError("households.not_yours")
+
+
+def snapshot(household: Household) -> dict[str, Any]:
+    return {name: getattr(household, name) for name in AUDITED}
+
+
+async def get(session: AsyncSession, household_id: int, scope: frozenset[int] | None) -> Household:
+    """A household the person may see; others look the same as missing ones."""
+    household = await session.get(Household, household_id)
+    if household is None:
+        raise DomainError("households.not_found")
+    check_access(household.village_id, scope)
+    return household
+
+
+async def search(
+    session: AsyncSession, village_id: int, query: str, *, limit: int = 8
+) -> list[Household]:
+    """By code, or by the head's name with or without accents, typos forgiven; best first."""
+    folded = fold(query)
+    if not folded:
+        return []
+    exact = await session.scalars(
+        select(Household)
+        .where(
+            Household.village_id == village_id,
+            or_(
+                func.lower(Household.code) == query.strip().lower(),
+                Household.folded_head.contains(folded),
+            ),
+        )
+        .limit(limit)
+    )
+    found = {household.id: household for household in exact}
+    if len(found) < limit:
+        names = (
+            await session.execute(
+                select(Household.id, Household.folded_head).where(
+                    Household.village_id == village_id
+                )
+            )
+        ).all()
+        ranked = process.extract(
+            folded, dict(names), scorer=fuzz.WRatio, limit=limit, score_cutoff=80
+        )
+        missing = [key for _, _, key in ranked if key not in found]
+        if missing:
+            for household in await session.scalars(
+                select(Household).where(Household.id.in_(missing))
+            ):
+                found[household.id] = household
+    return sorted(
+        found.values(), key=lambda h: (-fuzz.WRatio(folded, h.folded_head), h.head_name)
+    )[:limit]
+
+
+async def next_code(session: AsyncSession, village: Village) -> str:
+    """A new code for a household that has none: village initials and a number."""
+    initials = "".join(word[0] for word in fold(village.name).split()).upper() or "H"
+    count = await session.scalar(
+        select(func.count()).select_from(Household).where(Household.village_id == village.id)
+    )
+    number = (count or 0) + 1
+    while True:
+        code = f"{initials}-{number:04d}"
+        taken = await session.scalar(
+            select(Household.id).where(Household.village_id == village.id, Household.code == code)
+        )
+        if taken is None:
+            return code
+        number += 1
+
+
+async def create(
+    session: AsyncSession,
+    village: Village,
+    data: HouseholdData,
+    *,
+    actor_id: int | None,
+    consent: bool,
+    now: datetime,
+) -> Household:
+    """Register a household; the family's consent to store its data is required."""
+    if not consent:
+        raise DomainError("households.consent_needed")
+    code = data.code or await next_code(session, village)
+    taken = await session.scalar(
+        select(Household.id).where(Household.village_id == village.id, Household.code == code)
+    )
+    if taken is not None:
+        raise DomainError("households.code_taken", code=code)
+    head = " ".join(data.head_name.split())
+    household = Household(
+        village_id=village.id,
+        code=code,
+        head_name=head,
+        folded_head=fold(head),
+        members=data.members,
+        members_with_account=data.members_with_account,
+        submitted_online=data.submitted_online,
+        paid_online=data.paid_online,
+        phone=normalize_phone(data.phone),
+        note=data.note,
+        consent_at=now,
+        consent_recorded_by_id=actor_id,
+        created_at=now,
+        updated_at=now,
+        updated_by_id=actor_id,
+    )
+    session.add(household)
+    await session.flush()
+    await audit.record(
+        session,
+        actor_id=actor_id,
+        action="create",
+        entity="household",
+        entity_id=household.id,
+        after=snapshot(household),
+    )
+    return household
+
+
+async def update(
+    session: AsyncSession,
+    household: Household,
+    changes: dict[str, Any],
+    *,
+    actor_id: int | None,
+    now: datetime,
+) -> bool:
+    """Apply changes (only known fields), audit before/after; False when nothing changed."""
+    allowed = {f.name for f in fields(HouseholdData)}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"unknown household fields: {sorted(unknown)}")
+    if "phone" in changes:
+        changes = {**changes, "phone": normalize_phone(changes["phone"])}
+    if "head_name" in changes:
+        changes = {**changes, "head_name": " ".join(str(changes["head_name"]).split())}
+    merged = {**snapshot(household), **changes}
+    check_values(merged)
+    if "code" in changes and changes["code"] != household.code:
+        taken = await session.scalar(
+            select(Household.id).where(
+                Household.village_id == household.village_id, Household.code == changes["code"]
+            )
+        )
+        if taken is not None:
+            raise DomainError("households.code_taken", code=changes["code"])
+    before = snapshot(household)
+    for name, value in changes.items():
+        setattr(household, name, value)
+    if "head_name" in changes:
+        household.folded_head = fold(household.head_name)
+    after = snapshot(household)
+    if after == before:
+        return False
+    household.updated_at, household.updated_by_id = now, actor_id
+    changed = [name for name in AUDITED if before[name] != after[name]]
+    await audit.record(
+        session,
+        actor_id=actor_id,
+        action="update",
+        entity="household",
+        entity_id=household.id,
+        before={name: before[name] for name in changed},
+        after={name: after[name] for name in changed},
+    )
+    await session.flush()
+    return True

@@ -1,0 +1,111 @@
+"""Invites: single-use, expiring codes that give a role; guessing is slowed down."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import ChatIdentity, FailedJoin, Invite, Person, Role, RoleGrant
+from bot.services import audit, people
+
+INVITE_TTL = timedelta(days=7)
+GUESS_WINDOW = timedelta(minutes=15)
+MAX_WRONG_GUESSES = 5
+CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0, i)
+CODE_LENGTH = 10
+
+
+class JoinOutcome(StrEnum):
+    JOINED = "joined"
+    WRONG = "wrong"
+    USED = "used"
+    EXPIRED = "expired"
+    SLOW_DOWN = "slow_down"
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    outcome: JoinOutcome
+    grant: RoleGrant | None = None
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.strip().lower().encode()).hexdigest()
+
+
+async def create(
+    session: AsyncSession,
+    role: Role,
+    *,
+    village_id: int | None,
+    created_by_id: int | None,
+    now: datetime,
+    ttl: timedelta = INVITE_TTL,
+) -> tuple[Invite, str]:
+    """A new invite and its code (only the code's hash is stored)."""
+    if role is Role.CITIZEN:
+        raise ValueError("citizens need no invite")
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    invite = Invite(
+        code_hash=_hash(code),
+        role=role,
+        village_id=village_id,
+        created_by_id=created_by_id,
+        created_at=now,
+        expires_at=now + ttl,
+    )
+    session.add(invite)
+    await session.flush()
+    await audit.record(
+        session,
+        actor_id=created_by_id,
+        action="create",
+        entity="invite",
+        entity_id=invite.id,
+        after={"role": role.value, "village_id": village_id, "expires_at": str(invite.expires_at)},
+    )
+    return invite, code
+
+
+async def redeem(
+    session: AsyncSession, identity: ChatIdentity, person: Person, code: str, now: datetime
+) -> JoinResult:
+    """Use a code; wrong tries are recorded (the caller commits them) and throttled."""
+    recent_failures = await session.scalar(
+        select(func.count())
+        .select_from(FailedJoin)
+        .where(FailedJoin.identity_id == identity.id, FailedJoin.at > now - GUESS_WINDOW)
+    )
+    if (recent_failures or 0) >= MAX_WRONG_GUESSES:
+        return JoinResult(JoinOutcome.SLOW_DOWN)
+    invite = await session.scalar(select(Invite).where(Invite.code_hash == _hash(code)))
+    if invite is None:
+        session.add(FailedJoin(identity_id=identity.id, at=now))
+        await session.flush()
+        return JoinResult(JoinOutcome.WRONG)
+    if invite.used_at is not None:
+        return JoinResult(JoinOutcome.USED)
+    if invite.expires_at <= now:
+        return JoinResult(JoinOutcome.EXPIRED)
+    claimed = await session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.used_at.is_(None))
+        .values(used_at=now, used_by_id=person.id)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return JoinResult(JoinOutcome.USED)  # someone else took it a moment ago
+    grant = await people.grant_role(
+        session,
+        person,
+        Role(invite.role),
+        granted_by_id=invite.created_by_id,
+        now=now,
+        village_id=invite.village_id,
+    )
+    return JoinResult(JoinOutcome.JOINED, grant)

@@ -1,0 +1,133 @@
+"""The commune, its villages and help-desk locations."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Commune, Location, LocationKind, Village
+from bot.services import audit
+from bot.services.errors import DomainError
+from bot.services.vntext import fold
+
+
+async def get_commune(session: AsyncSession) -> Commune | None:
+    """The commune this installation serves (the first one)."""
+    return await session.scalar(select(Commune).order_by(Commune.id).limit(1))
+
+
+async def ensure_commune(session: AsyncSession, name: str, timezone: str) -> Commune:
+    commune = await get_commune(session)
+    if commune is None:
+        commune = Commune(name=name, timezone=timezone)
+        session.add(commune)
+        await session.flush()
+    return commune
+
+
+async def list_villages(session: AsyncSession, ids: set[int] | None = None) -> list[Village]:
+    """Villages by name; only those in `ids` when given."""
+    query = select(Village).order_by(Village.folded_name)
+    if ids is not None:
+        query = query.where(Village.id.in_(ids))
+    return list(await session.scalars(query))
+
+
+async def find_village(session: AsyncSession, name: str) -> Village | None:
+    """A village by name, with or without accents."""
+    return await session.scalar(select(Village).where(Village.folded_name == fold(name)))
+
+
+async def add_village(
+    session: AsyncSession,
+    commune: Commune,
+    name: str,
+    *,
+    official_households: int | None = None,
+    actor_id: int | None = None,
+) -> Village:
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= 120:
+        raise DomainError("places.bad_name")
+    if official_households is not None and not 0 <= official_households <= 100_000:
+        raise DomainError("places.bad_count")
+    if await find_village(session, name) is not None:
+        raise DomainError("places.village_exists", name=name)
+    village = Village(
+        commune_id=commune.id,
+        name=name,
+        folded_name=fold(name),
+        official_households=official_households,
+    )
+    session.add(village)
+    await session.flush()
+    await audit.record(
+        session,
+        actor_id=actor_id,
+        action="create",
+        entity="village",
+        entity_id=village.id,
+        after={"name": name, "official_households": official_households},
+    )
+    return village
+
+
+async def set_official_households(
+    session: AsyncSession, village: Village, count: int | None, *, actor_id: int | None
+) -> None:
+    if count is not None and not 0 <= count <= 100_000:
+        raise DomainError("places.bad_count")
+    before = village.official_households
+    village.official_households = count
+    await audit.record(
+        session,
+        actor_id=actor_id,
+        action="update",
+        entity="village",
+        entity_id=village.id,
+        before={"official_households": before},
+        after={"official_households": count},
+    )
+    await session.flush()
+
+
+async def add_location(
+    session: AsyncSession,
+    commune: Commune,
+    name: str,
+    *,
+    kind: LocationKind = LocationKind.COMMUNE_DESK,
+    village: Village | None = None,
+    address: str | None = None,
+    actor_id: int | None = None,
+) -> Location:
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= 120:
+        raise DomainError("places.bad_name")
+    exists = await session.scalar(
+        select(Location).where(Location.commune_id == commune.id, Location.name == name)
+    )
+    if exists is not None:
+        raise DomainError("places.location_exists", name=name)
+    location = Location(
+        commune_id=commune.id,
+        name=name,
+        kind=kind,
+        village_id=village.id if village else None,
+        address=address,
+    )
+    session.add(location)
+    await session.flush()
+    await audit.record(
+        session,
+        actor_id=actor_id,
+        action="create",
+        entity="location",
+        entity_id=location.id,
+        after={"name": name, "kind": kind.value},
+    )
+    return location
+
+
+async def list_locations(session: AsyncSession) -> list[Location]:
+    return list(await session.scalars(select(Location).order_by(Location.name)))
