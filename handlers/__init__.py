@@ -3,6 +3,7 @@
 from bot.core.registry import Registry
 from handlers import (
     admin,
+    admin_roles,
     assistance_log,
     guides,
     household_create,
@@ -22,5 +23,6 @@ def register_all(registry: Registry) -> None:
     household_edit.register(registry)
     assistance_log.register(registry)
     admin.register(registry)
+    admin_roles.register(registry)
     start.register(registry)
     registry.text(guides.answer_question)

@@ -1,34 +1,22 @@
-"""Admin in chat: villages, locations, invites, staff and revoking roles; joining by invite.
+"""Admin in chat: the admin menu, villages (with official household counts) and locations.
 
-Admin-only routes ("adm", "av", "al", "ai", "ap", "apr", "apy", "af" and /villages,
-/locations, /invite, /people) are guarded by the registry; /join and the "join" deep link are
-for everyone. Typed answers go to the flows "adm_village" and "adm_location"; their buttons are
-"af:<step>:<value>". Revoking takes effect at the person's next message (roles are loaded per
-update).
+Admin-only routes: "adm", "av", "al", "af" and /admin, /villages, /locations. Typed answers go
+to the flows "adm_village" and "adm_location"; their buttons are "af:<step>:<value>" and a
+button of another step is refused as stale. Invites, staff and joining are in admin_roles.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import case, func, select
 
-from bot.channels.text import mask_phone
 from bot.core.context import Context, UserError
 from bot.core.messages import Choice, Reply
 from bot.core.registry import Registry, Replies
-from bot.db.models import (
-    Commune,
-    Household,
-    LocationKind,
-    Person,
-    Role,
-    RoleGrant,
-    Village,
-)
+from bot.db.models import Commune, Household, LocationKind, Role, Village
 from bot.locales import t
-from bot.services import invites, people, places
+from bot.services import places
 from bot.services.errors import DomainError
 from handlers.households import menu_choice, staff_flow
-from handlers.start import main_menu
 
 ADMIN = {Role.ADMIN}
 INVITABLE = (Role.VOLUNTEER, Role.OFFICER, Role.OFFICIAL, Role.ADMIN)
@@ -36,7 +24,6 @@ VILLAGE_FLOW = "adm_village"
 LOCATION_FLOW = "adm_location"
 NAME_PUNCTUATION = frozenset(" .,'-/()")
 MAX_COUNT = 100_000
-PEOPLE_PAGE = 8
 
 
 def role_name(role: Role | str) -> str:
@@ -300,185 +287,13 @@ async def flow_button(ctx: Context) -> Replies:
     return await location_step(ctx, ctx.args[1], pressed=True)
 
 
-# --------------------------------------------------------------------------------- invites
-
-
-async def invite(ctx: Context) -> Replies:
-    """Choose the role, then the village (or the whole commune); show the code and link."""
-    ctx.end_flow()
-    if not ctx.args or ctx.args[0] not in ("r", "v"):
-        choices = [Choice(role_name(role), f"ai:r:{role.value}") for role in INVITABLE]
-        return Reply(t("admin.invite_role"), choices=(*choices, admin_choice()), columns=2)
-    role = parse_role(ctx.args[1] if len(ctx.args) > 1 else "")
-    if ctx.args[0] == "r" and role is not Role.ADMIN:
-        rows = await places.list_villages(ctx.session)
-        choices = [Choice(t("admin.whole_commune"), f"ai:v:{role.value}:0")]
-        choices += [Choice(v.name, f"ai:v:{role.value}:{v.id}") for v in rows]
-        return Reply(
-            t("admin.invite_village", role=role_name(role)),
-            choices=(*choices, admin_choice()),
-            columns=2,
-        )
-    village_id = ctx.int_arg(2) if ctx.args[0] == "v" and role is not Role.ADMIN else 0
-    village = await ctx.session.get(Village, village_id) if village_id else None
-    if village_id and village is None:
-        raise UserError(t("errors.bad_button"))
-    created, code = await invites.create(
-        ctx.session,
-        role,
-        village_id=village.id if village else None,
-        created_by_id=ctx.person.id,
-        now=ctx.now,
-    )
-    expires = created.expires_at.astimezone(ctx.services.settings.commune.tz)
-    text = t(
-        "admin.invite_created",
-        role=role_name(role),
-        where=village.name if village else t("admin.whole_commune"),
-        code=code,
-        expires=expires.strftime("%H:%M %d/%m/%Y"),
-    )
-    return [Reply(text), Reply(f"/start join-{code}", choices=(admin_choice(),))]
-
-
-# ---------------------------------------------------------------------------------- people
-
-
-async def staff(ctx: Context) -> list[tuple[Person, dict[str, list[int | None]]]]:
-    """Everyone holding a staff role now, with each role's villages (None: whole commune)."""
-    rows = (
-        await ctx.session.execute(
-            select(Person, RoleGrant.role, RoleGrant.village_id)
-            .join(RoleGrant, RoleGrant.person_id == Person.id)
-            .where(RoleGrant.revoked_at.is_(None), RoleGrant.role != Role.CITIZEN.value)
-            .order_by(Person.display_name, Person.id, RoleGrant.role)
-        )
-    ).all()
-    grouped: dict[int, tuple[Person, dict[str, list[int | None]]]] = {}
-    for person, role, village_id in rows:
-        grouped.setdefault(person.id, (person, {}))[1].setdefault(role, []).append(village_id)
-    return list(grouped.values())
-
-
-async def people_list(ctx: Context) -> Replies:
-    """Staff with their roles, villages and masked phones; a revoke button per role."""
-    ctx.end_flow()
-    page = ctx.int_arg(0) if ctx.args else 0
-    everyone = await staff(ctx)
-    names = {village.id: village.name for village in await places.list_villages(ctx.session)}
-    shown = everyone[page * PEOPLE_PAGE : (page + 1) * PEOPLE_PAGE]
-    lines = [t("admin.people_title", count=len(everyone))]
-    choices: list[Choice] = []
-    for person, roles in shown:
-        name = person.display_name or t("admin.no_name")
-        held = "; ".join(
-            f"{role_name(role)} ({where(villages, names)})" for role, villages in roles.items()
-        )
-        phone = mask_phone(person.phone) if person.phone else t("admin.no_phone")
-        lines.append(t("admin.person_line", name=name, phone=phone, roles=held))
-        choices += [
-            Choice(
-                t("admin.revoke_button", name=name[:24], role=role_name(role)),
-                f"apr:{person.id}:{role}",
-            )
-            for role in roles
-        ]
-    if page > 0:
-        choices.append(Choice(t("admin.previous"), f"ap:{page - 1}"))
-    if len(everyone) > (page + 1) * PEOPLE_PAGE:
-        choices.append(Choice(t("admin.more"), f"ap:{page + 1}"))
-    return Reply("\n".join(lines), choices=(*choices, admin_choice()))
-
-
-def where(villages: list[int | None], names: dict[int, str]) -> str:
-    if any(village_id is None for village_id in villages):
-        return t("admin.whole_commune")
-    return ", ".join(names.get(village_id, "?") for village_id in villages if village_id)
-
-
-async def holder(ctx: Context) -> tuple[Person, Role]:
-    """The person and role named by a revoke button; it must be a role they hold now."""
-    person = await ctx.session.get(Person, ctx.int_arg(0))
-    role = parse_role(ctx.args[1] if len(ctx.args) > 1 else "")
-    if person is None:
-        raise UserError(t("errors.bad_button"))
-    if role not in await people.active_roles(ctx.session, person.id):
-        raise UserError(t("admin.not_held"))
-    return person, role
-
-
-async def confirm_revoke(ctx: Context) -> Replies:
-    """Ask before revoking."""
-    person, role = await holder(ctx)
-    return Reply(
-        t("admin.revoke_question", name=person.display_name, role=role_name(role)),
-        choices=(
-            Choice(t("admin.revoke_yes"), f"apy:{person.id}:{role.value}"),
-            Choice(t("admin.revoke_no"), "ap"),
-        ),
-        columns=2,
-    )
-
-
-async def revoke(ctx: Context) -> Replies:
-    """Revoke the role; the last admin cannot be removed."""
-    person, role = await holder(ctx)
-    if role is Role.ADMIN:
-        admins = await ctx.session.scalar(
-            select(func.count(func.distinct(RoleGrant.person_id))).where(
-                RoleGrant.role == Role.ADMIN.value, RoleGrant.revoked_at.is_(None)
-            )
-        )
-        if (admins or 0) <= 1:
-            raise UserError(t("admin.last_admin"))
-    await people.revoke_role(
-        ctx.session, person.id, role, revoked_by_id=ctx.person.id, now=ctx.now
-    )
-    ctx.args = []
-    listing = await people_list(ctx)
-    done = Reply(t("admin.revoked", name=person.display_name, role=role_name(role)))
-    return [done, *(listing if isinstance(listing, list) else [listing])]
-
-
-# ------------------------------------------------------------------------------------ join
-
-
-async def join(ctx: Context) -> Replies:
-    """/join CODE or /start join-CODE: redeem an invite and reply per outcome."""
-    ctx.end_flow()
-    if not ctx.args:
-        return Reply(t("join.how"), choices=(menu_choice(),))
-    code = ctx.args[0][:64]
-    result = await invites.redeem(ctx.session, ctx.identity, ctx.person, code, ctx.now)
-    if result.outcome is not invites.JoinOutcome.JOINED or result.grant is None:
-        return Reply(t(f"join.{result.outcome.value}"), choices=(menu_choice(),))
-    ctx.roles = await people.active_roles(ctx.session, ctx.person.id)
-    village_id = result.grant.village_id
-    village = await ctx.session.get(Village, village_id) if village_id else None
-    text = t(
-        "join.welcome",
-        name=ctx.person.display_name or t("start.anonymous"),
-        role=role_name(result.grant.role),
-        where=village.name if village else t("admin.whole_commune"),
-    )
-    return await main_menu(ctx, text)
-
-
 def register(registry: Registry) -> None:
-    registry.command("join", join, description="Nhập mã mời cán bộ, tình nguyện viên")
-    registry.deep_link("join", join)
     registry.command("admin", hub, roles=ADMIN)
     registry.command("villages", villages, roles=ADMIN)
     registry.command("locations", locations, roles=ADMIN)
-    registry.command("invite", invite, roles=ADMIN)
-    registry.command("people", people_list, roles=ADMIN)
     registry.choice("adm", hub, roles=ADMIN)
     registry.choice("av", villages, roles=ADMIN)
     registry.choice("al", locations, roles=ADMIN)
-    registry.choice("ai", invite, roles=ADMIN)
-    registry.choice("ap", people_list, roles=ADMIN)
-    registry.choice("apr", confirm_revoke, roles=ADMIN)
-    registry.choice("apy", revoke, roles=ADMIN)
     registry.choice("af", flow_button, roles=ADMIN)
     registry.flow(VILLAGE_FLOW, staff_flow(typed, ADMIN))
     registry.flow(LOCATION_FLOW, staff_flow(typed, ADMIN))

@@ -34,12 +34,12 @@ async def make_admin(app: App, user_id: str = "1001") -> ChatUser:
     return await staff_user(app, user_id, Role.ADMIN, name="Quản Trị Viên")
 
 
-async def invite_code(app: App, admin: ChatUser, role: Role, village_id: int | None) -> str:
+async def invite_code(admin: ChatUser, role: Role, village_id: int | None) -> str:
     roles = await admin.presses("ai")
     assert f"ai:r:{role.value}" in payloads(roles)
     if role is Role.ADMIN:
         return code_from(await admin.presses("ai:r:admin"))
-    where = await admin.presses(f"ai:r:{role.value}")
+    assert f"ai:v:{role.value}:0" in payloads(await admin.presses(f"ai:r:{role.value}"))
     return code_from(await admin.presses(f"ai:v:{role.value}:{village_id or 0}"))
 
 
@@ -95,8 +95,8 @@ async def test_invite_then_join_gives_a_village_scoped_role(app: App) -> None:
 async def test_join_command_and_admin_invites_for_the_whole_commune(app: App) -> None:
     await make_villages(app, "Thôn Đông")
     admin = await make_admin(app)
-    officer_code = await invite_code(app, admin, Role.OFFICER, None)
-    admin_code = await invite_code(app, admin, Role.ADMIN, None)
+    officer_code = await invite_code(admin, Role.OFFICER, None)
+    admin_code = await invite_code(admin, Role.ADMIN, None)
     officer = ChatUser(app, user_id="2001", name="Cán Bộ")
     assert texts(await officer.says("/join")) == t("join.how")
     joined = await officer.says(f"/join {officer_code.upper()}")  # typed in capitals
@@ -111,7 +111,7 @@ async def test_join_command_and_admin_invites_for_the_whole_commune(app: App) ->
 async def test_wrong_used_and_expired_codes_get_clear_replies(app: App) -> None:
     [east] = await make_villages(app, "Thôn Đông")
     admin = await make_admin(app)
-    code = await invite_code(app, admin, Role.VOLUNTEER, east)
+    code = await invite_code(admin, Role.VOLUNTEER, east)
     first = ChatUser(app, user_id="2001")
     await first.says(f"/start join-{code}")
     late = ChatUser(app, user_id="2002")
@@ -133,7 +133,7 @@ async def test_wrong_used_and_expired_codes_get_clear_replies(app: App) -> None:
 async def test_repeated_wrong_codes_are_slowed_down(app: App) -> None:
     [east] = await make_villages(app, "Thôn Đông")
     admin = await make_admin(app)
-    code = await invite_code(app, admin, Role.VOLUNTEER, east)
+    code = await invite_code(admin, Role.VOLUNTEER, east)
     guesser = ChatUser(app, user_id="2001")
     for attempt in range(invites.MAX_WRONG_GUESSES):
         assert texts(await guesser.says(f"/join sai{attempt}abcdef")) == t("join.wrong")

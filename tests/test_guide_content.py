@@ -44,9 +44,9 @@ def test_override_directory_replaces_adds_and_reports_broken_files(tmp_path: Pat
     assert builtin is not None
     data = builtin.model_dump(mode="json")
     lines = [f"{key} = {_toml(value)}" for key, value in data.items() if key != "steps"]
+    hours = "Giờ làm việc: 7:30-11:30 tại nhà văn hóa."
     steps = "".join(
-        f'\n[[steps]]\ntitle = "{s["title"]}"\ntext = "Giờ làm việc: 7:30-11:30 tại nhà văn hóa."\n'
-        for s in data["steps"]
+        f'\n[[steps]]\ntitle = "{s["title"]}"\ntext = "{hours}"\n' for s in data["steps"]
     )
     (tmp_path / "help-desk.toml").write_text("\n".join(lines) + steps, encoding="utf-8")
     new = "\n".join(line.replace('"help-desk"', '"local-market"', 1) for line in lines)

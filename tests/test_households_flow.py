@@ -499,3 +499,18 @@ def test_every_field_has_its_question_and_label() -> None:
         assert f"volunteer.field_{field}" in strings
     for key in ("wrong", "used", "expired", "slow_down"):
         assert f"join.{key}" in strings
+
+
+async def test_a_code_already_used_in_the_village_is_refused_and_the_step_kept(app: App) -> None:
+    [village] = await make_villages(app, "Thôn Đông")
+    first = await add_household(app, village, "Nguyễn Văn Bình")
+    second = await add_household(app, village, "Trần Thị Lan")
+    taken = (await snapshot(app, first))["code"]
+    volunteer = await staff_user(app, "2001", Role.VOLUNTEER, village)
+    await volunteer.presses(f"he:{second}:code")
+    assert t("households.bad_code") in texts(await volunteer.says("mã 😀"))
+    refused = await volunteer.says(taken)
+    assert t("households.code_taken", code=taken) in texts(refused)
+    assert await flow_step(app, volunteer) == ("hh_edit", "code")
+    assert t("volunteer.saved") in texts(await volunteer.says("TD-0099"))
+    assert (await snapshot(app, second))["code"] == "TD-0099"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Sequence
 from typing import TextIO
 
 from bot.core.dispatcher import Dispatcher
@@ -15,6 +16,8 @@ CHANNEL = "console"
 
 class ConsoleChannel:
     """Reads lines until EOF; a bare number picks one of the last reply's choices."""
+
+    name = CHANNEL
 
     def __init__(
         self,
@@ -66,7 +69,12 @@ class ConsoleChannel:
         )
         self.send(await self.dispatcher.handle(incoming))
 
-    def send(self, replies: list[Reply]) -> None:
+    async def deliver(self, chat_id: str, replies: Sequence[Reply]) -> None:
+        """Show a proactive message (a reminder, a tally) if it is for this terminal's user."""
+        if chat_id == self.user_id:
+            self.send(replies)
+
+    def send(self, replies: Sequence[Reply]) -> None:
         for reply in replies:
             self.stdout.write(render(reply) + "\n")
             if reply.choices:

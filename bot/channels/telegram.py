@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any, TypeAlias
+
+# Opt in to PTB's coming behaviour (time periods as timedelta) so no deprecation path runs.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from telegram import (
     BotCommand,
@@ -17,11 +22,20 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.channels.text import split_text
 from bot.config import TelegramSettings
+from bot.core.delivery import DeliveryError, FailureKind
 from bot.core.dispatcher import Dispatcher
 from bot.core.messages import Attachment, Incoming, Reply
 from bot.locales import t
@@ -79,8 +93,29 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
+def retry_after_seconds(error: RetryAfter) -> float:
+    """The wait Telegram asked for, in seconds (PTB may give an int or a timedelta)."""
+    value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def classify(error: TelegramError) -> DeliveryError:
+    """Map a Bot API failure to what the outbox should do about it."""
+    if isinstance(error, RetryAfter):
+        return DeliveryError(FailureKind.RETRY_AFTER, str(error), retry_after_seconds(error))
+    if isinstance(error, Forbidden):
+        return DeliveryError(FailureKind.BLOCKED, error.message)
+    if isinstance(error, (BadRequest, ChatMigrated, InvalidToken)):
+        return DeliveryError(FailureKind.REJECTED, str(error))
+    if isinstance(error, NetworkError):  # 5xx, TimedOut, connection errors
+        return DeliveryError(FailureKind.TRANSIENT, str(error) or type(error).__name__)
+    return DeliveryError(FailureKind.TRANSIENT, str(error))
+
+
 class TelegramChannel:
     """Bridges python-telegram-bot and the dispatcher; also sends proactive messages."""
+
+    name = CHANNEL
 
     def __init__(self, settings: TelegramSettings, dispatcher: Dispatcher) -> None:
         if settings.token is None:
@@ -147,6 +182,13 @@ class TelegramChannel:
                     continue
             sent.extend(await self._send_one(chat_id, reply))
         return sent
+
+    async def deliver(self, chat_id: str, replies: Sequence[Reply]) -> None:
+        """Send a proactive message (outbox); failures say whether to retry."""
+        try:
+            await self.send(chat_id, replies)
+        except TelegramError as error:
+            raise classify(error) from error
 
     async def _try_edit(self, chat_id: str, message_id: int, reply: Reply) -> Message | None:
         if reply.image is not None or reply.document is not None:

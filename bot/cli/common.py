@@ -5,13 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
 from bot.app import App, build_app
 from bot.config import Settings
+from bot.core.delivery import Sender
+
+if TYPE_CHECKING:
+    from scheduler.runtime import Runtime
 
 T = TypeVar("T")
 
@@ -42,3 +47,27 @@ def with_app(settings: Settings, work: Callable[[App], Awaitable[T]]) -> T:
             await app.close()
 
     return asyncio.run(runner())
+
+
+@asynccontextmanager
+async def running_scheduler(app: App, senders: Sequence[Sender]) -> AsyncIterator[Runtime]:
+    """Run the scheduled jobs (outbox delivery, planners) while the channels run."""
+    from scheduler.leader import Leadership
+    from scheduler.runtime import Runtime
+    from scheduler.setup import build_scheduler
+
+    leadership = Leadership(app.engine)
+    await leadership.refresh()
+    runtime = Runtime(
+        db=app.db,
+        services=app.services,
+        senders={sender.name: sender for sender in senders},
+        leadership=leadership,
+    )
+    scheduler = build_scheduler(runtime)
+    scheduler.start()
+    try:
+        yield runtime
+    finally:
+        scheduler.shutdown(wait=False)
+        await leadership.release()

@@ -12,7 +12,8 @@ from typing import Annotated
 import typer
 
 from bot.app import App
-from bot.cli.common import settings_from, setup_logging, with_app
+from bot.cli.common import running_scheduler, settings_from, setup_logging, with_app
+from bot.cli.households import export_cli, import_cli
 from bot.cli.places import invite, locations_cli, villages_cli
 from bot.config import ConfigError, load_settings
 from bot.core.messages import Incoming
@@ -31,6 +32,8 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(villages_cli, name="villages")
 cli.add_typer(locations_cli, name="locations")
 cli.command()(invite)
+cli.add_typer(import_cli, name="import")
+cli.add_typer(export_cli, name="export")
 
 ConfigOption = Annotated[
     Path | None,
@@ -72,7 +75,8 @@ async def _run_channels(app: App) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     channel = TelegramChannel(app.settings.telegram, app.dispatcher)
-    await channel.run_until(stop)
+    async with running_scheduler(app, [channel]):
+        await channel.run_until(stop)
 
 
 @cli.command()
@@ -98,7 +102,9 @@ def chat(
                 local = Incoming(channel=CHANNEL, chat_id=user, user_id=user)
                 person, _ = await people.identify(session, local, utcnow())
                 await people.grant_role(session, person, as_role, granted_by_id=None, now=utcnow())
-        await ConsoleChannel(app.dispatcher, user_id=user).run()
+        console = ConsoleChannel(app.dispatcher, user_id=user)
+        async with running_scheduler(app, [console]):
+            await console.run()
 
     with_app(settings, work)
 

@@ -60,8 +60,11 @@ MIN_REPAIR_LENGTH = 2
 GENERIC_WEIGHT = 0.4
 # An unknown word is worth this share of the rarest known word: it says "something else".
 UNKNOWN_WEIGHT_SHARE = 0.6
-# A stopword syllable found next to the same neighbour this often is part of a word there.
-STOPWORD_ASSOCIATION = 0.3
+# A stopword syllable found next to the same content syllable this often (share of the
+# stopword's occurrences, or of the content syllable's) forms a word with it.
+STOPWORD_ASSOCIATION = 0.2
+CONTENT_ASSOCIATION = 0.6
+MIN_ASSOCIATED = 2
 # A syllable this rare (in at most two guides) is telling even on its own.
 SPECIFIC_IDF = 1.9
 # Three generic syllables forming one known phrase ("đổi số điện thoại") name a topic after all.
@@ -185,19 +188,24 @@ def _is_typing_slip(typed: str, word: str) -> bool:
 def _word_bigrams(sequences: Iterable[Sequence[str]], language: Language) -> set[Bigram]:
     """Bigrams that act as words: two content syllables, or a stopword tied to its neighbour."""
     words: set[Bigram] = set()
-    stop_count: Counter[str] = Counter()
-    beside: Counter[tuple[Bigram, str]] = Counter()
+    seen: Counter[tuple[str, int]] = Counter()
+    beside: Counter[tuple[Bigram, str, str]] = Counter()
     for syllables in sequences:
         kinds = language.stop_kinds(syllables)
-        stop_count.update(s for s, kind in zip(syllables, kinds, strict=True) if kind == 1)
+        seen.update(zip(syllables, kinds, strict=True))
         for i, pair in enumerate(itertools.pairwise(syllables)):
             if kinds[i] == kinds[i + 1] == 0:
                 words.add(pair)
-            elif {kinds[i], kinds[i + 1]} == {0, 1}:
-                beside[pair, pair[0] if kinds[i] == 1 else pair[1]] += 1
-    # "căn cước" folds to the stopword "can" + "cuoc": "can" mostly occurs there, "cho" doesn't.
-    for (pair, stop), together in beside.items():
-        if together >= STOPWORD_ASSOCIATION * stop_count[stop]:
+            elif kinds[i] + kinds[i + 1] == 1:
+                stop, content = pair if kinds[i] else pair[::-1]
+                beside[pair, stop, content] += 1
+    # "căn cước" folds to the stopword "can" + "cuoc", "làm việc" to "lam" + "viec": "can" is
+    # mostly found before "cuoc" and "viec" mostly after "lam", whereas "cho con" is neither.
+    for (pair, stop, content), together in beside.items():
+        if together >= MIN_ASSOCIATED and (
+            together >= STOPWORD_ASSOCIATION * seen[stop, 1]
+            or together >= CONTENT_ASSOCIATION * seen[content, 0]
+        ):
             words.add(pair)
     return words
 
@@ -223,8 +231,9 @@ class GuideMatcher:
         summary = [
             [language.syllables(t) for t in _SENTENCE_BREAK.split(g.summary)] for g in guides
         ]
-        self._build_bm25(core, summary)
         self._build_vocabulary(core, summary)
+        if guides:
+            self._build_bm25(core, summary)
         self._alias_texts: list[str] = []
         owners: list[int] = []
         for index, sequences in enumerate(core):
@@ -241,6 +250,8 @@ class GuideMatcher:
 
     def match(self, question: str) -> Match:
         """The best guide for the question, or None when nothing covered is asked."""
+        if not self._ids:
+            return Match(None, 0.0, ())
         parsed = self._parse(question)
         total = float(parsed.weights.sum())
         if total <= 0.0:
@@ -258,8 +269,9 @@ class GuideMatcher:
         confidence = round(min(1.0, float(score[top])), 3)
         plausible = anchored & (coverage >= ALTERNATIVE_MIN_COVERAGE)
         if not anchored[top] or coverage[top] < MIN_COVERAGE or score[top] < MIN_SCORE:
-            vague = self._explains_all(parsed, credits) if total >= MIN_VAGUE_WEIGHT else plausible
-            close = [self._ids[i] for i in order if plausible[i] or vague[i]]
+            if total >= MIN_VAGUE_WEIGHT:
+                plausible = plausible | self._explains_all(parsed, credits)
+            close = [self._ids[i] for i in order if plausible[i]]
             return Match(None, confidence, tuple(close[:MAX_ALTERNATIVES]))
         near = plausible & (score >= ALTERNATIVE_RATIO * score[top])
         others = [self._ids[i] for i in order[1:] if near[i]]
@@ -315,21 +327,22 @@ class GuideMatcher:
         for position, syllable in enumerate(syllables):
             if content[position]:
                 weight = self._idf.get(syllable, self._unknown_weight)
-                for pair in self._pairs_at(syllables, position):
+                for _, pair in self._pairs_at(syllables, position):
                     if pair in self._paired:
                         weight = max(weight, self._idf.get(_term(pair), 0.0))
                 weights[position] = weight * (GENERIC_WEIGHT if generic[position] else 1.0)
-        topical = np.array(content) & ~np.array(generic, dtype=bool)
+        topical = np.array(content, dtype=bool) & ~np.array(generic, dtype=bool)
         text = " ".join(s for s, kind in zip(syllables, kinds, strict=True) if not kind)
         return _Question(syllables, weights, np.array(trust), topical, text)
 
     @staticmethod
-    def _pairs_at(syllables: Sequence[str], position: int) -> list[Bigram]:
-        pairs: list[Bigram] = []
+    def _pairs_at(syllables: Sequence[str], position: int) -> list[tuple[int, Bigram]]:
+        """The bigrams a syllable is part of, each with the neighbour's position."""
+        pairs: list[tuple[int, Bigram]] = []
         if position > 0:
-            pairs.append((syllables[position - 1], syllables[position]))
+            pairs.append((position - 1, (syllables[position - 1], syllables[position])))
         if position + 1 < len(syllables):
-            pairs.append((syllables[position], syllables[position + 1]))
+            pairs.append((position + 1, (syllables[position], syllables[position + 1])))
         return pairs
 
     def _repair(self, syllables: list[str]) -> tuple[list[str], list[float]]:
@@ -381,24 +394,23 @@ class GuideMatcher:
             if question.weights[position] <= 0:
                 continue
             best = self._lone.get(syllable, self._zero) * question.trust[position]
-            for offset, pair in zip((-1, 1), self._pairs_at(syllables, position), strict=False):
+            for neighbour, pair in self._pairs_at(syllables, position):
                 if pair in self._paired:
-                    trust = min(question.trust[position], question.trust[position + offset])
+                    trust = min(question.trust[position], question.trust[neighbour])
                     best = np.maximum(best, self._paired[pair] * trust)
             credits[position] = best
         return credits
 
     def _anchored(self, question: _Question, credits: Vector) -> Flags:
-        """Guides that explain a topical word of the question as a phrase."""
+        """Guides that explain a topical word as a phrase, two rare syllables or a long phrase."""
         topical = credits[question.topical]
         in_phrase: Flags = np.any(topical >= SUMMARY_CREDIT, axis=0)
-        rare = np.array(
-            [self._idf.get(s, 0.0) >= SPECIFIC_IDF for s in np.array(question.syllables)],
-            dtype=bool,
-        )[question.topical]
+        rare = np.array([self._idf.get(s, 0.0) >= SPECIFIC_IDF for s in question.syllables])
+        lone_rare = (topical >= LONE_CREDIT * REPAIRED_CREDIT) & rare[question.topical][:, None]
         # Two rare syllables of the same guide, even apart ("bấm ... link"), point at it.
-        alone = np.sum((topical >= LONE_CREDIT * REPAIRED_CREDIT) & rare[:, None], axis=0) >= 2
-        return in_phrase | alone | self._long_phrase(question)
+        alone: Flags = np.sum(lone_rare, axis=0) >= 2
+        result: Flags = in_phrase | alone | self._long_phrase(question)
+        return result
 
     def _long_phrase(self, question: _Question) -> Flags:
         """Guides that know a chain of three content syllables, generic or not."""

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import tomllib
+from functools import cache
+from pathlib import Path
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -9,6 +13,8 @@ from bot.db.models import Commune, Location, LocationKind, Village
 from bot.services import audit
 from bot.services.errors import DomainError
 from bot.services.vntext import fold
+
+VILLAGE_WORDS_FILE = Path(__file__).resolve().parent.parent / "content" / "import_headers.toml"
 
 
 async def get_commune(session: AsyncSession) -> Commune | None:
@@ -33,9 +39,31 @@ async def list_villages(session: AsyncSession, ids: set[int] | None = None) -> l
     return list(await session.scalars(query))
 
 
+@cache
+def village_prefixes() -> tuple[str, ...]:
+    """Words a village name may be written with or without ("Thôn", "Tổ dân phố"...), folded."""
+    with VILLAGE_WORDS_FILE.open("rb") as handle:
+        words = tomllib.load(handle)["village_prefixes"]["words"]
+    return tuple(sorted((fold(word) + " " for word in words), key=len, reverse=True))
+
+
+def bare_village_name(name: str) -> str:
+    """'Thôn Đức An' -> 'duc an'."""
+    folded = fold(name)
+    for prefix in village_prefixes():
+        if folded.startswith(prefix):
+            return folded[len(prefix) :]
+    return folded
+
+
 async def find_village(session: AsyncSession, name: str) -> Village | None:
-    """A village by name, with or without accents."""
-    return await session.scalar(select(Village).where(Village.folded_name == fold(name)))
+    """A village by name, with or without accents and with or without 'Thôn' and the like."""
+    exact = await session.scalar(select(Village).where(Village.folded_name == fold(name)))
+    if exact is not None:
+        return exact
+    wanted = bare_village_name(name)
+    matches = [v for v in await list_villages(session) if bare_village_name(v.name) == wanted]
+    return matches[0] if len(matches) == 1 else None
 
 
 async def add_village(

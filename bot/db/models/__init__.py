@@ -2,6 +2,7 @@
 
 from bot.db.models.guides import GuideProgress, NoticeSeen
 from bot.db.models.households import AssistAction, Assistance, Household
+from bot.db.models.outbox import OutboxMessage, OutboxStatus
 from bot.db.models.people import (
     AuditEntry,
     ChatIdentity,
@@ -14,6 +15,7 @@ from bot.db.models.people import (
     RoleGrant,
 )
 from bot.db.models.places import Commune, Location, LocationKind, Village
+from bot.db.models.reports import CoverageSnapshot, ReportKind, ReportSubscription
 
 __all__ = [
     "AssistAction",
@@ -22,6 +24,7 @@ __all__ = [
     "ChatIdentity",
     "Commune",
     "ConversationState",
+    "CoverageSnapshot",
     "FailedJoin",
     "GuideProgress",
     "Household",
@@ -29,8 +32,12 @@ __all__ = [
     "Location",
     "LocationKind",
     "NoticeSeen",
+    "OutboxMessage",
+    "OutboxStatus",
     "Person",
     "ProcessedUpdate",
+    "ReportKind",
+    "ReportSubscription",
     "Role",
     "RoleGrant",
     "Village",

@@ -1,0 +1,81 @@
+"""`dvcbot import households` and `dvcbot export households`: the register as a spreadsheet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.app import App
+from bot.cli.common import settings_from, setup_logging, with_app
+from bot.db.base import utcnow
+from bot.locales import t
+from bot.services.errors import DomainError
+from bot.services.household_io import export_households, import_households
+
+import_cli = typer.Typer(
+    help="Bring data in from Excel (.xlsx) or CSV files.", no_args_is_help=True
+)
+export_cli = typer.Typer(
+    help="Write data out to Excel (.xlsx) or CSV files.", no_args_is_help=True
+)
+
+
+@import_cli.command("households")
+def import_household_file(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".xlsx or .csv")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only show what would change; write nothing.")
+    ] = False,
+    create_villages: Annotated[
+        bool, typer.Option("--create-villages", help="Add villages the file names but we lack.")
+    ] = False,
+) -> None:
+    """Import households; importing the same file again changes nothing."""
+
+    async def work(app: App) -> int:
+        try:
+            async with app.db.transaction() as session:
+                report = await import_households(
+                    session,
+                    file,
+                    actor_id=None,
+                    now=utcnow(),
+                    dry_run=dry_run,
+                    create_villages=create_villages,
+                )
+        except DomainError as problem:
+            typer.echo(f"dvcbot: {t(problem.key, **problem.values)}", err=True)
+            return 1
+        typer.echo(report.summary())
+        for warning in report.warnings:
+            typer.echo(f"  ! {warning}")
+        for error in report.errors:
+            typer.echo(f"  dòng {error.row}: {error.reason}")
+        return 1 if report.errors else 0
+
+    setup_logging(settings_from(ctx), quiet=True)
+    raise typer.Exit(with_app(settings_from(ctx), work))
+
+
+@export_cli.command("households")
+def export_household_file(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="FILE.xlsx or FILE.csv")],
+) -> None:
+    """Write the whole household register to a spreadsheet."""
+
+    async def work(app: App) -> int:
+        try:
+            async with app.db.transaction() as session:
+                count = await export_households(session, file)
+        except DomainError as problem:
+            typer.echo(f"dvcbot: {t(problem.key, **problem.values)}", err=True)
+            return 1
+        typer.echo(f"Đã ghi {count} hộ vào {file}.")
+        return 0
+
+    setup_logging(settings_from(ctx), quiet=True)
+    raise typer.Exit(with_app(settings_from(ctx), work))

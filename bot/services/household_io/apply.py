@@ -1,0 +1,166 @@
+"""Writing a plan: new villages, then households in bulk with Core, each with an audit row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql import Executable
+
+from bot.db.models import AuditEntry, Commune, Household
+from bot.services import places
+from bot.services.errors import DomainError
+from bot.services.household_io.plan import Plan
+from bot.services.household_io.villages import VillageEntry
+from bot.services.households import AUDITED
+from bot.services.vntext import fold
+
+WRITE_BATCH = 5_000
+
+
+def batches(items: Sequence[dict[str, Any]]) -> Iterator[Sequence[dict[str, Any]]]:
+    """The items in slices of WRITE_BATCH."""
+    for start in range(0, len(items), WRITE_BATCH):
+        yield items[start : start + WRITE_BATCH]
+
+
+async def execute_many(
+    connection: AsyncConnection, statement: Executable, parameters: Sequence[dict[str, Any]]
+) -> None:
+    """Run one statement for many parameter sets, a batch at a time."""
+    for batch in batches(parameters):
+        await connection.execute(statement, list(batch))
+
+
+def audit_row(
+    household_id: int,
+    *,
+    actor_id: int | None,
+    now: datetime,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+) -> dict[str, Any]:
+    """The audit entry recording that an import created or changed a household."""
+    return {
+        "at": now,
+        "actor_id": actor_id,
+        "action": "import",
+        "entity": "household",
+        "entity_id": str(household_id),
+        "before": before,
+        "after": after,
+        "note": None,
+    }
+
+
+async def create_villages_for(
+    session: AsyncSession, commune: Commune, villages: list[VillageEntry], actor_id: int | None
+) -> None:
+    """Add the villages the import names for the first time (audited, like any new village)."""
+    for village in villages:
+        added = await places.add_village(session, commune, village.name, actor_id=actor_id)
+        village.id = added.id
+
+
+async def write_creates(
+    session: AsyncSession, plan: Plan, *, actor_id: int | None, now: datetime
+) -> None:
+    """Insert the new households, then one audit row each with the values stored."""
+    if not plan.creates:
+        return
+    connection = await session.connection()
+    rows = [
+        {
+            "village_id": village.id,
+            "code": code,
+            "folded_head": fold(values["head_name"]),
+            "consent_at": None,
+            "created_at": now,
+            "updated_at": now,
+            "updated_by_id": actor_id,
+            **values,
+        }
+        for village, code, values in plan.creates
+    ]
+    await execute_many(connection, insert(Household), rows)
+    village_ids = {row["village_id"] for row in rows}
+    result = await connection.execute(
+        select(Household.id, Household.village_id, Household.code).where(
+            Household.village_id.in_(village_ids)
+        )
+    )
+    ids = {(village_id, code): id_ for id_, village_id, code in result}
+    audits = [
+        audit_row(
+            ids[(row["village_id"], row["code"])],
+            actor_id=actor_id,
+            now=now,
+            before=None,
+            after={name: row[name] for name in AUDITED},
+        )
+        for row in rows
+    ]
+    await execute_many(connection, insert(AuditEntry), audits)
+
+
+async def write_updates(
+    session: AsyncSession, plan: Plan, *, actor_id: int | None, now: datetime
+) -> None:
+    """Update the changed households, then one audit row each with the changed fields."""
+    if not plan.updates:
+        return
+    connection = await session.connection()
+    rows: list[dict[str, Any]] = []
+    audits: list[dict[str, Any]] = []
+    for found, merged in plan.updates:
+        changed = [name for name in AUDITED if merged[name] != found.values[name]]
+        rows.append(
+            {
+                "row_id": found.id,
+                **{name: merged[name] for name in AUDITED if name not in ("village_id", "code")},
+                "folded_head": fold(merged["head_name"]),
+                "updated_at": now,
+                "updated_by_id": actor_id,
+            }
+        )
+        audits.append(
+            audit_row(
+                found.id,
+                actor_id=actor_id,
+                now=now,
+                before={name: found.values[name] for name in changed},
+                after={name: merged[name] for name in changed},
+            )
+        )
+    statement = update(Household).where(Household.id == bindparam("row_id"))
+    await execute_many(connection, statement, rows)
+    await execute_many(connection, insert(AuditEntry), audits)
+
+
+async def commune_for_new_villages(session: AsyncSession, plan: Plan) -> Commune | None:
+    """The commune new villages would join; None when the file names only known villages."""
+    if not plan.new_villages:
+        return None
+    commune = await places.get_commune(session)
+    if commune is None:
+        raise DomainError("household_io.no_commune")
+    return commune
+
+
+async def write_plan(
+    session: AsyncSession,
+    plan: Plan,
+    commune: Commune | None,
+    *,
+    actor_id: int | None,
+    now: datetime,
+) -> None:
+    """New villages first (households refer to them), then new and changed households."""
+    if commune is not None:
+        await create_villages_for(session, commune, plan.new_villages, actor_id)
+    await write_creates(session, plan, actor_id=actor_id, now=now)
+    await write_updates(session, plan, actor_id=actor_id, now=now)
+    await session.flush()
