@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from bot.content.catalog import Guide, GuideGroup
 from bot.core.context import Context, UserError
@@ -18,6 +19,7 @@ GROUP_ICONS = {
     GuideGroup.SAFETY: "🛡",
 }
 HELP_DESK = "help-desk"
+CONFIDENT = 0.85  # match score from which a question opens its guide straight away
 SCAM_NOTICE = "scam-warning"
 
 
@@ -191,13 +193,15 @@ async def answer_question(ctx: Context) -> Replies:
     """Free text: the matching guide, a choice of close ones, or the out-of-scope answer."""
     match = ctx.services.matcher.match(ctx.incoming.text or "")
     catalog = ctx.services.catalog
-    if match.guide_id is not None and not match.alternatives:
+    alternatives = [guide for guide in map(catalog.get, match.alternatives) if guide is not None]
+    if match.guide_id is not None and (match.score >= CONFIDENT or not alternatives):
         ctx.args = [match.guide_id]
-        return await open_guide(ctx)
-    candidates = [match.guide_id, *match.alternatives] if match.guide_id else match.alternatives
-    found = [guide for guide in map(catalog.get, candidates) if guide is not None]
+        opened = await open_guide(ctx)
+        return _with_alternatives(opened, alternatives)
+    top = catalog.get(match.guide_id) if match.guide_id else None
+    found = ([top] if top else []) + alternatives
     if found:
-        text = t("guides.several_matches") if match.guide_id else t("guides.unsure")
+        text = t("guides.several_matches") if top else t("guides.unsure")
         return Reply(text, choices=(*map(open_choice, found), menu_choice()))
     return Reply(
         t("guides.out_of_scope"),
@@ -207,6 +211,21 @@ async def answer_question(ctx: Context) -> Replies:
             menu_choice(),
         ),
     )
+
+
+def _with_alternatives(replies: Replies, alternatives: list[Guide]) -> Replies:
+    """Add "maybe you meant" buttons under a guide opened from a question."""
+    if not alternatives:
+        return replies
+    items = replies if isinstance(replies, list) else [replies]
+    last = items[-1]
+    extra = tuple(
+        Choice(t("guides.maybe", title=guide.title)[:60], f"g:{guide.id}")
+        for guide in alternatives
+    )
+    menu = tuple(choice for choice in last.choices if choice.payload == "menu")
+    others = tuple(choice for choice in last.choices if choice.payload != "menu")
+    return [*items[:-1], replace(last, choices=(*others, *extra, *menu))]
 
 
 async def resume_offer(ctx: Context) -> list[Choice]:

@@ -44,6 +44,8 @@ class Leadership:
                 await self._connection.commit()
         except Exception:
             log.exception("leader lock check failed")
+            if self._connection is not None:
+                await self._connection.invalidate()
             self._connection = None
         was_leader, self.is_leader = self.is_leader, self._connection is not None
         if self.is_leader != was_leader:
@@ -53,7 +55,14 @@ class Leadership:
         return self.is_leader
 
     async def release(self) -> None:
+        """Give the lock up; the connection is discarded, not returned to the pool with it."""
         if self._connection is not None:
-            await self._connection.close()
-            self._connection = None
+            try:
+                await self._connection.scalar(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY}
+                )
+            finally:
+                await self._connection.invalidate()
+                await self._connection.close()
+                self._connection = None
         self.is_leader = is_sqlite(str(self.engine.url))

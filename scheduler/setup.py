@@ -33,4 +33,12 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         id="leadership",
         replace_existing=True,
     )
+    scheduler.add_job(
+        jobs.forget_stale_flows,
+        "interval",
+        hours=1,
+        args=[runtime],
+        id="forget-stale-flows",
+        replace_existing=True,
+    )
     return scheduler

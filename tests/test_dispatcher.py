@@ -134,3 +134,26 @@ async def test_flow_step_receives_text_and_cancel_leaves_it(app: App) -> None:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+async def test_revoked_role_ends_the_flow_instead_of_trapping_the_person(app: App) -> None:
+    async def begin(ctx: Context) -> Replies:
+        ctx.start_flow("roster-edit", "name")
+        return Reply("Tên?")
+
+    async def step(ctx: Context) -> Replies:
+        return Reply("saved")
+
+    app.services.registry.command("edit", begin, roles={Role.OFFICER})
+    app.services.registry.flow("roster-edit", step, roles={Role.OFFICER})
+    user = ChatUser(app)
+    await user.says("/start")
+    async with app.db.transaction() as session:
+        person = await session.scalar(select(Person))
+        assert person is not None
+        await people.grant_role(session, person, Role.OFFICER, granted_by_id=None, now=_now())
+    assert texts(await user.says("/edit")) == "Tên?"
+    async with app.db.transaction() as session:
+        await people.revoke_role(session, person.id, Role.OFFICER, revoked_by_id=None, now=_now())
+    assert texts(await user.says("Lan")) == t("errors.not_allowed")
+    assert texts(await user.says("Lan")) == t("guides.out_of_scope")

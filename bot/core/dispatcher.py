@@ -125,7 +125,10 @@ class Dispatcher:
             key = "errors.unsupported" if incoming.attachment else "errors.empty"
             return self._with_menu_hint(t(key))
         if ctx.state.flow is not None and ctx.state.flow in self.registry.flows:
-            return await self._call(self.registry.flows[ctx.state.flow], ctx)
+            route = self.registry.flows[ctx.state.flow]
+            if not route.allows(ctx.roles):  # the role was revoked in the middle of the flow
+                ctx.end_flow()
+            return await self._call(route, ctx)
         if self.registry.free_text is None:
             return self._with_menu_hint(t("fallback.text"))
         return await self._call(self.registry.free_text, ctx)

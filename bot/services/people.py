@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -150,3 +150,13 @@ async def load_state(session: AsyncSession, identity: ChatIdentity) -> Conversat
         state = ConversationState(identity_id=identity.id, data={})
         session.add(state)
     return state
+
+
+async def forget_stale_flows(session: AsyncSession, before: datetime) -> int:
+    """Drop half-finished flows (and what was typed into them) last touched before `before`."""
+    result = await session.execute(
+        update(ConversationState)
+        .where(ConversationState.flow.is_not(None), ConversationState.updated_at < before)
+        .values(flow=None, step=None, data={})
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,64 @@
+"""Core scheduled jobs: registration, abandoned-flow cleanup, one leader per database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.app import App
+from bot.db.engine import Database
+from bot.db.models import ConversationState
+from scheduler.jobs import forget_stale_flows
+from scheduler.leader import Leadership
+from scheduler.runtime import Runtime
+from scheduler.setup import build_scheduler
+from tests.helpers import ChatUser
+
+NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+
+
+async def test_scheduler_registers_core_jobs_with_safe_defaults(app: App) -> None:
+    scheduler = build_scheduler(Runtime(db=app.db, services=app.services))
+    scheduler.start(paused=True)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    scheduler.shutdown(wait=False)
+    assert {"outbox", "leadership", "forget-stale-flows"} <= set(jobs)
+    outbox_job = jobs["outbox"]
+    assert outbox_job.misfire_grace_time is None and outbox_job.coalesce is True
+    assert outbox_job.max_instances == 1
+    assert str(scheduler.timezone) == "Asia/Ho_Chi_Minh"
+
+
+async def test_abandoned_flows_are_forgotten_after_a_day(app: App) -> None:
+    await ChatUser(app, user_id="11").presses("hhx")  # creates the person and state
+    async with app.db.transaction() as session:
+        states = list(await session.scalars(select(ConversationState)))
+        assert states
+        for state in states:
+            state.flow, state.step, state.data = "household-create", "phone", {"head": "Lê Thị B"}
+            state.updated_at = NOW - timedelta(hours=30)
+    runtime = Runtime(db=app.db, services=app.services, clock=lambda: NOW)
+    await forget_stale_flows(runtime)
+    async with app.sessionmaker() as session:
+        for state in await session.scalars(select(ConversationState)):
+            assert state.flow is None and state.data == {}
+
+
+async def test_only_one_leader_per_database(app: App) -> None:
+    first, second = Leadership(app.engine), Leadership(app.engine)
+    other_db = Database(app.settings.database.url)
+    third = Leadership(other_db.engine)
+    try:
+        assert await first.refresh()
+        if app.settings.database.url.startswith("sqlite"):
+            assert await second.refresh()  # one process per SQLite file: always the leader
+            return
+        assert not await third.refresh()
+        await first.release()
+        assert await third.refresh()
+        assert not await second.refresh()
+    finally:
+        for leadership in (first, second, third):
+            await leadership.release()
+        await other_db.dispose()
