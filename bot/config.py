@@ -68,6 +68,19 @@ class ContentSettings(BaseModel):
     cache_dir: Path = Path("cache")
 
 
+class ShiftSettings(BaseModel):
+    horizon_weeks: int = Field(default=4, ge=1, le=26)
+    skip_public_holidays: bool = True
+    evening_reminder_hour: int = Field(default=19, ge=0, le=23)
+    reminder_minutes_before: int = Field(default=60, ge=5, le=720)
+    withdraw_cutoff_hours: int = Field(default=24, ge=0, le=168)
+    checkin_minutes_before: int = Field(default=30, ge=0, le=180)
+    standin_deadline_minutes: int = Field(default=180, ge=0, le=2880)
+    standin_max_offers: int = Field(default=30, ge=1, le=500)
+    understaffed_alert_hour: int = Field(default=16, ge=0, le=23)
+    open_shifts_days: int = Field(default=14, ge=1, le=60)
+
+
 class BotSettings(BaseModel):
     demo_data: bool = True
     log_level: str = "INFO"
@@ -85,6 +98,7 @@ class Settings(BaseSettings):
     content: ContentSettings = ContentSettings()
     telegram: TelegramSettings = TelegramSettings()
     database: DatabaseSettings = DatabaseSettings()
+    shifts: ShiftSettings = ShiftSettings()
 
     @classmethod
     def settings_customise_sources(

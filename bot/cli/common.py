@@ -49,6 +49,26 @@ def with_app(settings: Settings, work: Callable[[App], Awaitable[T]]) -> T:
     return asyncio.run(runner())
 
 
+def run_admin_command(ctx: typer.Context, work: Callable[[App], Awaitable[int | None]]) -> None:
+    """Run a one-off command with the app; a broken rule is one polite line and exit code 1."""
+    from bot.locales import t
+    from bot.services.errors import DomainError
+
+    settings = settings_from(ctx)
+    setup_logging(settings, quiet=True)
+
+    async def guarded(app: App) -> int:
+        try:
+            return await work(app) or 0
+        except DomainError as problem:
+            typer.echo(f"dvcbot: {t(problem.key, **problem.values)}", err=True)
+            return 1
+
+    code = with_app(settings, guarded)
+    if code:
+        raise typer.Exit(code)
+
+
 @asynccontextmanager
 async def running_scheduler(app: App, senders: Sequence[Sender]) -> AsyncIterator[Runtime]:
     """Run the scheduled jobs (outbox delivery, planners) while the channels run."""

@@ -8,10 +8,8 @@ from typing import Annotated
 import typer
 
 from bot.app import App
-from bot.cli.common import settings_from, setup_logging, with_app
+from bot.cli.common import run_admin_command
 from bot.db.base import utcnow
-from bot.locales import t
-from bot.services.errors import DomainError
 from bot.services.household_io import export_households, import_households
 
 import_cli = typer.Typer(
@@ -36,19 +34,15 @@ def import_household_file(
     """Import households; importing the same file again changes nothing."""
 
     async def work(app: App) -> int:
-        try:
-            async with app.db.transaction() as session:
-                report = await import_households(
-                    session,
-                    file,
-                    actor_id=None,
-                    now=utcnow(),
-                    dry_run=dry_run,
-                    create_villages=create_villages,
-                )
-        except DomainError as problem:
-            typer.echo(f"dvcbot: {t(problem.key, **problem.values)}", err=True)
-            return 1
+        async with app.db.transaction() as session:
+            report = await import_households(
+                session,
+                file,
+                actor_id=None,
+                now=utcnow(),
+                dry_run=dry_run,
+                create_villages=create_villages,
+            )
         typer.echo(report.summary())
         for warning in report.warnings:
             typer.echo(f"  ! {warning}")
@@ -56,8 +50,7 @@ def import_household_file(
             typer.echo(f"  dòng {error.row}: {error.reason}")
         return 1 if report.errors else 0
 
-    setup_logging(settings_from(ctx), quiet=True)
-    raise typer.Exit(with_app(settings_from(ctx), work))
+    run_admin_command(ctx, work)
 
 
 @export_cli.command("households")
@@ -67,15 +60,9 @@ def export_household_file(
 ) -> None:
     """Write the whole household register to a spreadsheet."""
 
-    async def work(app: App) -> int:
-        try:
-            async with app.db.transaction() as session:
-                count = await export_households(session, file)
-        except DomainError as problem:
-            typer.echo(f"dvcbot: {t(problem.key, **problem.values)}", err=True)
-            return 1
+    async def work(app: App) -> None:
+        async with app.db.transaction() as session:
+            count = await export_households(session, file)
         typer.echo(f"Đã ghi {count} hộ vào {file}.")
-        return 0
 
-    setup_logging(settings_from(ctx), quiet=True)
-    raise typer.Exit(with_app(settings_from(ctx), work))
+    run_admin_command(ctx, work)

@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.cli.common import settings_from, setup_logging, with_app
-from bot.db.models import Household, LocationKind, Role
-from bot.locales import t
+from bot.cli.common import run_admin_command
+from bot.db.models import Commune, Household, LocationKind, Role, Village
 from bot.services import invites, places
 from bot.services.errors import DomainError
 
@@ -21,9 +21,19 @@ villages_cli = typer.Typer(
 locations_cli = typer.Typer(help="Help-desk locations.", no_args_is_help=True)
 
 
-def fail(problem: DomainError) -> typer.Exit:
-    typer.echo(f"dvcbot: {t(problem.key, **problem.values)}", err=True)
-    return typer.Exit(1)
+async def commune_of(app: App, session: AsyncSession) -> Commune:
+    settings = app.settings.commune
+    return await places.ensure_commune(session, settings.name, settings.timezone)
+
+
+async def village_named(session: AsyncSession, name: str | None) -> Village | None:
+    """The village called `name` (accents and 'Thôn' optional); None when no name was given."""
+    if name is None:
+        return None
+    village = await places.find_village(session, name)
+    if village is None:
+        raise DomainError("places.unknown_village", name=name)
+    return village
 
 
 @villages_cli.command("list")
@@ -32,7 +42,7 @@ def list_villages(ctx: typer.Context) -> None:
 
     async def work(app: App) -> None:
         async with app.db.transaction() as session:
-            counts = dict(
+            registered = dict(
                 (
                     await session.execute(
                         select(Household.village_id, func.count()).group_by(Household.village_id)
@@ -41,13 +51,12 @@ def list_villages(ctx: typer.Context) -> None:
             )
             for village in await places.list_villages(session):
                 official = village.official_households
-                typer.echo(
-                    f"{village.name}: {counts.get(village.id, 0)} hộ đã ghi nhận"
-                    + (f" / {official} hộ theo số liệu chính thức" if official is not None else "")
-                )
+                line = f"{village.name}: {registered.get(village.id, 0)} hộ đã ghi nhận"
+                if official is not None:
+                    line += f" / {official} hộ theo số liệu chính thức"
+                typer.echo(line)
 
-    setup_logging(settings_from(ctx), quiet=True)
-    with_app(settings_from(ctx), work)
+    run_admin_command(ctx, work)
 
 
 @villages_cli.command("add")
@@ -61,18 +70,12 @@ def add_village(
     """Add a village."""
 
     async def work(app: App) -> None:
-        try:
-            async with app.db.transaction() as session:
-                commune = await places.ensure_commune(
-                    session, app.settings.commune.name, app.settings.commune.timezone
-                )
-                await places.add_village(session, commune, name, official_households=households)
-        except DomainError as problem:
-            raise fail(problem) from None
+        async with app.db.transaction() as session:
+            commune = await commune_of(app, session)
+            await places.add_village(session, commune, name, official_households=households)
         typer.echo(f"Đã thêm {name}.")
 
-    setup_logging(settings_from(ctx), quiet=True)
-    with_app(settings_from(ctx), work)
+    run_admin_command(ctx, work)
 
 
 @villages_cli.command("set")
@@ -84,18 +87,13 @@ def set_village(
     """Set a village's official household count."""
 
     async def work(app: App) -> None:
-        try:
-            async with app.db.transaction() as session:
-                village = await places.find_village(session, name)
-                if village is None:
-                    raise DomainError("places.unknown_village", name=name)
-                await places.set_official_households(session, village, households, actor_id=None)
-        except DomainError as problem:
-            raise fail(problem) from None
+        async with app.db.transaction() as session:
+            village = await village_named(session, name)
+            assert village is not None
+            await places.set_official_households(session, village, households, actor_id=None)
         typer.echo(f"Đã cập nhật {name}: {households} hộ.")
 
-    setup_logging(settings_from(ctx), quiet=True)
-    with_app(settings_from(ctx), work)
+    run_admin_command(ctx, work)
 
 
 @locations_cli.command("list")
@@ -107,8 +105,7 @@ def list_locations(ctx: typer.Context) -> None:
             for location in await places.list_locations(session):
                 typer.echo(f"{location.name} ({location.kind}) {location.address or ''}".rstrip())
 
-    setup_logging(settings_from(ctx), quiet=True)
-    with_app(settings_from(ctx), work)
+    run_admin_command(ctx, work)
 
 
 @locations_cli.command("add")
@@ -124,23 +121,15 @@ def add_location(
     """Add a help-desk location."""
 
     async def work(app: App) -> None:
-        try:
-            async with app.db.transaction() as session:
-                commune = await places.ensure_commune(
-                    session, app.settings.commune.name, app.settings.commune.timezone
-                )
-                found = await places.find_village(session, village) if village else None
-                if village and found is None:
-                    raise DomainError("places.unknown_village", name=village)
-                await places.add_location(
-                    session, commune, name, kind=kind, village=found, address=address
-                )
-        except DomainError as problem:
-            raise fail(problem) from None
+        async with app.db.transaction() as session:
+            commune = await commune_of(app, session)
+            found = await village_named(session, village)
+            await places.add_location(
+                session, commune, name, kind=kind, village=found, address=address
+            )
         typer.echo(f"Đã thêm {name}.")
 
-    setup_logging(settings_from(ctx), quiet=True)
-    with_app(settings_from(ctx), work)
+    run_admin_command(ctx, work)
 
 
 def invite(
@@ -157,26 +146,19 @@ def invite(
         raise typer.Exit(2)
 
     async def work(app: App) -> None:
-        now = datetime.now(UTC)
-        try:
-            async with app.db.transaction() as session:
-                found = await places.find_village(session, village) if village else None
-                if village and found is None:
-                    raise DomainError("places.unknown_village", name=village)
-                created, code = await invites.create(
-                    session,
-                    role,
-                    village_id=found.id if found else None,
-                    created_by_id=None,
-                    now=now,
-                    ttl=timedelta(days=days),
-                )
-        except DomainError as problem:
-            raise fail(problem) from None
+        async with app.db.transaction() as session:
+            found = await village_named(session, village)
+            created, code = await invites.create(
+                session,
+                role,
+                village_id=found.id if found else None,
+                created_by_id=None,
+                now=datetime.now(UTC),
+                ttl=timedelta(days=days),
+            )
         expires = created.expires_at.astimezone(app.settings.commune.tz)
         typer.echo(f"Mã mời: {code}")
         typer.echo(f"Người được mời gửi cho bot: /start join-{code}")
         typer.echo(f"Dùng một lần, hết hạn {expires:%H:%M %d/%m/%Y}.")
 
-    setup_logging(settings_from(ctx), quiet=True)
-    with_app(settings_from(ctx), work)
+    run_admin_command(ctx, work)

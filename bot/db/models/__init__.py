@@ -16,8 +16,22 @@ from bot.db.models.people import (
 )
 from bot.db.models.places import Commune, Location, LocationKind, Village
 from bot.db.models.reports import CoverageSnapshot, ReportKind, ReportSubscription
+from bot.db.models.shifts import (
+    AssignmentSource,
+    AssignmentStatus,
+    DayOverride,
+    Shift,
+    ShiftAssignment,
+    ShiftStatus,
+    ShiftTemplate,
+    StandinRequest,
+    StandinStatus,
+    Unavailability,
+)
 
 __all__ = [
+    "AssignmentSource",
+    "AssignmentStatus",
     "AssistAction",
     "Assistance",
     "AuditEntry",
@@ -25,6 +39,7 @@ __all__ = [
     "Commune",
     "ConversationState",
     "CoverageSnapshot",
+    "DayOverride",
     "FailedJoin",
     "GuideProgress",
     "Household",
@@ -40,5 +55,12 @@ __all__ = [
     "ReportSubscription",
     "Role",
     "RoleGrant",
+    "Shift",
+    "ShiftAssignment",
+    "ShiftStatus",
+    "ShiftTemplate",
+    "StandinRequest",
+    "StandinStatus",
+    "Unavailability",
     "Village",
 ]

@@ -78,5 +78,5 @@ class Assistance(Base):
     # A dossier was handled: its procedure (a guide id) and whether it carried a fee.
     procedure: Mapped[str | None] = mapped_column(String(40))
     fee_required: Mapped[bool | None]
-    shift_id: Mapped[int | None]
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id", ondelete="SET NULL"))
     note: Mapped[str | None] = mapped_column(Text)
