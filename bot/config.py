@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import time
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -87,6 +95,31 @@ class BotSettings(BaseModel):
     max_text_length: int = Field(default=2000, ge=100)
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class ReportsSettings(BaseModel):
+    """Targets for officials' reports and when the pushed reports go out (commune time)."""
+
+    coverage_target: float = Field(default=80, ge=0, le=100)
+    kpi_submitted_online: float = Field(default=70, ge=0, le=100)
+    kpi_papers_digitised: float = Field(default=90, ge=0, le=100)
+    kpi_paid_online: float = Field(default=40, ge=0, le=100)
+    kpi_household_coverage: float = Field(default=100, ge=0, le=100)
+    daily_tally_time: time = time(17, 30)
+    weekly_summary_day: Weekday = "fri"
+    weekly_summary_time: time = time(17, 45)
+    push_until: time = time(21, 0)
+    snapshot_time: time = time(23, 50)
+
+    @model_validator(mode="after")
+    def _push_window(self) -> Self:
+        for name in ("daily_tally_time", "weekly_summary_time"):
+            if getattr(self, name) >= self.push_until:
+                raise ValueError(f"{name} must be earlier than push_until")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DVCBOT_", env_nested_delimiter="__", extra="forbid"
@@ -98,6 +131,7 @@ class Settings(BaseSettings):
     content: ContentSettings = ContentSettings()
     telegram: TelegramSettings = TelegramSettings()
     database: DatabaseSettings = DatabaseSettings()
+    reports: ReportsSettings = ReportsSettings()
     shifts: ShiftSettings = ShiftSettings()
 
     @classmethod

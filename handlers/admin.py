@@ -16,7 +16,7 @@ from bot.db.models import Commune, Household, LocationKind, Role, Village
 from bot.locales import t
 from bot.services import places
 from bot.services.errors import DomainError
-from handlers.households import menu_choice, staff_flow
+from handlers.households import menu_choice
 
 ADMIN = {Role.ADMIN}
 INVITABLE = (Role.VOLUNTEER, Role.OFFICER, Role.OFFICIAL, Role.ADMIN)
@@ -295,6 +295,6 @@ def register(registry: Registry) -> None:
     registry.choice("av", villages, roles=ADMIN)
     registry.choice("al", locations, roles=ADMIN)
     registry.choice("af", flow_button, roles=ADMIN)
-    registry.flow(VILLAGE_FLOW, staff_flow(typed, ADMIN))
-    registry.flow(LOCATION_FLOW, staff_flow(typed, ADMIN))
+    registry.flow(VILLAGE_FLOW, typed, roles=ADMIN)
+    registry.flow(LOCATION_FLOW, typed, roles=ADMIN)
     registry.menu(t("admin.menu"), "adm", roles=ADMIN)

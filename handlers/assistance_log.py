@@ -23,7 +23,6 @@ from handlers.households import (
     card,
     editable,
     menu_choice,
-    staff_flow,
 )
 
 FLOW = "hh_assist"
@@ -213,7 +212,7 @@ async def my_tally(ctx: Context) -> Replies:
 
 def register(registry: Registry) -> None:
     registry.choice("ha", pressed, roles=EDIT_ROLES)
-    registry.flow(FLOW, staff_flow(typed, EDIT_ROLES))
+    registry.flow(FLOW, typed, roles=EDIT_ROLES)
     registry.command("helped", my_tally, roles=EDIT_ROLES)
     registry.choice("ht", my_tally, roles=EDIT_ROLES)
     registry.menu(t("volunteer.my_tally"), "ht", roles=EDIT_ROLES)

@@ -24,7 +24,6 @@ from handlers.households import (
     edit_scope,
     menu_choice,
     result_choice,
-    staff_flow,
     village_in,
 )
 
@@ -206,4 +205,4 @@ async def save(ctx: Context) -> Replies:
 def register(registry: Registry) -> None:
     registry.choice("hn", start, roles=EDIT_ROLES)
     registry.choice(PREFIX, pressed, roles=EDIT_ROLES)
-    registry.flow(FLOW, staff_flow(typed, EDIT_ROLES))
+    registry.flow(FLOW, typed, roles=EDIT_ROLES)

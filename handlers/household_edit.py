@@ -21,7 +21,6 @@ from handlers.households import (
     card,
     editable,
     menu_choice,
-    staff_flow,
 )
 
 FLOW = "hh_edit"
@@ -139,4 +138,4 @@ def register(registry: Registry) -> None:
     registry.choice("he", choose_field, roles=EDIT_ROLES)
     registry.choice(PREFIX, pressed, roles=EDIT_ROLES)
     registry.choice("h1", plus_account, roles=EDIT_ROLES)
-    registry.flow(FLOW, staff_flow(typed, EDIT_ROLES))
+    registry.flow(FLOW, typed, roles=EDIT_ROLES)

@@ -11,14 +11,10 @@ assistance_log; this module holds the shared access checks and the card.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from sqlalchemy import select
-
 from bot.core.context import Context
 from bot.core.messages import Choice, Reply
 from bot.core.registry import Registry, Replies
-from bot.db.models import AssistAction, Household, Person, Role, RoleGrant, Village
+from bot.db.models import AssistAction, Household, Person, Role, Village
 from bot.locales import t
 from bot.services import assistance, households, people, places
 from bot.services.errors import DomainError
@@ -39,18 +35,7 @@ async def view_scope(ctx: Context) -> Scope:
 
 async def edit_scope(ctx: Context) -> Scope:
     """Villages whose households this person may change: only editing roles count."""
-    grants = (
-        await ctx.session.execute(
-            select(RoleGrant.role, RoleGrant.village_id).where(
-                RoleGrant.person_id == ctx.person.id,
-                RoleGrant.revoked_at.is_(None),
-                RoleGrant.role.in_([role.value for role in EDIT_ROLES]),
-            )
-        )
-    ).all()
-    if any(role == Role.ADMIN or village_id is None for role, village_id in grants):
-        return None
-    return frozenset(village_id for _, village_id in grants if village_id is not None)
+    return await people.village_scope(ctx.session, ctx.person.id, EDIT_ROLES)
 
 
 def allows(scope: Scope, village_id: int) -> bool:
@@ -72,21 +57,6 @@ async def editable(ctx: Context, household_id: int) -> Household:
 
 def menu_choice() -> Choice:
     return Choice(t("menu.main"), "menu")
-
-
-def staff_flow(
-    handler: Callable[[Context], Awaitable[Replies]], roles: set[Role]
-) -> Callable[[Context], Awaitable[Replies]]:
-    """A flow step that ends the flow (instead of refusing forever) once the role is gone."""
-
-    async def step(ctx: Context) -> Replies:
-        if not ctx.has_role(*roles):
-            ctx.end_flow()
-            return Reply(t("errors.not_allowed"), choices=(menu_choice(),))
-        return await handler(ctx)
-
-    step.__doc__ = handler.__doc__
-    return step
 
 
 # ----------------------------------------------------------------------------- village, search
@@ -225,5 +195,5 @@ def register(registry: Registry) -> None:
     registry.choice("hs", choose_village, roles=VIEW_ROLES)
     registry.choice("hv", pick_village, roles=VIEW_ROLES)
     registry.choice("hh", open_card, roles=VIEW_ROLES)
-    registry.flow(FIND_FLOW, staff_flow(search, VIEW_ROLES))
+    registry.flow(FIND_FLOW, search, roles=VIEW_ROLES)
     registry.menu(t("volunteer.menu"), "hs", roles=VIEW_ROLES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -60,19 +61,26 @@ async def active_roles(session: AsyncSession, person_id: int) -> frozenset[Role]
 STAFF_ROLES = frozenset({Role.VOLUNTEER, Role.OFFICER, Role.OFFICIAL, Role.ADMIN})
 
 
-async def village_scope(session: AsyncSession, person_id: int) -> frozenset[int] | None:
-    """Villages whose households a person may see and edit; None means the whole commune."""
+async def village_scope(
+    session: AsyncSession, person_id: int, roles: Collection[Role] = STAFF_ROLES
+) -> frozenset[int] | None:
+    """Villages a person may work in through `roles`; None means the whole commune.
+
+    Pass only the editing roles to get where someone may change data: an official for the
+    whole commune who volunteers in one village may read everywhere but edit only there.
+    """
     grants = (
         await session.execute(
             select(RoleGrant.role, RoleGrant.village_id).where(
-                RoleGrant.person_id == person_id, RoleGrant.revoked_at.is_(None)
+                RoleGrant.person_id == person_id,
+                RoleGrant.revoked_at.is_(None),
+                RoleGrant.role.in_([Role(role).value for role in roles]),
             )
         )
     ).all()
-    staff = [(Role(role), village_id) for role, village_id in grants if role in STAFF_ROLES]
-    if any(role is Role.ADMIN or village_id is None for role, village_id in staff):
+    if any(role == Role.ADMIN or village_id is None for role, village_id in grants):
         return None
-    return frozenset(village_id for _, village_id in staff if village_id is not None)
+    return frozenset(village_id for _, village_id in grants if village_id is not None)
 
 
 async def grant_role(

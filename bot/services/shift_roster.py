@@ -1,0 +1,386 @@
+"""Who works which shift: eligibility, sign-up, withdrawal, assignment by officers, rosters.
+
+A volunteer or officer may work at the locations of the villages their roles cover, and at
+commune-wide locations (the one-stop desk) in any case. Places on a shift are counted with the
+shift row locked (FOR UPDATE on PostgreSQL; SQLite serialises writers), so two people can
+never take the last place at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    AssignmentSource,
+    AssignmentStatus,
+    Location,
+    Person,
+    Role,
+    RoleGrant,
+    Shift,
+    ShiftAssignment,
+    ShiftStatus,
+    Unavailability,
+)
+from bot.services import audit, reminders
+from bot.services.errors import DomainError
+
+WORK_ROLES = frozenset({Role.VOLUNTEER, Role.OFFICER})
+LEAD_ROLES = frozenset({Role.OFFICER, Role.ADMIN})
+Scope = frozenset[int] | None
+
+
+async def scope_of(
+    session: AsyncSession, person_id: int, roles: Iterable[Role] = WORK_ROLES
+) -> Scope:
+    """Villages covered by a person's grants of `roles` (None: the whole commune)."""
+    wanted = {Role(role).value for role in roles}
+    grants = (
+        await session.execute(
+            select(RoleGrant.role, RoleGrant.village_id).where(
+                RoleGrant.person_id == person_id,
+                RoleGrant.revoked_at.is_(None),
+                RoleGrant.role.in_(wanted),
+            )
+        )
+    ).all()
+    if any(role == Role.ADMIN or village_id is None for role, village_id in grants):
+        return None
+    return frozenset(village_id for _, village_id in grants if village_id is not None)
+
+
+def covers(scope: Scope, location: Location) -> bool:
+    return scope is None or location.village_id is None or location.village_id in scope
+
+
+async def may_work_at(session: AsyncSession, person_id: int, location: Location) -> bool:
+    """Has a volunteer or officer role that covers the location."""
+    grants = (
+        await session.scalars(
+            select(RoleGrant.village_id).where(
+                RoleGrant.person_id == person_id,
+                RoleGrant.revoked_at.is_(None),
+                RoleGrant.role.in_([role.value for role in WORK_ROLES]),
+            )
+        )
+    ).all()
+    if not grants:
+        return False
+    return None in grants or location.village_id is None or location.village_id in grants
+
+
+async def locations_in(session: AsyncSession, scope: Scope) -> list[Location]:
+    rows = await session.scalars(select(Location).order_by(Location.name))
+    return [location for location in rows if covers(scope, location)]
+
+
+async def workers_for(
+    session: AsyncSession, location: Location, roles: Iterable[Role] = WORK_ROLES
+) -> list[int]:
+    """People who may work at a location, by id."""
+    query = select(RoleGrant.person_id).where(
+        RoleGrant.revoked_at.is_(None), RoleGrant.role.in_([Role(r).value for r in roles])
+    )
+    if location.village_id is not None:
+        query = query.where(
+            or_(RoleGrant.village_id.is_(None), RoleGrant.village_id == location.village_id)
+        )
+    return sorted(set(await session.scalars(query)))
+
+
+async def taken_count(session: AsyncSession, shift_id: int) -> int:
+    return int(
+        await session.scalar(
+            select(func.count()).where(
+                ShiftAssignment.shift_id == shift_id,
+                ShiftAssignment.status == AssignmentStatus.ACTIVE,
+            )
+        )
+        or 0
+    )
+
+
+async def busy_people(
+    session: AsyncSession, person_ids: Iterable[int], shift: Shift
+) -> set[int]:
+    """Those already holding a shift that overlaps this one (this one included)."""
+    ids = list(person_ids)
+    if not ids:
+        return set()
+    rows = await session.scalars(
+        select(ShiftAssignment.person_id)
+        .join(Shift, Shift.id == ShiftAssignment.shift_id)
+        .where(
+            ShiftAssignment.person_id.in_(ids),
+            ShiftAssignment.status == AssignmentStatus.ACTIVE,
+            Shift.status == ShiftStatus.OPEN,
+            Shift.starts_at < shift.ends_at,
+            Shift.ends_at > shift.starts_at,
+        )
+    )
+    return set(rows)
+
+
+async def locked_shift(session: AsyncSession, shift_id: int) -> Shift:
+    """The shift row, locked until the transaction ends; a cancelled one looks missing."""
+    shift = await session.scalar(
+        select(Shift).where(Shift.id == shift_id).with_for_update().execution_options(
+            populate_existing=True
+        )
+    )
+    if shift is None or shift.status != ShiftStatus.OPEN:
+        raise DomainError("shifts.not_found")
+    return shift
+
+
+async def join(
+    session: AsyncSession,
+    shift_id: int,
+    person_id: int,
+    *,
+    now: datetime,
+    source: AssignmentSource = AssignmentSource.SIGNUP,
+    by_id: int | None = None,
+) -> ShiftAssignment:
+    """Put a person on a shift if it has room, they may work there and are free then."""
+    shift = await locked_shift(session, shift_id)
+    if shift.starts_at <= now:
+        raise DomainError("shifts.already_started")
+    location = await session.get(Location, shift.location_id)
+    if location is None or not await may_work_at(session, person_id, location):
+        raise DomainError("shifts.not_your_area")
+    if person_id in await busy_people(session, [person_id], shift):
+        mine = await session.scalar(
+            select(ShiftAssignment.id).where(
+                ShiftAssignment.shift_id == shift.id,
+                ShiftAssignment.person_id == person_id,
+                ShiftAssignment.status == AssignmentStatus.ACTIVE,
+            )
+        )
+        raise DomainError("shifts.already_yours" if mine else "shifts.busy_then")
+    if await taken_count(session, shift.id) >= shift.needed:
+        raise DomainError("shifts.full")
+    assignment = ShiftAssignment(
+        shift_id=shift.id,
+        person_id=person_id,
+        source=source.value,
+        assigned_by_id=by_id,
+        created_at=now,
+    )
+    session.add(assignment)
+    await session.flush()
+    await audit.record(
+        session,
+        actor_id=by_id or person_id,
+        action=source.value,
+        entity="shift_assignment",
+        entity_id=assignment.id,
+        after={"shift_id": shift.id, "person_id": person_id},
+    )
+    return assignment
+
+
+async def own_assignment(
+    session: AsyncSession, assignment_id: int, person_id: int
+) -> tuple[ShiftAssignment, Shift]:
+    """A person's active assignment and its shift; anyone else's looks missing."""
+    assignment = await session.get(ShiftAssignment, assignment_id)
+    if (
+        assignment is None
+        or assignment.person_id != person_id
+        or assignment.status != AssignmentStatus.ACTIVE
+    ):
+        raise DomainError("shifts.not_yours")
+    shift = await session.get(Shift, assignment.shift_id)
+    if shift is None or shift.status != ShiftStatus.OPEN:
+        raise DomainError("shifts.not_found")
+    return assignment, shift
+
+
+async def end(
+    session: AsyncSession,
+    assignment: ShiftAssignment,
+    status: AssignmentStatus,
+    *,
+    now: datetime,
+    actor_id: int | None,
+) -> None:
+    """Take a person off a shift; reminders not sent yet are dropped."""
+    assignment.status, assignment.ended_at = status.value, now
+    await reminders.drop_pending(session, assignment.id)
+    await audit.record(
+        session,
+        actor_id=actor_id,
+        action=status.value,
+        entity="shift_assignment",
+        entity_id=assignment.id,
+        before={"shift_id": assignment.shift_id, "person_id": assignment.person_id},
+    )
+    await session.flush()
+
+
+async def withdraw(
+    session: AsyncSession, assignment_id: int, person_id: int, *, now: datetime, cutoff: timedelta
+) -> Shift:
+    """Step back from a shift, up to `cutoff` before it starts; later, ask for a stand-in."""
+    assignment, shift = await own_assignment(session, assignment_id, person_id)
+    if shift.starts_at - now < cutoff:
+        raise DomainError("shifts.too_late_to_withdraw", hours=int(cutoff.total_seconds() // 3600))
+    await end(session, assignment, AssignmentStatus.WITHDRAWN, now=now, actor_id=person_id)
+    return shift
+
+
+def can_withdraw(shift: Shift, now: datetime, cutoff: timedelta) -> bool:
+    return shift.starts_at - now >= cutoff
+
+
+# ----------------------------------------------------------------------------- queries
+
+
+@dataclass(frozen=True)
+class OpenShift:
+    shift: Shift
+    location: Location
+    taken: int
+
+
+async def open_shifts(
+    session: AsyncSession, person_id: int, scope: Scope, *, now: datetime, until: datetime
+) -> list[OpenShift]:
+    """Shifts with room that this person may take, soonest first."""
+    taken = (
+        select(ShiftAssignment.shift_id, func.count().label("taken"))
+        .where(ShiftAssignment.status == AssignmentStatus.ACTIVE)
+        .group_by(ShiftAssignment.shift_id)
+        .subquery()
+    )
+    mine = select(ShiftAssignment.shift_id).where(
+        ShiftAssignment.person_id == person_id, ShiftAssignment.status == AssignmentStatus.ACTIVE
+    )
+    rows = (
+        await session.execute(
+            select(Shift, Location, func.coalesce(taken.c.taken, 0))
+            .join(Location, Location.id == Shift.location_id)
+            .outerjoin(taken, taken.c.shift_id == Shift.id)
+            .where(
+                Shift.status == ShiftStatus.OPEN,
+                Shift.starts_at > now,
+                Shift.starts_at < until,
+                func.coalesce(taken.c.taken, 0) < Shift.needed,
+                Shift.id.not_in(mine),
+            )
+            .order_by(Shift.starts_at, Location.name)
+        )
+    ).all()
+    return [OpenShift(s, loc, int(n)) for s, loc, n in rows if covers(scope, loc)]
+
+
+@dataclass(frozen=True)
+class Held:
+    assignment: ShiftAssignment
+    shift: Shift
+    location: Location
+
+
+async def my_shifts(
+    session: AsyncSession, person_id: int, *, now: datetime, until: datetime
+) -> list[Held]:
+    """A person's shifts that have not ended yet, soonest first."""
+    rows = (
+        await session.execute(
+            select(ShiftAssignment, Shift, Location)
+            .join(Shift, Shift.id == ShiftAssignment.shift_id)
+            .join(Location, Location.id == Shift.location_id)
+            .where(
+                ShiftAssignment.person_id == person_id,
+                ShiftAssignment.status == AssignmentStatus.ACTIVE,
+                Shift.status == ShiftStatus.OPEN,
+                Shift.ends_at > now,
+                Shift.starts_at < until,
+            )
+            .order_by(Shift.starts_at)
+        )
+    ).all()
+    return [Held(a, s, loc) for a, s, loc in rows]
+
+
+@dataclass(frozen=True)
+class RosterShift:
+    shift: Shift
+    people: list[tuple[ShiftAssignment, Person]]
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.shift.needed - len(self.people))
+
+
+async def roster(
+    session: AsyncSession, location_id: int, first: date, last: date
+) -> list[RosterShift]:
+    """A location's open shifts between two days with who holds them."""
+    shifts = list(
+        await session.scalars(
+            select(Shift)
+            .where(
+                Shift.location_id == location_id,
+                Shift.status == ShiftStatus.OPEN,
+                Shift.day >= first,
+                Shift.day <= last,
+            )
+            .order_by(Shift.starts_at)
+        )
+    )
+    holders: dict[int, list[tuple[ShiftAssignment, Person]]] = {s.id: [] for s in shifts}
+    if shifts:
+        rows = await session.execute(
+            select(ShiftAssignment, Person)
+            .join(Person, Person.id == ShiftAssignment.person_id)
+            .where(
+                ShiftAssignment.shift_id.in_(holders),
+                ShiftAssignment.status == AssignmentStatus.ACTIVE,
+            )
+            .order_by(ShiftAssignment.created_at, ShiftAssignment.id)
+        )
+        for assignment, person in rows.tuples():
+            holders[assignment.shift_id].append((assignment, person))
+    return [RosterShift(shift, holders[shift.id]) for shift in shifts]
+
+
+# ----------------------------------------------------------------------------- availability
+
+
+async def unavailable_days(
+    session: AsyncSession, person_ids: Iterable[int], first: date, last: date
+) -> set[tuple[int, date]]:
+    ids = list(person_ids)
+    if not ids:
+        return set()
+    rows = await session.execute(
+        select(Unavailability.person_id, Unavailability.day).where(
+            and_(
+                Unavailability.person_id.in_(ids),
+                Unavailability.day >= first,
+                Unavailability.day <= last,
+            )
+        )
+    )
+    return {(person_id, day) for person_id, day in rows.tuples()}
+
+
+async def toggle_unavailable(
+    session: AsyncSession, person_id: int, day: date, *, now: datetime
+) -> bool:
+    """Mark or unmark a day as unavailable; returns True if it is now marked."""
+    mark = await session.get(Unavailability, (person_id, day))
+    if mark is not None:
+        await session.delete(mark)
+        await session.flush()
+        return False
+    session.add(Unavailability(person_id=person_id, day=day, created_at=now))
+    await session.flush()
+    return True
