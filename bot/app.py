@@ -30,6 +30,8 @@ class Services:
     matcher: GuideMatcher
     pictures: PictureCache
     registry: Registry = field(default_factory=Registry)
+    # channel -> the start of a link that opens the bot with /start <payload> (set by channels)
+    start_links: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, settings: Settings) -> Services:

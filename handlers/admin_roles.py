@@ -61,7 +61,9 @@ async def invite(ctx: Context) -> Replies:
         code=code,
         expires=expires.strftime("%H:%M %d/%m/%Y"),
     )
-    return [Reply(text), Reply(f"/start join-{code}", choices=(admin_choice(),))]
+    link_base = ctx.services.start_links.get(ctx.incoming.channel)
+    forward = f"{link_base}join-{code}" if link_base else f"/start join-{code}"
+    return [Reply(text), Reply(forward, choices=(admin_choice(),))]
 
 
 # ---------------------------------------------------------------------------------- people

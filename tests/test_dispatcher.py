@@ -157,3 +157,11 @@ async def test_revoked_role_ends_the_flow_instead_of_trapping_the_person(app: Ap
         await people.revoke_role(session, person.id, Role.OFFICER, revoked_by_id=None, now=_now())
     assert texts(await user.says("Lan")) == t("errors.not_allowed")
     assert texts(await user.says("Lan")) == t("guides.out_of_scope")
+
+
+async def test_a_new_person_sending_several_messages_at_once_is_created_once(app: App) -> None:
+    user = ChatUser(app, user_id="4242", name="Trần Thị Mai")
+    results = await asyncio.gather(*(user.says(text) for text in ["/start", "/help", "/menu"]))
+    assert all(replies for replies in results)
+    assert all(t("errors.apology") not in texts(replies) for replies in results)
+    assert await count(app, Person) == 1

@@ -60,8 +60,9 @@ async def test_volunteer_joins_registers_updates_and_logs_help_over_telegram(
     villages = await admin.presses("ai:r:volunteer")
     assert f"ai:v:volunteer:{east}" in button_data(villages)
     link = await admin.presses(f"ai:v:volunteer:{east}", count=2)
-    assert link.text is not None and link.text.startswith("/start join-")
-    code = link.text.removeprefix("/start join-")
+    assert link.text is not None
+    assert link.text.startswith("https://t.me/dvc_test_bot?start=join-")  # tap to join
+    code = link.text.split("join-", 1)[1]
 
     # A second user joins with the deep link and gets the volunteer menu.
     volunteer = Chat(fake_telegram, VOLUNTEER, "Mai")

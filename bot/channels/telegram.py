@@ -249,6 +249,8 @@ class TelegramChannel:
     async def start(self) -> None:
         """Initialise, start long polling and the update processing."""
         await self.application.initialize()
+        username = self.application.bot.username
+        self.dispatcher.services.start_links[CHANNEL] = f"https://t.me/{username}?start="
         await self._publish_commands()
         assert self.application.updater is not None
         await self.application.updater.start_polling(
