@@ -6,10 +6,13 @@ from handlers import (
     admin_roles,
     assistance_log,
     guides,
+    handoff,
     household_create,
     household_edit,
     households,
+    reports,
     safety,
+    shifts,
     start,
 )
 
@@ -24,5 +27,8 @@ def register_all(registry: Registry) -> None:
     assistance_log.register(registry)
     admin.register(registry)
     admin_roles.register(registry)
+    reports.register(registry)
+    shifts.register(registry)
+    handoff.register(registry)
     start.register(registry)
     registry.text(guides.answer_question)

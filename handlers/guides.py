@@ -19,6 +19,7 @@ GROUP_ICONS = {
     GuideGroup.SAFETY: "🛡",
 }
 HELP_DESK = "help-desk"
+HANDOFF = "ho"  # "talk to a person": handlers/handoff.py answers this payload
 CONFIDENT = 0.85  # match score from which a question opens its guide straight away
 SCAM_NOTICE = "scam-warning"
 
@@ -151,9 +152,7 @@ async def feedback(ctx: Context) -> Replies:
     choices = [open_choice(other) for other in related if other is not None]
     if solved:
         return Reply(t("guides.thanks_solved"), choices=(*choices, menu_choice()))
-    help_desk = ctx.services.catalog.get(HELP_DESK)
-    if help_desk is not None and guide.id != HELP_DESK:
-        choices.insert(0, Choice(t("guides.talk_to_person"), f"g:{HELP_DESK}"))
+    choices.insert(0, Choice(t("guides.talk_to_person"), HANDOFF))
     return Reply(t("guides.thanks_not_solved"), choices=(*choices, menu_choice()))
 
 
@@ -169,7 +168,7 @@ async def stuck(ctx: Context) -> Replies:
         choices=(
             Choice(t("guides.back_to_step", number=number), f"gs:{guide.id}:{number}"),
             Choice(t("guides.picture_button"), f"gi:{guide.id}"),
-            Choice(t("guides.talk_to_person"), f"g:{HELP_DESK}"),
+            Choice(t("guides.talk_to_person"), HANDOFF),
             menu_choice(),
         ),
     )
@@ -207,7 +206,7 @@ async def answer_question(ctx: Context) -> Replies:
         t("guides.out_of_scope"),
         choices=(
             Choice(t("guides.menu"), "gl"),
-            Choice(t("guides.talk_to_person"), f"g:{HELP_DESK}"),
+            Choice(t("guides.talk_to_person"), HANDOFF),
             menu_choice(),
         ),
     )
@@ -252,4 +251,4 @@ def register(registry: Registry) -> None:
     registry.deep_link("guide", open_guide)
     registry.menu_hook(resume_offer)
     registry.menu(t("guides.menu"), "gl")
-    registry.menu(t("guides.talk_to_person"), f"g:{HELP_DESK}")
+    registry.menu(t("guides.talk_to_person"), HANDOFF)

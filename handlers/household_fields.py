@@ -11,11 +11,11 @@ import re
 import unicodedata
 from typing import Any
 
-from bot.channels.text import mask_phone
 from bot.core.messages import Choice, Reply
 from bot.locales import t
 from bot.services import households
 from bot.services.errors import DomainError
+from bot.services.privacy import mask_phone
 from bot.services.vntext import fold
 
 # Field codes used in payloads and flow steps -> Household / HouseholdData attribute names.

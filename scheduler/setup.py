@@ -5,6 +5,8 @@ from __future__ import annotations
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from scheduler import jobs
+from scheduler import reports as reports_jobs
+from scheduler import shifts as shifts_jobs
 from scheduler.runtime import Runtime
 
 OUTBOX_INTERVAL_SECONDS = 2
@@ -41,4 +43,6 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         id="forget-stale-flows",
         replace_existing=True,
     )
+    reports_jobs.add_jobs(scheduler, runtime)
+    shifts_jobs.add_jobs(scheduler, runtime)
     return scheduler

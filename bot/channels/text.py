@@ -19,13 +19,3 @@ def split_text(text: str, limit: int) -> list[str]:
     if rest or not chunks:
         chunks.append(rest)
     return chunks
-
-
-def mask_phone(phone: str | None) -> str:
-    """'0912345678' -> '091****678', for chat and logs."""
-    if not phone:
-        return ""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if len(digits) < 7:
-        return "*" * len(digits)
-    return f"{digits[:3]}{'*' * (len(digits) - 6)}{digits[-3:]}"

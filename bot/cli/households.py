@@ -9,6 +9,7 @@ import typer
 
 from bot.app import App
 from bot.cli.common import run_admin_command
+from bot.cli.reports import export_report
 from bot.db.base import utcnow
 from bot.services.household_io import export_households, import_households
 
@@ -66,3 +67,6 @@ def export_household_file(
         typer.echo(f"Đã ghi {count} hộ vào {file}.")
 
     run_admin_command(ctx, work)
+
+
+export_cli.command("report")(export_report)

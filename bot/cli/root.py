@@ -15,6 +15,8 @@ from bot.app import App
 from bot.cli.common import running_scheduler, settings_from, setup_logging, with_app
 from bot.cli.households import export_cli, import_cli
 from bot.cli.places import invite, locations_cli, villages_cli
+from bot.cli.reports import report_cli
+from bot.cli.shifts import shifts_cli
 from bot.config import ConfigError, load_settings
 from bot.core.messages import Incoming
 from bot.db.base import utcnow
@@ -34,6 +36,8 @@ cli.add_typer(locations_cli, name="locations")
 cli.command()(invite)
 cli.add_typer(import_cli, name="import")
 cli.add_typer(export_cli, name="export")
+cli.add_typer(report_cli, name="report")
+cli.add_typer(shifts_cli, name="shifts")
 
 ConfigOption = Annotated[
     Path | None,

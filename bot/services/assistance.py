@@ -10,7 +10,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import AssistAction, Assistance, Household
-from bot.services import audit, households
+from bot.services import attendance, audit, households
 from bot.services.errors import DomainError
 
 
@@ -30,6 +30,8 @@ async def log(
     """Record help given now; an account created or a dossier sent online updates the household."""
     if not actions:
         raise DomainError("assistance.nothing_chosen")
+    if shift_id is None and helper_id is not None:
+        shift_id = await attendance.current_shift_id(session, helper_id, now)
     entry = Assistance(
         household_id=household.id,
         village_id=household.village_id,

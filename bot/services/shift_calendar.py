@@ -1,9 +1,11 @@
-"""Weekly templates, public holidays and admin overrides, and turning them into shifts.
+"""Working days (public holidays and admin overrides) and turning templates into shifts.
 
 Working days follow the `holidays` package's Vietnamese calendar (Tết, Hùng Kings, 30/4, 1/5,
-2/9 with the compensatory days it knows). Days the government adds or swaps by decision, which
-the package may lack, are admin overrides: a closed day, or a working day that uses the
-templates of a chosen weekday (a make-up Saturday worked "as Monday").
+2/9 with the compensatory days it knows). The package lists the days off of a Monday–Friday
+worker, so a Saturday or Sunday joined to a holiday counts as part of the break (Saturday
+shifts at a village house pause over Tết too). Days the government adds or swaps by decision,
+which the package may lack, are admin overrides: a closed day, or a working day that uses
+the templates of a chosen weekday (a make-up Saturday worked "as Monday").
 
 Generation is idempotent: one shift per (template, day). Running it again creates what is
 missing, re-opens what was cancelled and is wanted again, cancels unheld shifts that are no
@@ -12,7 +14,6 @@ longer wanted, and never touches a shift someone holds (those are reported inste
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -25,16 +26,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import (
     AssignmentStatus,
     DayOverride,
-    Location,
     Shift,
     ShiftAssignment,
     ShiftStatus,
     ShiftTemplate,
 )
-from bot.services import audit
-from bot.services.errors import DomainError
+from bot.locales import t
+from bot.services.shift_templates import list_overrides, list_templates
 
-MAX_NEEDED = 20
+WEEKEND = 5  # Saturday and Sunday are the civil service's rest days
 
 
 @cache
@@ -48,11 +48,28 @@ def holiday_name(day: date) -> str | None:
     return public_holidays(day.year).get(day)
 
 
+def day_off(day: date) -> str | None:
+    """Why a day is off: a public holiday, or a weekend day joined to one (the Tết week's
+    Saturday and Sunday, the weekend after 30/4–1/5), when weekend shifts pause too."""
+    name = holiday_name(day)
+    if name is not None or day.weekday() < WEEKEND:
+        return name
+    for step in (timedelta(days=1), timedelta(days=-1)):
+        near = day + step
+        while near.weekday() >= WEEKEND or holiday_name(near) is not None:
+            found = holiday_name(near)
+            if found is not None:
+                return t("shift_admin.joined_break", name=found)
+            near += step
+    return None
+
+
 @dataclass(frozen=True)
 class DayRule:
-    """Which weekday's templates apply on a day (None: closed), and why, if unusual."""
+    """Whose templates apply on a day: the first of `weekdays` a location has templates for
+    (none: closed), and why, if the day is unusual."""
 
-    weekday: int | None
+    weekdays: tuple[int, ...]
     reason: str | None = None
 
 
@@ -67,165 +84,20 @@ def rule_for(
     override = overrides.get((day, location_id)) or overrides.get((day, None))
     if override is not None:
         if not override.working:
-            return DayRule(None, override.note or "")
-        weekday = override.as_weekday if override.as_weekday is not None else day.weekday()
-        return DayRule(weekday, override.note)
-    holiday = holiday_name(day) if skip_holidays else None
+            return DayRule((), override.note or "")
+        # A make-up Saturday "as Monday" runs Monday's shifts where a location has them;
+        # a place with no Monday shifts (a village house) keeps its own Saturday.
+        if override.as_weekday is not None:
+            return DayRule((override.as_weekday, day.weekday()), override.note)
+        return DayRule((day.weekday(),), override.note)
+    holiday = day_off(day) if skip_holidays else None
     if holiday is not None:
-        return DayRule(None, holiday)
-    return DayRule(day.weekday())
+        return DayRule((), holiday)
+    return DayRule((day.weekday(),))
 
 
 def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
-
-
-# ----------------------------------------------------------------------------- templates
-
-
-async def add_templates(
-    session: AsyncSession,
-    location: Location,
-    weekdays: Iterable[int],
-    starts: time,
-    ends: time,
-    needed: int,
-    *,
-    actor_id: int | None,
-) -> list[ShiftTemplate]:
-    """One template per weekday; a weekday that already has this slot is left as it is."""
-    days = sorted(set(weekdays))
-    if not days or any(not 0 <= day <= 6 for day in days):
-        raise DomainError("shift_admin.bad_weekdays")
-    if not starts < ends:
-        raise DomainError("shift_admin.bad_hours")
-    if not 1 <= needed <= MAX_NEEDED:
-        raise DomainError("shift_admin.bad_needed", limit=MAX_NEEDED)
-    existing = set(
-        await session.scalars(
-            select(ShiftTemplate.weekday).where(
-                ShiftTemplate.location_id == location.id,
-                ShiftTemplate.active.is_(True),
-                ShiftTemplate.starts == starts,
-            )
-        )
-    )
-    created = [
-        ShiftTemplate(
-            location_id=location.id, weekday=day, starts=starts, ends=ends, needed=needed
-        )
-        for day in days
-        if day not in existing
-    ]
-    session.add_all(created)
-    await session.flush()
-    for template in created:
-        await audit.record(
-            session,
-            actor_id=actor_id,
-            action="create",
-            entity="shift_template",
-            entity_id=template.id,
-            after={"location_id": location.id, "weekday": template.weekday, "needed": needed},
-        )
-    return created
-
-
-async def list_templates(
-    session: AsyncSession, location_id: int | None = None
-) -> list[ShiftTemplate]:
-    """Active templates, by location, weekday and start."""
-    query = select(ShiftTemplate).where(ShiftTemplate.active.is_(True))
-    if location_id is not None:
-        query = query.where(ShiftTemplate.location_id == location_id)
-    query = query.order_by(ShiftTemplate.location_id, ShiftTemplate.weekday, ShiftTemplate.starts)
-    return list(await session.scalars(query))
-
-
-async def retire_template(
-    session: AsyncSession, template_id: int, *, actor_id: int | None
-) -> ShiftTemplate:
-    """Stop using a template; its future unheld shifts go at the next generation."""
-    template = await session.get(ShiftTemplate, template_id)
-    if template is None or not template.active:
-        raise DomainError("shift_admin.no_template")
-    template.active = False
-    await audit.record(
-        session, actor_id=actor_id, action="retire", entity="shift_template", entity_id=template_id
-    )
-    await session.flush()
-    return template
-
-
-# ----------------------------------------------------------------------------- overrides
-
-
-async def set_override(
-    session: AsyncSession,
-    day: date,
-    *,
-    working: bool,
-    location_id: int | None = None,
-    as_weekday: int | None = None,
-    note: str | None = None,
-    actor_id: int | None,
-) -> DayOverride:
-    """Close a day or make it a working day; replaces an earlier override for the same place."""
-    if as_weekday is not None and not 0 <= as_weekday <= 6:
-        raise DomainError("shift_admin.bad_weekdays")
-    await remove_override(session, day, location_id=location_id, actor_id=None)
-    override = DayOverride(
-        day=day,
-        location_id=location_id,
-        working=working,
-        as_weekday=as_weekday if working else None,
-        note=(note or "").strip()[:200] or None,
-        created_by_id=actor_id,
-    )
-    session.add(override)
-    await session.flush()
-    await audit.record(
-        session,
-        actor_id=actor_id,
-        action="create",
-        entity="shift_day_override",
-        entity_id=override.id,
-        after={"day": day.isoformat(), "working": working, "location_id": location_id},
-    )
-    return override
-
-
-async def remove_override(
-    session: AsyncSession, day: date, *, location_id: int | None = None, actor_id: int | None
-) -> bool:
-    scope = (
-        DayOverride.location_id.is_(None)
-        if location_id is None
-        else DayOverride.location_id == location_id
-    )
-    found = list(await session.scalars(select(DayOverride).where(DayOverride.day == day, scope)))
-    for override in found:
-        await session.delete(override)
-        if actor_id is not None:
-            await audit.record(
-                session,
-                actor_id=actor_id,
-                action="delete",
-                entity="shift_day_override",
-                entity_id=override.id,
-                before={"day": day.isoformat(), "working": override.working},
-            )
-    await session.flush()
-    return bool(found)
-
-
-async def list_overrides(
-    session: AsyncSession, first: date, last: date
-) -> dict[tuple[date, int | None], DayOverride]:
-    rows = await session.scalars(
-        select(DayOverride).where(DayOverride.day >= first, DayOverride.day <= last)
-    )
-    return {(row.day, row.location_id): row for row in rows}
 
 
 # ----------------------------------------------------------------------------- generation
@@ -274,11 +146,12 @@ async def generate(
     while day <= last_day:
         for location_id in locations:
             rule = rule_for(day, location_id, overrides, skip_holidays=skip_holidays)
-            if rule.weekday is None:
+            if not rule.weekdays:
                 if (location_id, day.weekday()) in by_slot:
                     report.closed_days[day] = rule.reason or ""
                 continue
-            for template in by_slot.get((location_id, rule.weekday), []):
+            chosen = next((w for w in rule.weekdays if (location_id, w) in by_slot), None)
+            for template in by_slot.get((location_id, chosen), []) if chosen is not None else []:
                 starts_at = local_instant(day, template.starts, tz)
                 if starts_at <= now:
                     continue

@@ -9,7 +9,6 @@ never take the last place at once.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
@@ -19,15 +18,16 @@ from bot.db.models import (
     AssignmentSource,
     AssignmentStatus,
     Location,
-    Person,
     Role,
     RoleGrant,
     Shift,
     ShiftAssignment,
     ShiftStatus,
+    StandinRequest,
+    StandinStatus,
     Unavailability,
 )
-from bot.services import audit, reminders
+from bot.services import audit, people, reminders
 from bot.services.errors import DomainError
 
 WORK_ROLES = frozenset({Role.VOLUNTEER, Role.OFFICER})
@@ -39,19 +39,7 @@ async def scope_of(
     session: AsyncSession, person_id: int, roles: Iterable[Role] = WORK_ROLES
 ) -> Scope:
     """Villages covered by a person's grants of `roles` (None: the whole commune)."""
-    wanted = {Role(role).value for role in roles}
-    grants = (
-        await session.execute(
-            select(RoleGrant.role, RoleGrant.village_id).where(
-                RoleGrant.person_id == person_id,
-                RoleGrant.revoked_at.is_(None),
-                RoleGrant.role.in_(wanted),
-            )
-        )
-    ).all()
-    if any(role == Role.ADMIN or village_id is None for role, village_id in grants):
-        return None
-    return frozenset(village_id for _, village_id in grants if village_id is not None)
+    return await people.village_scope(session, person_id, list(roles))
 
 
 def covers(scope: Scope, location: Location) -> bool:
@@ -105,9 +93,7 @@ async def taken_count(session: AsyncSession, shift_id: int) -> int:
     )
 
 
-async def busy_people(
-    session: AsyncSession, person_ids: Iterable[int], shift: Shift
-) -> set[int]:
+async def busy_people(session: AsyncSession, person_ids: Iterable[int], shift: Shift) -> set[int]:
     """Those already holding a shift that overlaps this one (this one included)."""
     ids = list(person_ids)
     if not ids:
@@ -129,9 +115,10 @@ async def busy_people(
 async def locked_shift(session: AsyncSession, shift_id: int) -> Shift:
     """The shift row, locked until the transaction ends; a cancelled one looks missing."""
     shift = await session.scalar(
-        select(Shift).where(Shift.id == shift_id).with_for_update().execution_options(
-            populate_existing=True
-        )
+        select(Shift)
+        .where(Shift.id == shift_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if shift is None or shift.status != ShiftStatus.OPEN:
         raise DomainError("shifts.not_found")
@@ -210,9 +197,20 @@ async def end(
     now: datetime,
     actor_id: int | None,
 ) -> None:
-    """Take a person off a shift; reminders not sent yet are dropped."""
+    """Take a person off a shift; reminders not sent yet and an open stand-in request go."""
     assignment.status, assignment.ended_at = status.value, now
     await reminders.drop_pending(session, assignment.id)
+    asking = list(
+        await session.scalars(
+            select(StandinRequest).where(
+                StandinRequest.assignment_id == assignment.id,
+                StandinRequest.status == StandinStatus.OPEN,
+            )
+        )
+    )
+    for request in asking:
+        request.status = StandinStatus.CANCELLED.value
+        await reminders.drop_offers(session, request.id)
     await audit.record(
         session,
         actor_id=actor_id,
@@ -239,118 +237,6 @@ def can_withdraw(shift: Shift, now: datetime, cutoff: timedelta) -> bool:
     return shift.starts_at - now >= cutoff
 
 
-# ----------------------------------------------------------------------------- queries
-
-
-@dataclass(frozen=True)
-class OpenShift:
-    shift: Shift
-    location: Location
-    taken: int
-
-
-async def open_shifts(
-    session: AsyncSession, person_id: int, scope: Scope, *, now: datetime, until: datetime
-) -> list[OpenShift]:
-    """Shifts with room that this person may take, soonest first."""
-    taken = (
-        select(ShiftAssignment.shift_id, func.count().label("taken"))
-        .where(ShiftAssignment.status == AssignmentStatus.ACTIVE)
-        .group_by(ShiftAssignment.shift_id)
-        .subquery()
-    )
-    mine = select(ShiftAssignment.shift_id).where(
-        ShiftAssignment.person_id == person_id, ShiftAssignment.status == AssignmentStatus.ACTIVE
-    )
-    rows = (
-        await session.execute(
-            select(Shift, Location, func.coalesce(taken.c.taken, 0))
-            .join(Location, Location.id == Shift.location_id)
-            .outerjoin(taken, taken.c.shift_id == Shift.id)
-            .where(
-                Shift.status == ShiftStatus.OPEN,
-                Shift.starts_at > now,
-                Shift.starts_at < until,
-                func.coalesce(taken.c.taken, 0) < Shift.needed,
-                Shift.id.not_in(mine),
-            )
-            .order_by(Shift.starts_at, Location.name)
-        )
-    ).all()
-    return [OpenShift(s, loc, int(n)) for s, loc, n in rows if covers(scope, loc)]
-
-
-@dataclass(frozen=True)
-class Held:
-    assignment: ShiftAssignment
-    shift: Shift
-    location: Location
-
-
-async def my_shifts(
-    session: AsyncSession, person_id: int, *, now: datetime, until: datetime
-) -> list[Held]:
-    """A person's shifts that have not ended yet, soonest first."""
-    rows = (
-        await session.execute(
-            select(ShiftAssignment, Shift, Location)
-            .join(Shift, Shift.id == ShiftAssignment.shift_id)
-            .join(Location, Location.id == Shift.location_id)
-            .where(
-                ShiftAssignment.person_id == person_id,
-                ShiftAssignment.status == AssignmentStatus.ACTIVE,
-                Shift.status == ShiftStatus.OPEN,
-                Shift.ends_at > now,
-                Shift.starts_at < until,
-            )
-            .order_by(Shift.starts_at)
-        )
-    ).all()
-    return [Held(a, s, loc) for a, s, loc in rows]
-
-
-@dataclass(frozen=True)
-class RosterShift:
-    shift: Shift
-    people: list[tuple[ShiftAssignment, Person]]
-
-    @property
-    def missing(self) -> int:
-        return max(0, self.shift.needed - len(self.people))
-
-
-async def roster(
-    session: AsyncSession, location_id: int, first: date, last: date
-) -> list[RosterShift]:
-    """A location's open shifts between two days with who holds them."""
-    shifts = list(
-        await session.scalars(
-            select(Shift)
-            .where(
-                Shift.location_id == location_id,
-                Shift.status == ShiftStatus.OPEN,
-                Shift.day >= first,
-                Shift.day <= last,
-            )
-            .order_by(Shift.starts_at)
-        )
-    )
-    holders: dict[int, list[tuple[ShiftAssignment, Person]]] = {s.id: [] for s in shifts}
-    if shifts:
-        rows = await session.execute(
-            select(ShiftAssignment, Person)
-            .join(Person, Person.id == ShiftAssignment.person_id)
-            .where(
-                ShiftAssignment.shift_id.in_(holders),
-                ShiftAssignment.status == AssignmentStatus.ACTIVE,
-            )
-            .order_by(ShiftAssignment.created_at, ShiftAssignment.id)
-        )
-        for assignment, person in rows.tuples():
-            holders[assignment.shift_id].append((assignment, person))
-    return [RosterShift(shift, holders[shift.id]) for shift in shifts]
-
-
 # ----------------------------------------------------------------------------- availability
 
 
@@ -369,7 +255,7 @@ async def unavailable_days(
             )
         )
     )
-    return {(person_id, day) for person_id, day in rows.tuples()}
+    return {(person_id, day) for person_id, day in rows}
 
 
 async def toggle_unavailable(

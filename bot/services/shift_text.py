@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.db.models import Location, Shift
+from bot.db.models import Location, Person, Shift
 from bot.locales import t
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -57,3 +57,9 @@ def weekday_set(days: list[int]) -> str:
     if len(ordered) > 2 and ordered == list(range(ordered[0], ordered[-1] + 1)):
         return f"{weekday_short(ordered[0])}–{weekday_short(ordered[-1])}"
     return ", ".join(weekday_short(day) for day in ordered)
+
+
+def name_of(person: Person | None) -> str:
+    if person is not None and person.display_name:
+        return person.display_name
+    return t("shifts.someone")

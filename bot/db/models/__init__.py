@@ -1,6 +1,7 @@
 """ORM models, one module per domain area; import them from here."""
 
 from bot.db.models.guides import GuideProgress, NoticeSeen
+from bot.db.models.handoff import HelpRequest, HelpStatus
 from bot.db.models.households import AssistAction, Assistance, Household
 from bot.db.models.outbox import OutboxMessage, OutboxStatus
 from bot.db.models.people import (
@@ -42,6 +43,8 @@ __all__ = [
     "DayOverride",
     "FailedJoin",
     "GuideProgress",
+    "HelpRequest",
+    "HelpStatus",
     "Household",
     "Invite",
     "Location",

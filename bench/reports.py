@@ -1,0 +1,527 @@
+"""Report speed at province scale: coverage and daily tallies on SQLite and PostgreSQL.
+
+Generates villages, households, helpers and a year of assistance (working days only) into a
+fresh, migrated database with bulk loading (one executemany transaction on SQLite, COPY on
+PostgreSQL), then times the report queries the bot runs, next to a bare
+`SELECT village_id, count(*) … GROUP BY village_id` on the same tables. Data generation is
+timed separately. Every query runs `--repeat` times; the median and the first run are shown.
+
+Run:
+  uv run python bench/reports.py                                  # SQLite, 1M households
+  uv run python bench/reports.py --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
+  uv run python bench/reports.py --households 100000 --villages 1000 --assistance 500000
+With --postgres, a database dvcbot_bench_<random> is created there and dropped at the end;
+add --no-sqlite to run PostgreSQL only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import numpy as np
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.config import ReportsSettings
+from bot.db.engine import Database
+from bot.db.migrate import upgrade
+from bot.services import kpis, reports, tallies
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+TODAY = date(2026, 11, 20)  # a Friday: the "today" of the reports
+CHUNK = 250_000
+PROCEDURES = ["birth-registration", "certified-copy", "residence-registration", "marital-status"]
+
+
+@dataclass(frozen=True)
+class Size:
+    households: int
+    villages: int
+    assistance: int
+    helpers: int
+    days: int
+
+
+def working_days(last: date, span: int) -> list[date]:
+    days = (last - timedelta(days=back) for back in range(span - 1, -1, -1))
+    return [day for day in days if tallies.is_working_day(day)]
+
+
+# ----------------------------------------------------------------------------- generation
+
+
+def village_rows(size: Size, now: datetime) -> list[tuple[Any, ...]]:
+    return [
+        (v, 1, f"Thôn Số {v}", f"thon so {v}", (100 + v % 7) if v % 5 else None, now)
+        for v in range(1, size.villages + 1)
+    ]
+
+
+def household_chunks(size: Size, now: datetime) -> Iterator[list[tuple[Any, ...]]]:
+    """Households village by village (as imports arrive), coverage varying by village."""
+    rng = np.random.default_rng(1)
+    per_village = size.households // size.villages
+    village_share = rng.uniform(0.2, 0.95, size.villages)
+    for start in range(0, size.households, CHUNK):
+        ids = np.arange(start, min(start + CHUNK, size.households))
+        village = np.minimum(ids // per_village, size.villages - 1)
+        members = rng.integers(1, 8, len(ids))
+        covered = rng.random(len(ids)) < village_share[village]
+        accounts = np.where(covered, np.minimum(members, rng.integers(1, 5, len(ids))), 0)
+        submitted = covered & (rng.random(len(ids)) < 0.45)
+        paid = submitted & (rng.random(len(ids)) < 0.5)
+        yield [
+            (
+                int(i) + 1,
+                int(v) + 1,
+                f"H{i:07d}",
+                "Nguyễn Văn A",
+                "nguyen van a",
+                int(m),
+                int(a),
+                bool(s),
+                bool(p),
+                now,
+                now,
+            )
+            for i, v, m, a, s, p in zip(
+                ids.tolist(),
+                village.tolist(),
+                members.tolist(),
+                accounts.tolist(),
+                submitted.tolist(),
+                paid.tolist(),
+                strict=True,
+            )
+        ]
+
+
+def assistance_chunks(
+    size: Size, days: list[date], *, as_text: bool = False
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Visits spread over the working days, in office hours, to random households.
+
+    Columns are drawn with numpy and zipped into rows; times and days come from lookup tables
+    (as text for SQLite, as datetime/date objects for COPY).
+    """
+    rng = np.random.default_rng(2)
+    per_village = size.households // size.villages
+    minutes = 570
+    stamps: list[Any] = [
+        datetime.combine(day, clock_time(7, 30), TZ).astimezone(UTC) + timedelta(minutes=m)
+        for day in days
+        for m in range(minutes)
+    ]
+    day_values: list[Any] = list(days)
+    if as_text:
+        stamps = [sqlite_value(stamp) for stamp in stamps]
+        day_values = [day.isoformat() for day in days]
+    names = np.array([*PROCEDURES, None], dtype=object)
+    for start in range(0, size.assistance, CHUNK):
+        count = min(CHUNK, size.assistance - start)
+        household = rng.integers(0, size.households, count)
+        village = np.minimum(household // per_village, size.villages - 1)
+        day_index = np.sort(rng.integers(0, len(days), count))
+        stamp_index = day_index * minutes + rng.integers(0, minutes, count)
+        flags = rng.random((7, count))
+        dossier = rng.random(count) < 0.35
+        fee = rng.random(count) < 0.4
+        procedure = np.where(dossier, rng.integers(0, len(PROCEDURES), count), len(PROCEDURES))
+        fee_required = np.where(dossier, fee, None)
+        yield list(
+            zip(
+                (household + 1).tolist(),
+                (village + 1).tolist(),
+                rng.integers(1, size.helpers + 1, count).tolist(),
+                [stamps[i] for i in stamp_index.tolist()],
+                [day_values[i] for i in day_index.tolist()],
+                (flags[0] < 0.3).tolist(),
+                (flags[1] < 0.1).tolist(),
+                (flags[2] < 0.3).tolist(),
+                (dossier & (flags[3] < 0.7)).tolist(),
+                (dossier & (flags[4] < 0.8)).tolist(),
+                (dossier & fee & (flags[5] < 0.5)).tolist(),
+                (flags[6] < 0.1).tolist(),
+                names[procedure].tolist(),
+                fee_required.tolist(),
+                strict=True,
+            )
+        )
+
+
+HOUSEHOLD_COLUMNS = (
+    "id",
+    "village_id",
+    "code",
+    "head_name",
+    "folded_head",
+    "members",
+    "members_with_account",
+    "submitted_online",
+    "paid_online",
+    "created_at",
+    "updated_at",
+)
+ASSISTANCE_COLUMNS = (
+    "household_id",
+    "village_id",
+    "helper_id",
+    "at",
+    "day",
+    "account_created",
+    "level2_referral",
+    "portal_login",
+    "submitted_online",
+    "papers_digitised",
+    "paid_online",
+    "other",
+    "procedure",
+    "fee_required",
+)
+
+
+def sqlite_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def load_sqlite(path: Path, size: Size, days: list[date]) -> None:
+    """Everything in one transaction with executemany; secondary indexes rebuilt at the end."""
+    now = datetime.now(UTC)
+    stamp = sqlite_value(now)
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA synchronous=OFF")
+    indexes = connection.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_%'"
+        " AND tbl_name IN ('households', 'assistances')"
+    ).fetchall()
+    with connection:
+        for name, _ in indexes:  # rebuilt after the load, from the same definitions
+            connection.execute(f"DROP INDEX {name}")
+        connection.execute(
+            "INSERT INTO communes (id, name, timezone, created_at) VALUES (1, ?, ?, ?)",
+            ("Tỉnh Thử Nghiệm", "Asia/Ho_Chi_Minh", stamp),
+        )
+        connection.executemany(
+            "INSERT INTO villages (id, commune_id, name, folded_name, official_households,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [tuple(sqlite_value(v) for v in row) for row in village_rows(size, now)],
+        )
+        connection.executemany(
+            "INSERT INTO people (id, display_name, created_at) VALUES (?, ?, ?)",
+            [(h, f"Tình nguyện viên {h}", stamp) for h in range(1, size.helpers + 1)],
+        )
+        marks = ", ".join("?" * len(HOUSEHOLD_COLUMNS))
+        for chunk in household_chunks(size, now):
+            connection.executemany(
+                f"INSERT INTO households ({', '.join(HOUSEHOLD_COLUMNS)}) VALUES ({marks})",
+                [(*row[:9], stamp, stamp) for row in chunk],
+            )
+        marks = ", ".join("?" * len(ASSISTANCE_COLUMNS))
+        for chunk in assistance_chunks(size, days, as_text=True):
+            connection.executemany(
+                f"INSERT INTO assistances ({', '.join(ASSISTANCE_COLUMNS)}) VALUES ({marks})",
+                chunk,
+            )
+        for _, sql in indexes:
+            connection.execute(sql)
+    connection.execute("ANALYZE")
+    connection.close()
+
+
+async def load_postgres(dsn: str, size: Size, days: list[date]) -> None:
+    """COPY (binary, through asyncpg) for every table in one transaction, then ANALYZE."""
+    now = datetime.now(UTC)
+    connection = await asyncpg.connect(dsn)
+    try:
+        indexes = await connection.fetch(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'ix_%'"
+            " AND tablename IN ('households', 'assistances')"
+        )
+        async with connection.transaction():
+            # Bulk load: the generated rows are consistent, so foreign-key triggers are skipped
+            # for this transaction, and the secondary indexes are rebuilt once at the end.
+            await connection.execute("SET LOCAL session_replication_role = replica")
+            await connection.execute("SET LOCAL synchronous_commit = off")
+            await connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            for index in indexes:
+                await connection.execute(f'DROP INDEX "{index["indexname"]}"')
+            await connection.execute(
+                "INSERT INTO communes (id, name, timezone, created_at) VALUES (1, $1, $2, $3)",
+                "Tỉnh Thử Nghiệm",
+                "Asia/Ho_Chi_Minh",
+                now,
+            )
+            await connection.copy_records_to_table(
+                "villages",
+                records=village_rows(size, now),
+                columns=[
+                    "id",
+                    "commune_id",
+                    "name",
+                    "folded_name",
+                    "official_households",
+                    "created_at",
+                ],
+            )
+            await connection.copy_records_to_table(
+                "people",
+                records=[(h, f"Tình nguyện viên {h}", now) for h in range(1, size.helpers + 1)],
+                columns=["id", "display_name", "created_at"],
+            )
+            for chunk in household_chunks(size, now):
+                await connection.copy_records_to_table(
+                    "households", records=chunk, columns=list(HOUSEHOLD_COLUMNS)
+                )
+            for chunk in assistance_chunks(size, days):
+                await connection.copy_records_to_table(
+                    "assistances", records=chunk, columns=list(ASSISTANCE_COLUMNS)
+                )
+            for index in indexes:
+                await connection.execute(index["indexdef"])
+            for table in ("villages", "people", "households", "assistances"):
+                await connection.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                    f" (SELECT max(id) FROM {table}))"
+                )
+        await connection.execute("ANALYZE")
+    finally:
+        await connection.close()
+
+
+# ----------------------------------------------------------------------------- timing
+
+
+@dataclass
+class Timing:
+    label: str
+    median: float
+    first: float
+    note: str = ""
+
+
+async def timed(
+    database: Database,
+    label: str,
+    work: Callable[[Any], Awaitable[Any]],
+    repeat: int,
+    describe: Callable[[Any], str] = lambda _: "",
+) -> Timing:
+    """Run `work(session)` in its own transaction `repeat` times (rolled back: no state kept)."""
+    seconds: list[float] = []
+    result: Any = None
+    for _ in range(repeat):
+        async with database.sessionmaker() as session:
+            started = time.perf_counter()
+            result = await work(session)
+            await session.flush()
+            seconds.append(time.perf_counter() - started)
+            await session.rollback()
+    return Timing(label, statistics.median(seconds), seconds[0], describe(result))
+
+
+async def measure(url: str, size: Size, repeat: int) -> list[Timing]:
+    database = Database(url)
+    targets = ReportsSettings()
+    day = TODAY
+    village = frozenset({size.villages // 2})
+    month = kpis.Month.of(TODAY)
+    try:
+        async with database.sessionmaker() as session:
+            visits = await session.scalar(
+                text("SELECT count(*) FROM assistances WHERE day = :day"), {"day": day}
+            )
+        print(f"  {visits:,} assistance rows on {day} (the tallied day)")
+        async with database.transaction() as session:  # a week-old snapshot, for the change
+            await reports.snapshot_all(session, TODAY - timedelta(days=7))
+
+        async def bare_households(session: Any) -> int:
+            rows = (
+                await session.execute(
+                    text("SELECT village_id, count(*) FROM households GROUP BY village_id")
+                )
+            ).all()
+            return len(rows)
+
+        async def bare_day(session: Any) -> int:
+            rows = (
+                await session.execute(
+                    text(
+                        "SELECT village_id, count(*) FROM assistances WHERE day = :day"
+                        " GROUP BY village_id"
+                    ),
+                    {"day": day},
+                )
+            ).all()
+            return len(rows)
+
+        async def cover_all(session: Any) -> reports.CoverageReport:
+            return await reports.coverage(
+                session, None, TODAY, target_pct=targets.coverage_target, record=False
+            )
+
+        async def cover_and_record(session: Any) -> reports.CoverageReport:
+            return await reports.coverage(
+                session, None, TODAY, target_pct=targets.coverage_target, record=True
+            )
+
+        async def cover_one(session: Any) -> reports.CoverageReport:
+            return await reports.coverage(
+                session, village, TODAY, target_pct=targets.coverage_target, record=False
+            )
+
+        async def tally_all(session: Any) -> tallies.DailyTally:
+            return await tallies.daily_tally(session, None, day)
+
+        async def tally_one(session: Any) -> tallies.DailyTally:
+            return await tallies.daily_tally(session, village, day)
+
+        async def kpi_all(session: Any) -> kpis.KpiReport:
+            return await kpis.kpi_report(session, None, month, today=TODAY, targets=targets)
+
+        async def snapshot(session: Any) -> int:
+            return await reports.snapshot_all(session, TODAY)
+
+        return [
+            await timed(database, "bare GROUP BY village on households", bare_households, repeat,
+                        lambda n: f"{n:,} groups"),
+            await timed(database, "coverage, all villages", cover_all, repeat,
+                        lambda r: f"{len(r.villages):,} villages, {r.total.households:,} hh"),
+            await timed(database, "coverage, all villages + today's snapshot", cover_and_record,
+                        repeat, lambda r: f"{len(r.villages):,} snapshot rows written"),
+            await timed(database, "coverage, one village", cover_one, repeat,
+                        lambda r: f"{r.total.households} households"),
+            await timed(database, "snapshot job (all villages)", snapshot, repeat,
+                        lambda n: f"{n:,} rows"),
+            await timed(database, "bare GROUP BY village on one day's assistance", bare_day,
+                        repeat, lambda n: f"{n:,} groups"),
+            await timed(database, "daily tally + week so far, all villages", tally_all, repeat,
+                        lambda r: f"{r.today.households:,} households today, "
+                                  f"{r.week.households:,} this week"),
+            await timed(database, "daily tally + week so far, one village", tally_one, repeat,
+                        lambda r: f"{r.today.households} households today"),
+            await timed(database, "KPIs of the month, all villages", kpi_all, repeat,
+                        lambda r: f"{r.dossiers:,} dossiers, {len(r.helpers):,} helpers"),
+        ]  # fmt: skip
+    finally:
+        await database.dispose()
+
+
+def show(backend: str, generation: float, timings: list[Timing]) -> None:
+    print(f"\n{backend}: data generated and loaded in {generation:.1f} s")
+    width = max(len(t.label) for t in timings)
+    print(f"  {'query':<{width}}  {'median':>9}  {'first':>9}")
+    for timing in timings:
+        print(
+            f"  {timing.label:<{width}}  {timing.median * 1000:7.1f} ms"
+            f"  {timing.first * 1000:7.1f} ms  {timing.note}"
+        )
+
+
+# ----------------------------------------------------------------------------- backends
+
+
+def megabytes(path: Path) -> float | None:
+    return path.stat().st_size / 1e6 if path.exists() else None
+
+
+async def run_sqlite(size: Size, days: list[date], repeat: int, path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{path}"
+    generation = 0.0
+    if megabytes(path) is not None:
+        print(f"reusing {path} (no generation)")
+    else:
+        database = Database(url)
+        await upgrade(database.engine)
+        await database.dispose()
+        started = time.perf_counter()
+        await asyncio.to_thread(load_sqlite, path, size, days)
+        generation = time.perf_counter() - started
+    print(f"SQLite file: {megabytes(path):,.0f} MB")
+    show("SQLite", generation, await measure(url, size, repeat))
+
+
+async def run_postgres(admin_url: str, size: Size, days: list[date], repeat: int) -> None:
+    base = make_url(admin_url)
+    name = f"dvcbot_bench_{uuid.uuid4().hex[:8]}"
+    admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    url = base.set(database=name).render_as_string(hide_password=False)
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    admin = await asyncpg.connect(admin_dsn)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    try:
+        database = Database(url)
+        await upgrade(database.engine)
+        await database.dispose()
+        started = time.perf_counter()
+        await load_postgres(dsn, size, days)
+        generation = time.perf_counter() - started
+        show("PostgreSQL", generation, await measure(url, size, repeat))
+    finally:
+        admin = await asyncpg.connect(admin_dsn)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    size = Size(args.households, args.villages, args.assistance, args.helpers, args.days)
+    if size.households < size.villages:
+        raise SystemExit("need at least one household per village")
+    days = working_days(TODAY, size.days)
+    print(
+        f"{size.households:,} households in {size.villages:,} villages, {size.assistance:,} "
+        f"assistance rows over {len(days)} working days, {size.helpers:,} helpers; "
+        f"{os.cpu_count()} CPUs"
+    )
+    if args.sqlite and args.keep_sqlite:
+        await run_sqlite(size, days, args.repeat, Path(args.keep_sqlite))
+    elif args.sqlite:
+        with tempfile.TemporaryDirectory(dir=args.tmp) as folder:
+            await run_sqlite(size, days, args.repeat, Path(folder) / "bench.db")
+    if args.postgres:
+        await run_postgres(args.postgres, size, days, args.repeat)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--households", type=int, default=1_000_000)
+    parser.add_argument("--villages", type=int, default=10_000)
+    parser.add_argument("--assistance", type=int, default=5_000_000)
+    parser.add_argument("--helpers", type=int, default=5_000)
+    parser.add_argument("--days", type=int, default=365, help="calendar days of history")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per query")
+    parser.add_argument("--postgres", help="PostgreSQL server URL (a bench database is made)")
+    parser.add_argument("--no-sqlite", dest="sqlite", action="store_false")
+    parser.add_argument("--tmp", help="folder for the SQLite file (default: the system's)")
+    parser.add_argument(
+        "--keep-sqlite", metavar="PATH", help="keep the SQLite file there; reuse it if it exists"
+    )
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,308 @@
+"""Monthly KPIs of the help desk against the targets in `[reports]`, and per-helper figures.
+
+From the assistance log, a *dossier* is a visit where a procedure was handled
+(`assistances.procedure` is set); a dossier handled over two visits counts twice.
+- submitted_online: dossiers whose visit ticked "submitted online" / all dossiers;
+- papers_digitised: dossiers whose visit ticked "papers digitised" / all dossiers;
+- paid_online: fee-bearing dossiers (`fee_required`) whose visit ticked "paid online" /
+  fee-bearing dossiers;
+- household_coverage: covered / registered households (see reports.py), for the current month
+  from the register now, for a past month from the last coverage snapshot of that month (None,
+  and said so, when there is none).
+A KPI is met when share >= target (compared exactly). No dossier at all gives no share (None),
+not 0 %.
+
+Per helper per month: distinct households helped, visits, dossiers, and the shifts served and
+no-shows, which come from `shift_attendance` below; until the shifts tables exist it returns None
+and the report shows "no shift data yet" for both columns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import ReportsSettings
+from bot.db.models import Assistance, CoverageSnapshot, Person
+from bot.services.errors import DomainError
+from bot.services.reports import Figures, Scope, Target, percent, register_figures
+
+MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        """'2026-11' (or '11/2026'); anything else is refused politely."""
+        text = text.strip()
+        found = MONTH.match(text)
+        if found is None and re.match(r"^\d{1,2}/\d{4}$", text):
+            month, year = text.split("/")
+            found = MONTH.match(f"{year}-{month}")
+        if found is None or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 2000:
+            raise DomainError("reports.bad_month", value=text[:20])
+        return cls(int(found.group(1)), int(found.group(2)))
+
+    @classmethod
+    def of(cls, day: date) -> Month:
+        return cls(day.year, day.month)
+
+    @property
+    def first(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last(self) -> date:
+        following = date(self.year + self.month // 12, self.month % 12 + 1, 1)
+        return following - timedelta(days=1)
+
+    @property
+    def key(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.month:02d}/{self.year}"
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    numerator: int | None
+    denominator: int | None
+    target_pct: float
+
+    @property
+    def pct(self) -> float | None:
+        return percent(self.numerator or 0, self.denominator)
+
+    @property
+    def met(self) -> bool | None:
+        if not self.denominator or self.numerator is None:
+            return None
+        return Target(self.target_pct).met(self.numerator, self.denominator)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "pct": self.pct,
+            "target_pct": self.target_pct,
+            "met": self.met,
+        }
+
+
+@dataclass(frozen=True)
+class ShiftAttendance:
+    served: int
+    no_shows: int
+
+
+async def shift_attendance(
+    session: AsyncSession, first: date, last: date, scope: Scope
+) -> dict[int, ShiftAttendance] | None:
+    """Shifts served and no-shows per person from `first` to `last`; None: no shift data yet.
+
+    To connect once the shifts tables exist: count each person's assignments on shifts of the
+    period that have ended (served: not marked no-show; no_shows: marked no-show), at the
+    locations of the villages in scope (the commune desk for everyone). People who served
+    shifts but logged no help are added to the per-helper list with zero households.
+    """
+    del session, first, last, scope
+    return None
+
+
+@dataclass(frozen=True)
+class HelperMonth:
+    helper_id: int | None
+    name: str | None
+    households: int
+    visits: int
+    dossiers: int
+    shifts_served: int | None
+    no_shows: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.helper_id,
+            "name": self.name,
+            "households": self.households,
+            "visits": self.visits,
+            "dossiers": self.dossiers,
+            "shifts_served": self.shifts_served,
+            "no_shows": self.no_shows,
+        }
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    month: Month
+    dossiers: int
+    submitted_online: Kpi
+    papers_digitised: Kpi
+    paid_online: Kpi
+    household_coverage: Kpi
+    coverage_as_of: date | None  # the register's date (today) or the snapshot's
+    coverage_source: str | None  # "register", "snapshot" or None (no figures for that month)
+    helpers: list[HelperMonth]
+    shift_data: bool
+
+    @property
+    def kpis(self) -> list[Kpi]:
+        return [self.submitted_online, self.papers_digitised, self.paid_online,
+                self.household_coverage]  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "month": self.month.key,
+            "first": self.month.first.isoformat(),
+            "last": self.month.last.isoformat(),
+            "dossiers": self.dossiers,
+            "kpis": {
+                **{kpi.key: kpi.to_json() for kpi in self.kpis[:3]},
+                "household_coverage": {
+                    **self.household_coverage.to_json(),
+                    "as_of": self.coverage_as_of.isoformat() if self.coverage_as_of else None,
+                    "source": self.coverage_source,
+                },
+            },
+            "shift_data": self.shift_data,
+            "helpers": [helper.to_json() for helper in self.helpers],
+        }
+
+
+def _scoped(query: Any, month: Month, scope: Scope) -> Any:
+    query = query.where(Assistance.day >= month.first, Assistance.day <= month.last)
+    if scope is not None:
+        query = query.where(Assistance.village_id.in_(scope))
+    return query
+
+
+async def month_coverage(
+    session: AsyncSession, scope: Scope, month: Month, today: date
+) -> tuple[Figures | None, date | None, str | None]:
+    """Coverage figures for the month: the register now, or the month's last snapshot."""
+    if month == Month.of(today):
+        return Figures.total((await register_figures(session, scope)).values()), today, "register"
+    query = select(func.max(CoverageSnapshot.day)).where(
+        CoverageSnapshot.day >= month.first, CoverageSnapshot.day <= month.last
+    )
+    if scope is not None:
+        query = query.where(CoverageSnapshot.village_id.in_(scope))
+    day: date | None = await session.scalar(query)
+    if day is None:
+        return None, None, None
+    sums = select(func.sum(CoverageSnapshot.households), func.sum(CoverageSnapshot.covered)).where(
+        CoverageSnapshot.day == day
+    )
+    if scope is not None:
+        sums = sums.where(CoverageSnapshot.village_id.in_(scope))
+    households, covered = (await session.execute(sums)).one()
+    return Figures(households=int(households or 0), covered=int(covered or 0)), day, "snapshot"
+
+
+async def kpi_report(
+    session: AsyncSession, scope: Scope, month: Month, *, today: date, targets: ReportsSettings
+) -> KpiReport:
+    if month > Month.of(today):
+        raise DomainError("reports.future_month", month=month.label)
+    has_procedure = Assistance.procedure.is_not(None)
+    fee_bearing = and_(has_procedure, Assistance.fee_required.is_(True))
+    dossiers, submitted, digitised, fees, paid = (
+        await session.execute(
+            _scoped(
+                select(
+                    func.count(),
+                    func.count().filter(Assistance.submitted_online),
+                    func.count().filter(Assistance.papers_digitised),
+                    func.count().filter(Assistance.fee_required.is_(True)),
+                    func.count().filter(and_(fee_bearing, Assistance.paid_online)),
+                ).where(has_procedure),
+                month,
+                scope,
+            )
+        )
+    ).one()
+    dossiers, submitted, digitised = int(dossiers or 0), int(submitted or 0), int(digitised or 0)
+    fees, paid = int(fees or 0), int(paid or 0)
+    figures, as_of, source = await month_coverage(session, scope, month, today)
+    helpers, shift_data = await helper_months(session, scope, month)
+    return KpiReport(
+        month=month,
+        dossiers=dossiers,
+        submitted_online=Kpi(
+            "submitted_online", submitted, dossiers, targets.kpi_submitted_online
+        ),
+        papers_digitised=Kpi(
+            "papers_digitised", digitised, dossiers, targets.kpi_papers_digitised
+        ),
+        paid_online=Kpi("paid_online", paid, fees, targets.kpi_paid_online),
+        household_coverage=Kpi(
+            "household_coverage",
+            figures.covered if figures else None,
+            figures.households if figures else None,
+            targets.kpi_household_coverage,
+        ),
+        coverage_as_of=as_of,
+        coverage_source=source,
+        helpers=helpers,
+        shift_data=shift_data,
+    )
+
+
+async def helper_months(
+    session: AsyncSession, scope: Scope, month: Month
+) -> tuple[list[HelperMonth], bool]:
+    """Per helper: distinct households, visits, dossiers; shifts from shift_attendance."""
+    counted = (
+        _scoped(
+            select(
+                Assistance.helper_id.label("helper_id"),
+                func.count(distinct(Assistance.household_id)).label("households"),
+                func.count().label("visits"),
+                func.count().filter(Assistance.procedure.is_not(None)).label("dossiers"),
+            ).group_by(Assistance.helper_id),
+            month,
+            scope,
+        )
+    ).subquery()
+    query = select(
+        counted.c.helper_id,
+        Person.display_name,
+        counted.c.households,
+        counted.c.visits,
+        counted.c.dossiers,
+    ).outerjoin(Person, Person.id == counted.c.helper_id)
+    rows = {
+        helper_id: (name, int(households), int(visits), int(dossiers or 0))
+        for helper_id, name, households, visits, dossiers in await session.execute(query)
+    }
+    attendance = await shift_attendance(session, month.first, month.last, scope)
+    if attendance:
+        missing = [pid for pid in attendance if pid not in rows]
+        if missing:
+            names = dict(
+                (await session.execute(
+                    select(Person.id, Person.display_name).where(Person.id.in_(missing))
+                )).all()
+            )  # fmt: skip
+            rows.update({pid: (names.get(pid), 0, 0, 0) for pid in missing})
+    helpers = []
+    for helper_id, (name, households, visits, dossiers) in rows.items():
+        shifts = attendance.get(helper_id) if attendance is not None and helper_id else None
+        served = (shifts.served if shifts else 0) if attendance is not None else None
+        no_shows = (shifts.no_shows if shifts else 0) if attendance is not None else None
+        helpers.append(
+            HelperMonth(helper_id, name, households, visits, dossiers, served, no_shows)
+        )
+    helpers.sort(key=lambda h: (-h.households, -h.visits, h.name or ""))
+    return helpers, attendance is not None

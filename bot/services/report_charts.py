@@ -1,0 +1,125 @@
+"""The coverage chart: one horizontal bar per village against the target line, as a PNG.
+
+Drawn with matplotlib's object API on the Agg canvas (no pyplot, no display, no global backend
+switch) in DejaVu Sans, which ships with matplotlib and has every Vietnamese glyph. Rendering is
+serialised by a lock and can run in a worker thread (`render_png` is synchronous).
+With many villages, only the MAX_BARS lowest are drawn (the title says so).
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from dataclasses import dataclass
+
+from bot.locales import t
+from bot.services.report_text import day_label, number, pct
+from bot.services.reports import CoverageReport
+
+MAX_BARS = 30
+FONT = "DejaVu Sans"
+LAGGING = "#d9534f"
+ON_TARGET = "#2e8b57"
+TOTAL = "#2f6db5"
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float | None  # None: no registered household
+    note: str
+    colour: str
+
+
+def bars_for(report: CoverageReport, area: str) -> tuple[list[Bar], str | None]:
+    """The bars top to bottom (lowest coverage first, the whole area last) and a note."""
+    villages = report.villages[:MAX_BARS]
+    bars = [
+        Bar(
+            village.name,
+            village.coverage_pct,
+            (
+                f"{pct(village.coverage_pct)} ({village.figures.covered}/"
+                f"{village.figures.households})"
+                if village.coverage_pct is not None
+                else t("reports.chart_empty")
+            ),
+            LAGGING if village.status == "lagging" else ON_TARGET,
+        )
+        for village in villages
+    ]
+    total = report.total
+    bars.append(
+        Bar(
+            t("reports.chart_total"),
+            report.coverage_pct,
+            f"{pct(report.coverage_pct)} ({total.covered}/{total.households})",
+            TOTAL,
+        )
+    )
+    note = None
+    if len(report.villages) > MAX_BARS:
+        note = t("reports.chart_lowest", shown=MAX_BARS, total=len(report.villages))
+    return bars, note
+
+
+def render_png(report: CoverageReport, area: str) -> bytes:
+    """The chart as PNG bytes."""
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    bars, note = bars_for(report, area)
+    height = 1.6 + 0.42 * len(bars)
+    with _lock, rc_context({"font.family": FONT, "font.size": 10}):
+        figure = Figure(figsize=(7.2, height), dpi=110)
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        positions = list(range(len(bars)))
+        axes.barh(
+            positions,
+            [bar.value or 0 for bar in bars],
+            color=[bar.colour for bar in bars],
+            height=0.65,
+            zorder=2,
+        )
+        for position, bar in zip(positions, bars, strict=True):
+            axes.text(
+                (bar.value or 0) + 1.2,
+                position,
+                bar.note,
+                va="center",
+                fontsize=8.5,
+                color="#333333" if bar.value is not None else "#888888",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85},
+                zorder=3,
+            )
+        axes.set_yticks(positions, [_short(bar.label) for bar in bars])
+        axes.invert_yaxis()
+        axes.set_xlim(0, 118)
+        axes.set_xticks([0, 20, 40, 60, 80, 100], ["0", "20", "40", "60", "80", "100"])
+        axes.set_xlabel(t("reports.chart_axis"))
+        axes.axvline(report.target_pct, color="#222222", linestyle="--", linewidth=1.2, zorder=1)
+        axes.text(
+            report.target_pct,
+            -0.75,
+            t("reports.chart_target", target=f"{number(report.target_pct)}%"),
+            ha="center",
+            va="bottom",
+            fontsize=8.5,
+        )
+        axes.spines[["top", "right"]].set_visible(False)
+        subtitle = t("reports.chart_subtitle", area=area, day=day_label(report.day))
+        if note:
+            subtitle = f"{subtitle} · {note}"
+        figure.suptitle(t("reports.chart_title"), fontsize=12, fontweight="bold")
+        axes.set_title(subtitle, fontsize=9, color="#555555", pad=16)
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _short(label: str, limit: int = 28) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"

@@ -1,0 +1,179 @@
+"""Pushing the daily tally and the weekly summary to subscribed officials, through the outbox.
+
+Each official gets one message per report and day, keyed `tally:{YYYY-MM-DD}:{person_id}` or
+`weekly:{YYYY-MM-DD}:{person_id}`; the outbox refuses a key twice, so running the planner again,
+in another process or after a restart never repeats a message. The planner runs every minute
+(and at start): from the configured time until `[reports] push_until` on a due day it queues
+whatever is still missing, so a restart at 17:35 loses nothing and an official who subscribes
+at 18:00 still gets that day's tally; after `push_until` nothing more goes out that day.
+Each official's report covers the villages their official/admin grants cover (reports.py);
+someone whose grants were revoked since subscribing gets nothing. Officials with the same scope
+share one computed report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import ReportsSettings, Settings
+from bot.core.messages import Choice, Reply
+from bot.db.engine import Database
+from bot.db.models import OutboxMessage, ReportKind, ReportSubscription
+from bot.locales import t
+from bot.services import outbox
+from bot.services.report_text import area_label, tally_text, weekly_text
+from bot.services.reports import Scope, coverage, report_scope
+from bot.services.tallies import daily_tally, is_working_day, range_tally, week_start
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+EXPIRES_NEXT_DAY_AT = time(12, 0)  # an undelivered tally is dropped at noon the next day
+
+
+@dataclass
+class PushStats:
+    queued: int = 0
+    skipped: int = 0  # no report role any more, or no chat to send to
+
+
+def daily_key(day: date, person_id: int) -> str:
+    return f"tally:{day.isoformat()}:{person_id}"
+
+
+def weekly_key(day: date, person_id: int) -> str:
+    return f"weekly:{day.isoformat()}:{person_id}"
+
+
+def daily_due(local: datetime, settings: ReportsSettings) -> bool:
+    moment = local.time().replace(tzinfo=None)
+    return (
+        is_working_day(local.date()) and settings.daily_tally_time <= moment < settings.push_until
+    )
+
+
+def weekly_due(local: datetime, settings: ReportsSettings) -> bool:
+    moment = local.time().replace(tzinfo=None)
+    return (
+        WEEKDAYS[local.weekday()] == settings.weekly_summary_day
+        and settings.weekly_summary_time <= moment < settings.push_until
+    )
+
+
+async def waiting(session: AsyncSession, kind: ReportKind, day: date) -> list[int]:
+    """Subscribers of `kind` who have no outbox row for `day` yet."""
+    key = daily_key if kind is ReportKind.DAILY_TALLY else weekly_key
+    people = list(
+        await session.scalars(
+            select(ReportSubscription.person_id)
+            .where(ReportSubscription.kind == kind.value)
+            .order_by(ReportSubscription.person_id)
+        )
+    )
+    if not people:
+        return []
+    keys = {person_id: key(day, person_id) for person_id in people}
+    queued = set(
+        await session.scalars(
+            select(OutboxMessage.key).where(OutboxMessage.key.in_(list(keys.values())))
+        )
+    )
+    return [person_id for person_id in people if keys[person_id] not in queued]
+
+
+def _expiry(day: date, settings: Settings) -> datetime:
+    return datetime.combine(day + timedelta(days=1), EXPIRES_NEXT_DAY_AT, settings.commune.tz)
+
+
+async def queue_daily_tallies(
+    session: AsyncSession, settings: Settings, day: date, now: datetime
+) -> PushStats:
+    """Queue `day`'s tally for every daily subscriber who has not got it yet."""
+    stats = PushStats()
+    replies: dict[Scope, Reply] = {}
+    for person_id in await waiting(session, ReportKind.DAILY_TALLY, day):
+        scope = await report_scope(session, person_id)
+        if scope is not None and not scope:
+            stats.skipped += 1
+            continue
+        if scope not in replies:
+            tally = await daily_tally(session, scope, day)
+            area = area_label(settings.commune.name, scope, [v.name for v in tally.today.villages])
+            replies[scope] = Reply(
+                tally_text(tally, area),
+                choices=(
+                    Choice(t("reports.see_coverage"), "rp:c"),
+                    Choice(t("reports.back"), "rp"),
+                    Choice(t("reports.unsubscribe_daily"), "rp:s:d:0"),
+                ),
+                columns=2,
+            )
+        queued = await outbox.enqueue(
+            session,
+            daily_key(day, person_id),
+            person_id,
+            replies[scope],
+            now=now,
+            expires_at=_expiry(day, settings),
+        )
+        stats.queued += int(queued)
+        stats.skipped += int(not queued)
+    return stats
+
+
+async def queue_weekly_summaries(
+    session: AsyncSession, settings: Settings, day: date, now: datetime
+) -> PushStats:
+    """Queue the week's summary (Monday to `day`) for every weekly subscriber still waiting."""
+    stats = PushStats()
+    replies: dict[Scope, Reply] = {}
+    for person_id in await waiting(session, ReportKind.WEEKLY_SUMMARY, day):
+        scope = await report_scope(session, person_id)
+        if scope is not None and not scope:
+            stats.skipped += 1
+            continue
+        if scope not in replies:
+            week = await range_tally(session, scope, week_start(day), day)
+            report = await coverage(
+                session, scope, day, target_pct=settings.reports.coverage_target
+            )
+            area = area_label(settings.commune.name, scope, [v.name for v in report.villages])
+            replies[scope] = Reply(
+                weekly_text(week, report, area),
+                choices=(
+                    Choice(t("reports.see_coverage"), "rp:c"),
+                    Choice(t("reports.back"), "rp"),
+                    Choice(t("reports.unsubscribe_weekly"), "rp:s:w:0"),
+                ),
+                columns=2,
+            )
+        queued = await outbox.enqueue(
+            session,
+            weekly_key(day, person_id),
+            person_id,
+            replies[scope],
+            now=now,
+            expires_at=_expiry(day, settings),
+        )
+        stats.queued += int(queued)
+        stats.skipped += int(not queued)
+    return stats
+
+
+async def push_due(db: Database, settings: Settings, now: datetime) -> PushStats:
+    """What the planner job does each minute: queue the reports that are due and missing."""
+    local = now.astimezone(settings.commune.tz)
+    total = PushStats()
+    for due, queue in (
+        (daily_due, queue_daily_tallies),
+        (weekly_due, queue_weekly_summaries),
+    ):
+        if not due(local, settings.reports):
+            continue
+        async with db.transaction() as session:
+            stats = await queue(session, settings, local.date(), now)
+        total.queued += stats.queued
+        total.skipped += stats.skipped
+    return total

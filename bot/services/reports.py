@@ -1,0 +1,369 @@
+"""Account coverage per village and for the commune, for officials.
+
+What is counted, from the household register (table `households`):
+- households: registered households of the village;
+- covered: households with at least one member holding a working account
+  (`members_with_account >= 1`); coverage % = covered / households;
+- accounts: members with an account, summed over the households;
+- submitted_online / paid_online: households where someone has submitted a dossier / paid a fee
+  online (the register's yes/no fields).
+
+Why the registered households are the denominator, not the official count: the numerator can
+only come from the register, so dividing by the register keeps both sides about the same
+households. The official count (`villages.official_households`, from the commune's statistics)
+often has another date and definition, is missing for some villages, and dividing the register's
+covered households by it would mostly measure how complete the register is. That is worth knowing
+too, so it is shown next to the coverage as "registered vs official" (registered / official
+households) wherever an official count exists; the commune total of it only counts the villages
+that have one, and says how many do not.
+
+A village with no registered household has no coverage (shown as "—", status "empty", never
+"0 %"); it is listed first so someone registers its households. The others are sorted by
+coverage, lowest first, and flagged "lagging" when below the target from `[reports]
+coverage_target` (compared exactly, before rounding).
+
+Change over the last 7 days: the figures now minus those of the coverage snapshot of 7 days ago
+(table `coverage_snapshots`, one row per village and day). Snapshots are written by a daily job
+at `[reports] snapshot_time` (the day's closing figures) and, on demand, whenever someone looks at
+coverage (today's row is then updated with the figures just shown; the evening job has the last
+word). If the snapshot of exactly 7 days ago is missing (the bot was off that day), the newest one
+from 8 to 13 days ago is used and its date is given with the change; if there is none, the change
+is None and the report says so instead of inventing a number. A village with no row in that
+snapshot (it did not exist yet) has no change of its own; the commune's change counts it from 0.
+
+Speed: one GROUP BY over `households` (using the index on village_id when a scope is given), one
+query for the villages and one for the snapshot rows; Python only walks villages, never households.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any, Literal, NamedTuple
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import CoverageSnapshot, Household, Role, Village
+from bot.services import people
+
+Scope = frozenset[int] | None
+REPORT_ROLES = frozenset({Role.OFFICIAL, Role.ADMIN})
+CHANGE_DAYS = 7
+CHANGE_FALLBACK_DAYS = 6  # also accept a snapshot up to 13 days old, labelled with its date
+FIGURE_FIELDS = ("households", "covered", "accounts", "submitted_online", "paid_online")
+Status = Literal["empty", "lagging", "ok"]
+
+
+async def report_scope(session: AsyncSession, person_id: int) -> Scope:
+    """Villages whose reports a person may see: None for the whole commune.
+
+    Only official and admin grants count (a village head who also volunteers elsewhere still
+    sees only their own village). An empty set means no report role at all.
+    """
+    return await people.village_scope(session, person_id, REPORT_ROLES)
+
+
+def round1(value: Fraction) -> float:
+    """One decimal, halves rounded away from zero (as people round by hand)."""
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def percent(part: int, whole: int | None) -> float | None:
+    """part / whole in percent with one decimal; None when there is nothing to divide by."""
+    if not whole:
+        return None
+    return round1(Fraction(100 * part, whole))
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Register figures of a village or a group of villages."""
+
+    households: int = 0
+    covered: int = 0
+    accounts: int = 0
+    submitted_online: int = 0
+    paid_online: int = 0
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(*(getattr(self, f) + getattr(other, f) for f in FIGURE_FIELDS))
+
+    def __sub__(self, other: Figures) -> Figures:
+        return Figures(*(getattr(self, f) - getattr(other, f) for f in FIGURE_FIELDS))
+
+    @property
+    def coverage(self) -> Fraction | None:
+        return Fraction(self.covered, self.households) if self.households else None
+
+    @property
+    def coverage_pct(self) -> float | None:
+        return percent(self.covered, self.households)
+
+    def to_json(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in FIGURE_FIELDS}
+
+    def values(self) -> tuple[int, ...]:
+        return tuple(getattr(self, name) for name in FIGURE_FIELDS)
+
+    @staticmethod
+    def total(items: Iterable[Figures]) -> Figures:
+        return Figures(*map(sum, zip(*(item.values() for item in items), strict=True)))
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """Figures now minus the figures of the snapshot taken at the end of `since`."""
+
+    since: date
+    then: Figures
+    now: Figures
+
+    @property
+    def delta(self) -> Figures:
+        return self.now - self.then
+
+    @property
+    def coverage_points(self) -> float | None:
+        """Percentage points gained; None if either side has no households."""
+        if self.now.coverage is None or self.then.coverage is None:
+            return None
+        return round1(100 * (self.now.coverage - self.then.coverage))
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.delta.to_json(), "coverage_points": self.coverage_points}
+
+
+@dataclass(frozen=True, slots=True)
+class VillageCoverage:
+    village_id: int
+    name: str
+    official_households: int | None
+    figures: Figures
+    status: Status
+    change: Change | None
+
+    @property
+    def coverage_pct(self) -> float | None:
+        return self.figures.coverage_pct
+
+    @property
+    def registered_vs_official_pct(self) -> float | None:
+        return percent(self.figures.households, self.official_households)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.village_id,
+            "name": self.name,
+            **self.figures.to_json(),
+            "coverage_pct": self.coverage_pct,
+            "status": self.status,
+            "official_households": self.official_households,
+            "registered_vs_official_pct": self.registered_vs_official_pct,
+            "change_7d": self.change.to_json() if self.change else None,
+        }
+
+
+@dataclass(frozen=True)
+class CoverageReport:
+    day: date
+    target_pct: float
+    villages: list[VillageCoverage]
+    total: Figures
+    change: Change | None
+    official_households: int | None  # sum over the villages that have an official count
+    registered_with_official: int  # registered households of those villages
+    villages_without_official: int
+    change_since: date | None = field(default=None)
+
+    @property
+    def coverage_pct(self) -> float | None:
+        return self.total.coverage_pct
+
+    @property
+    def registered_vs_official_pct(self) -> float | None:
+        return percent(self.registered_with_official, self.official_households)
+
+    @property
+    def lagging(self) -> list[VillageCoverage]:
+        return [village for village in self.villages if village.status == "lagging"]
+
+    @property
+    def empty(self) -> list[VillageCoverage]:
+        return [village for village in self.villages if village.status == "empty"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(),
+            "target_pct": self.target_pct,
+            "change_since": self.change_since.isoformat() if self.change_since else None,
+            "commune": {
+                **self.total.to_json(),
+                "coverage_pct": self.coverage_pct,
+                "official_households": self.official_households,
+                "villages_without_official_count": self.villages_without_official,
+                "registered_vs_official_pct": self.registered_vs_official_pct,
+                "villages": len(self.villages),
+                "lagging_villages": len(self.lagging),
+                "empty_villages": len(self.empty),
+                "change_7d": self.change.to_json() if self.change else None,
+            },
+            "villages": [village.to_json() for village in self.villages],
+        }
+
+
+class Target:
+    """A target percentage, compared exactly with whole numbers (no rounding surprises)."""
+
+    def __init__(self, pct: float) -> None:
+        self.pct = pct
+        exact = Fraction(pct).limit_denominator(10_000)
+        self.numerator, self.denominator = exact.numerator, exact.denominator
+
+    def met(self, part: int, whole: int) -> bool:
+        """part / whole >= pct %"""
+        return 100 * part * self.denominator >= self.numerator * whole
+
+
+def status_of(figures: Figures, target: Target) -> Status:
+    if not figures.households:
+        return "empty"
+    return "ok" if target.met(figures.covered, figures.households) else "lagging"
+
+
+async def register_figures(session: AsyncSession, scope: Scope) -> dict[int, Figures]:
+    """Register figures per village with households, by one aggregate query."""
+    query = select(
+        Household.village_id,
+        func.count(),
+        func.count().filter(Household.members_with_account >= 1),
+        func.sum(Household.members_with_account),
+        func.count().filter(Household.submitted_online),
+        func.count().filter(Household.paid_online),
+    ).group_by(Household.village_id)
+    if scope is not None:
+        query = query.where(Household.village_id.in_(scope))
+    return {
+        village_id: Figures(*(int(value or 0) for value in values))
+        for village_id, *values in await session.execute(query)
+    }
+
+
+class VillageRow(NamedTuple):
+    id: int
+    name: str
+    folded_name: str
+    official_households: int | None
+
+
+async def villages_in(session: AsyncSession, scope: Scope) -> list[VillageRow]:
+    """The villages in scope, by name (folded, so accents do not change the order)."""
+    query = select(
+        Village.id, Village.name, Village.folded_name, Village.official_households
+    ).order_by(Village.folded_name, Village.id)
+    if scope is not None:
+        query = query.where(Village.id.in_(scope))
+    return [VillageRow(*row) for row in await session.execute(query)]
+
+
+async def snapshot_figures(session: AsyncSession, day: date, scope: Scope) -> dict[int, Figures]:
+    query = select(
+        CoverageSnapshot.village_id, *(getattr(CoverageSnapshot, f) for f in FIGURE_FIELDS)
+    ).where(CoverageSnapshot.day == day)
+    if scope is not None:
+        query = query.where(CoverageSnapshot.village_id.in_(scope))
+    return {village_id: Figures(*values) for village_id, *values in await session.execute(query)}
+
+
+async def baseline_day(session: AsyncSession, today: date, scope: Scope) -> date | None:
+    """The snapshot day the 7-day change is measured from (see the module docstring)."""
+    newest = today - timedelta(days=CHANGE_DAYS)
+    query = select(func.max(CoverageSnapshot.day)).where(
+        CoverageSnapshot.day <= newest,
+        CoverageSnapshot.day >= newest - timedelta(days=CHANGE_FALLBACK_DAYS),
+    )
+    if scope is not None:
+        query = query.where(CoverageSnapshot.village_id.in_(scope))
+    found: date | None = await session.scalar(query)
+    return found
+
+
+async def record_snapshot(
+    session: AsyncSession, day: date, figures: Mapping[int, Figures]
+) -> None:
+    """Write (or overwrite) the snapshot rows of `day` for the given villages."""
+    if not figures:
+        return
+    rows = [{"day": day, "village_id": vid, **item.to_json()} for vid, item in figures.items()]
+    dialect = session.get_bind().dialect.name
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(CoverageSnapshot)
+    statement = statement.on_conflict_do_update(
+        index_elements=["day", "village_id"],
+        set_={name: statement.excluded[name] for name in FIGURE_FIELDS},
+    )
+    await session.execute(statement, rows)
+
+
+async def snapshot_all(session: AsyncSession, day: date) -> int:
+    """The daily job: record every village's figures (empty villages as zeros)."""
+    counted = await register_figures(session, None)
+    figures = {v.id: counted.get(v.id, Figures()) for v in await villages_in(session, None)}
+    await record_snapshot(session, day, figures)
+    return len(figures)
+
+
+async def coverage(
+    session: AsyncSession,
+    scope: Scope,
+    today: date,
+    *,
+    target_pct: float,
+    record: bool = True,
+) -> CoverageReport:
+    """The coverage report for the villages in scope; `record` refreshes today's snapshot."""
+    counted = await register_figures(session, scope)
+    villages = await villages_in(session, scope)
+    since = await baseline_day(session, today, scope)
+    then = await snapshot_figures(session, since, scope) if since else {}
+    target = Target(target_pct)
+    rows: list[VillageCoverage] = []
+    for village in villages:  # already by name, which the stable sort keeps for ties
+        figures = counted.get(village.id, Figures())
+        before = then.get(village.id)
+        change = Change(since, before, figures) if since and before else None
+        status = status_of(figures, target)
+        rows.append(
+            VillageCoverage(
+                village.id, village.name, village.official_households, figures, status, change
+            )
+        )
+    rows.sort(
+        key=lambda v: (
+            v.status != "empty",
+            v.figures.covered / v.figures.households if v.figures.households else 0.0,
+        )
+    )
+    total = Figures.total(v.figures for v in rows)
+    with_official = [v for v in rows if v.official_households is not None]
+    report = CoverageReport(
+        day=today,
+        target_pct=target_pct,
+        villages=rows,
+        total=total,
+        change=Change(since, Figures.total(then.values()), total) if since and then else None,
+        official_households=(
+            sum(v.official_households or 0 for v in with_official) if with_official else None
+        ),
+        registered_with_official=sum(v.figures.households for v in with_official),
+        villages_without_official=len(rows) - len(with_official),
+        change_since=since if since and then else None,
+    )
+    if record:
+        await record_snapshot(session, today, {v.village_id: v.figures for v in rows})
+    return report

@@ -1,0 +1,333 @@
+"""Tallies of the help desk's work from the assistance log: a day, the week so far, any range.
+
+What is counted, per village and for the villages in scope together:
+- households: DISTINCT households assisted in the period (a household helped twice on one day,
+  or on two days of the week, counts once for that period);
+- visits: assistance records (each time someone logged help);
+- work: how many visits ticked each action (accounts created, level-2 referrals, portal logins,
+  online submissions, papers digitised, online payments, other). Two members' accounts created
+  in two visits count as two.
+A visit belongs to the village the household was in when it was logged and to the commune-local
+day it happened (`assistances.village_id` and `.day`, filled when logging).
+By whom: per helper, distinct households and visits, by name ("không rõ" if the helper's account
+was deleted).
+
+The week runs from Monday to the given day. Working days are Monday to Friday except Vietnamese
+public holidays (the `holidays` package); the daily push only goes out on working days, but a
+tally can be asked for any day.
+
+Speed: every figure is an aggregate query using the (day, village_id) index; the totals are
+separate COUNT(DISTINCT) queries rather than sums over villages, so they stay exact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from typing import Any
+
+import holidays
+from sqlalchemy import ColumnElement, distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import AssistAction, Assistance, Person
+from bot.services.errors import DomainError
+from bot.services.reports import Scope, VillageRow, villages_in
+
+ACTIONS = tuple(action.value for action in AssistAction)
+ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+VN_DAY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?$")
+
+
+def parse_day(text: str, today: date) -> date:
+    """'2026-11-20', '20/11/2026' or '20/11' (this year); anything else is refused politely."""
+    text = text.strip()
+    try:
+        if found := ISO_DAY.match(text):
+            year, month, day = (int(part) for part in found.groups())
+            return date(year, month, day)
+        if found := VN_DAY.match(text):
+            day, month = int(found.group(1)), int(found.group(2))
+            year = int(found.group(3)) if found.group(3) else today.year
+            return date(year, month, day)
+    except ValueError:
+        pass
+    raise DomainError("reports.bad_date", value=text[:20])
+
+
+@cache
+def _public_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("VN", years=year))
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday, except Vietnamese public holidays (incl. the swapped days off it knows).
+
+    Make-up Saturdays decided by the government are not known to the `holidays` package; the
+    shift calendar's admin overrides cover them for shifts.
+    """
+    return day.weekday() < 5 and day not in _public_holidays(day.year)
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+WORK_FIELDS = ("visits", *ACTIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """How many visits ticked each action."""
+
+    visits: int = 0
+    account_created: int = 0
+    level2_referral: int = 0
+    portal_login: int = 0
+    submitted_online: int = 0
+    papers_digitised: int = 0
+    paid_online: int = 0
+    other: int = 0
+
+    def __add__(self, other: Work) -> Work:
+        return Work(*(a + b for a, b in zip(self.values(), other.values(), strict=True)))
+
+    def values(self) -> tuple[int, ...]:
+        return tuple(getattr(self, name) for name in WORK_FIELDS)
+
+    def to_json(self) -> dict[str, int]:
+        return dict(zip(WORK_FIELDS, self.values(), strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class VillageCount:
+    village_id: int
+    name: str
+    households: int
+    work: Work
+
+
+@dataclass(frozen=True, slots=True)
+class HelperCount:
+    helper_id: int | None
+    name: str | None  # None: the helper's account no longer exists
+    households: int
+    visits: int
+
+
+@dataclass(frozen=True)
+class RangeTally:
+    """Assistance from `first` to `last` (both included) in the villages in scope."""
+
+    first: date
+    last: date
+    villages: list[VillageCount]  # every village in scope, by name
+    households: int
+    work: Work
+    helpers: list[HelperCount]  # most households first
+
+    def village(self, village_id: int) -> VillageCount | None:
+        return next((v for v in self.villages if v.village_id == village_id), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "first": self.first.isoformat(),
+            "last": self.last.isoformat(),
+            "households": self.households,
+            "work": self.work.to_json(),
+            "villages": [
+                {
+                    "id": v.village_id,
+                    "name": v.name,
+                    "households": v.households,
+                    "work": v.work.to_json(),
+                }
+                for v in self.villages
+            ],
+            "helpers": [
+                {"id": h.helper_id, "name": h.name, "households": h.households, "visits": h.visits}
+                for h in self.helpers
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class DailyTally:
+    day: date
+    working_day: bool
+    today: RangeTally
+    week: RangeTally  # Monday to `day`, without the per-helper list
+
+    def to_json(self) -> dict[str, Any]:
+        week_by_village = {v.village_id: v.households for v in self.week.villages}
+        return {
+            "day": self.day.isoformat(),
+            "working_day": self.working_day,
+            "households": self.today.households,
+            "work": self.today.work.to_json(),
+            "villages": [
+                {
+                    "id": v.village_id,
+                    "name": v.name,
+                    "households": v.households,
+                    "week_households": week_by_village.get(v.village_id, 0),
+                    "work": v.work.to_json(),
+                }
+                for v in self.today.villages
+            ],
+            "helpers": self.today.to_json()["helpers"],
+            "week": {
+                "first": self.week.first.isoformat(),
+                "households": self.week.households,
+                "work": self.week.work.to_json(),
+            },
+        }
+
+
+def _flag_sums() -> list[ColumnElement[Any]]:
+    """Visits that ticked each action (COUNT … FILTER: SQLite 3.30+ and PostgreSQL)."""
+    return [func.count().filter(getattr(Assistance, action)) for action in ACTIONS]
+
+
+def _in_range(query: Any, first: date, last: date, scope: Scope) -> Any:
+    if first == last:
+        query = query.where(Assistance.day == first)
+    else:
+        query = query.where(Assistance.day >= first, Assistance.day <= last)
+    if scope is not None:
+        query = query.where(Assistance.village_id.in_(scope))
+    return query
+
+
+async def range_tally(
+    session: AsyncSession,
+    scope: Scope,
+    first: date,
+    last: date,
+    villages: Sequence[VillageRow] | None = None,
+    *,
+    helpers: bool = True,
+) -> RangeTally:
+    """Distinct households, visits and work per village (and per helper), first to last."""
+    per_village = _in_range(
+        select(
+            Assistance.village_id,
+            func.count(distinct(Assistance.household_id)),
+            func.count(),
+            *_flag_sums(),
+        ).group_by(Assistance.village_id),
+        first,
+        last,
+        scope,
+    )
+    counted: dict[int, tuple[int, Work]] = {}
+    for village_id, households, visits, *flags in await session.execute(per_village):
+        counted[village_id] = (int(households), Work(int(visits), *(int(f or 0) for f in flags)))
+    if villages is None:
+        villages = await villages_in(session, scope)
+    nothing = (0, Work())
+    rows = [VillageCount(v.id, v.name, *counted.get(v.id, nothing)) for v in villages]
+    total_households, work, by_helper = 0, Work(), []
+    if counted:
+        total_households = int(
+            await session.scalar(
+                _in_range(
+                    select(func.count(distinct(Assistance.household_id))), first, last, scope
+                )
+            )
+            or 0
+        )
+        work = Work(*map(sum, zip(*(w.values() for _, w in counted.values()), strict=True)))
+        if helpers:
+            by_helper = await helper_counts(session, scope, first, last)
+    return RangeTally(first, last, rows, total_households, work, by_helper)
+
+
+async def helper_counts(
+    session: AsyncSession, scope: Scope, first: date, last: date
+) -> list[HelperCount]:
+    """Per helper: distinct households and visits (aggregated first, then named)."""
+    counted = _in_range(
+        select(
+            Assistance.helper_id.label("helper_id"),
+            func.count(distinct(Assistance.household_id)).label("households"),
+            func.count().label("visits"),
+        ).group_by(Assistance.helper_id),
+        first,
+        last,
+        scope,
+    ).subquery()
+    query = select(
+        counted.c.helper_id, Person.display_name, counted.c.households, counted.c.visits
+    ).outerjoin(Person, Person.id == counted.c.helper_id)
+    helpers = [
+        HelperCount(helper_id, name if helper_id is not None else None, int(hh), int(visits))
+        for helper_id, name, hh, visits in await session.execute(query)
+    ]
+    helpers.sort(key=lambda h: (-h.households, -h.visits, h.name or ""))
+    return helpers
+
+
+async def daily_tally(session: AsyncSession, scope: Scope, day: date) -> DailyTally:
+    """The day's tally and the week so far (Monday to `day`)."""
+    villages = await villages_in(session, scope)
+    return DailyTally(
+        day=day,
+        working_day=is_working_day(day),
+        today=await range_tally(session, scope, day, day, villages),
+        week=await range_tally(session, scope, week_start(day), day, villages, helpers=False),
+    )
+
+
+@dataclass(frozen=True)
+class DayRow:
+    day: date
+    village_id: int | None  # None: all villages in scope together
+    households: int
+    work: Work
+
+
+async def day_rows(
+    session: AsyncSession, scope: Scope, first: date, last: date
+) -> tuple[list[DayRow], list[DayRow]]:
+    """For a month's workbook: per (day, village) and per day, distinct households and work."""
+    per_village = _in_range(
+        select(
+            Assistance.day,
+            Assistance.village_id,
+            func.count(distinct(Assistance.household_id)),
+            func.count(),
+            *_flag_sums(),
+        ).group_by(Assistance.day, Assistance.village_id),
+        first,
+        last,
+        scope,
+    )
+    per_day = _in_range(
+        select(
+            Assistance.day,
+            func.count(distinct(Assistance.household_id)),
+            func.count(),
+            *_flag_sums(),
+        ).group_by(Assistance.day),
+        first,
+        last,
+        scope,
+    )
+
+    def work(values: Sequence[Any]) -> Work:
+        return Work(*(int(value or 0) for value in values))
+
+    villages = [
+        DayRow(day, village_id, int(hh), work(rest))
+        for day, village_id, hh, *rest in await session.execute(per_village)
+    ]
+    days = [
+        DayRow(day, None, int(hh), work(rest)) for day, hh, *rest in await session.execute(per_day)
+    ]
+    villages.sort(key=lambda row: (row.day, row.village_id or 0))
+    days.sort(key=lambda row: row.day)
+    return villages, days

@@ -1,0 +1,268 @@
+"""Reports for officials in chat: coverage (table, chart, Excel), the day's tally, KPIs, and
+subscribing to the daily tally and the weekly summary.
+
+Buttons: "rp" the report menu; "rp:c" coverage; "rp:t" today's tally; "rp:d:<YYYY-MM-DD>"
+another day's; "rp:k" this month's KPIs; "rp:x" this month's workbook; "rp:s:<d|w>:<1|0>"
+subscribe to (1) or leave (0) the daily tally (d) or the weekly summary (w).
+Commands: /report, /coverage, /today, /tally [YYYY-MM-DD], /kpi [YYYY-MM].
+Officials and admins only. Every report covers the villages of the person's official or admin
+grants (a commune-wide grant: every village), looked up again on every update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import delete, select
+
+from bot.core.context import Context, UserError
+from bot.core.messages import Choice, Document, Reply
+from bot.core.registry import Registry, Replies
+from bot.db.models import ReportKind, ReportSubscription, Role
+from bot.locales import t
+from bot.services.errors import DomainError
+from bot.services.kpis import Month, kpi_report
+from bot.services.report_charts import render_png
+from bot.services.report_push import WEEKDAYS
+from bot.services.report_text import (
+    area_label,
+    coverage_text,
+    day_label,
+    kpi_text,
+    tally_text,
+)
+from bot.services.report_workbook import monthly_workbook
+from bot.services.reports import Scope, coverage, report_scope, villages_in
+from bot.services.tallies import DailyTally, daily_tally, parse_day
+
+ROLES = {Role.OFFICIAL, Role.ADMIN}
+KINDS = {"d": ReportKind.DAILY_TALLY, "w": ReportKind.WEEKLY_SUMMARY}
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def menu_choice() -> Choice:
+    return Choice(t("menu.main"), "menu")
+
+
+def back_choice() -> Choice:
+    return Choice(t("reports.back"), "rp")
+
+
+def today_of(ctx: Context) -> date:
+    return ctx.now.astimezone(ctx.services.settings.commune.tz).date()
+
+
+async def scope_of(ctx: Context) -> Scope:
+    scope = await report_scope(ctx.session, ctx.person.id)
+    if scope is not None and not scope:
+        raise DomainError("reports.no_villages")
+    return scope
+
+
+async def area_of(ctx: Context, scope: Scope) -> str:
+    names = [] if scope is None else [v.name for v in await villages_in(ctx.session, scope)]
+    return area_label(ctx.services.settings.commune.name, scope, names)
+
+
+# ------------------------------------------------------------------------------------ hub
+
+
+async def hub(ctx: Context) -> Replies:
+    """The report menu, with the subscribe buttons showing what the person gets now."""
+    ctx.end_flow()
+    scope = await scope_of(ctx)
+    subscribed = set(
+        await ctx.session.scalars(
+            select(ReportSubscription.kind).where(ReportSubscription.person_id == ctx.person.id)
+        )
+    )
+    daily = ReportKind.DAILY_TALLY.value in subscribed
+    weekly = ReportKind.WEEKLY_SUMMARY.value in subscribed
+    choices = (
+        Choice(t("reports.coverage_button"), "rp:c"),
+        Choice(t("reports.today_button"), "rp:t"),
+        Choice(t("reports.kpi_button"), "rp:k"),
+        Choice(t("reports.excel_button"), "rp:x"),
+        Choice(
+            t("reports.unsubscribe_daily" if daily else "reports.subscribe_daily"),
+            f"rp:s:d:{0 if daily else 1}",
+        ),
+        Choice(
+            t("reports.unsubscribe_weekly" if weekly else "reports.subscribe_weekly"),
+            f"rp:s:w:{0 if weekly else 1}",
+        ),
+        menu_choice(),
+    )
+    return Reply(t("reports.hub", area=await area_of(ctx, scope)), choices=choices)
+
+
+async def pressed(ctx: Context) -> Replies:
+    """Every "rp:…" button; anything unexpected is refused politely."""
+    if not ctx.args:
+        return await hub(ctx)
+    action, rest = ctx.args[0], ctx.args[1:]
+    if action == "c" and not rest:
+        return await show_coverage(ctx)
+    if action == "t" and not rest:
+        return await show_tally(ctx, today_of(ctx))
+    if action == "d" and len(rest) == 1 and ISO_DAY.match(rest[0]):
+        return await show_tally(ctx, parse_day(rest[0], today_of(ctx)))
+    if action == "k" and not rest:
+        return await show_kpis(ctx, Month.of(today_of(ctx)))
+    if action == "x" and not rest:
+        return await send_workbook(ctx, Month.of(today_of(ctx)))
+    if action == "s" and len(rest) == 2 and rest[0] in KINDS and rest[1] in ("0", "1"):
+        return await subscribe(ctx, KINDS[rest[0]], on=rest[1] == "1")
+    raise UserError(t("errors.bad_button"))
+
+
+# ------------------------------------------------------------------------------- coverage
+
+
+async def show_coverage(ctx: Context) -> Replies:
+    """The table as text, then the chart with the buttons (today's snapshot is refreshed)."""
+    scope = await scope_of(ctx)
+    settings = ctx.services.settings
+    report = await coverage(
+        ctx.session, scope, today_of(ctx), target_pct=settings.reports.coverage_target
+    )
+    area = area_label(settings.commune.name, scope, [v.name for v in report.villages])
+    chart = await asyncio.to_thread(render_png, report, area)
+    return [
+        Reply(coverage_text(report, area)),
+        Reply(
+            t("reports.chart_caption", area=area),
+            image=chart,
+            choices=(Choice(t("reports.excel_button"), "rp:x"), back_choice(), menu_choice()),
+            columns=1,
+        ),
+    ]
+
+
+async def coverage_command(ctx: Context) -> Replies:
+    return await show_coverage(ctx)
+
+
+# --------------------------------------------------------------------------------- tallies
+
+
+def tally_reply(tally: DailyTally, area: str, today: date) -> Reply:
+    day = tally.day
+    navigation = [
+        Choice(t("reports.previous_day"), f"rp:d:{(day - timedelta(days=1)).isoformat()}")
+    ]
+    if day < today:
+        navigation.append(
+            Choice(t("reports.next_day"), f"rp:d:{(day + timedelta(days=1)).isoformat()}")
+        )
+    return Reply(
+        tally_text(tally, area),
+        choices=(*navigation, Choice(t("reports.see_coverage"), "rp:c"), back_choice()),
+        columns=2,
+    )
+
+
+async def show_tally(ctx: Context, day: date) -> Replies:
+    today = today_of(ctx)
+    if day > today:
+        raise DomainError("reports.future_day", day=day_label(day))
+    scope = await scope_of(ctx)
+    tally = await daily_tally(ctx.session, scope, day)
+    area = area_label(
+        ctx.services.settings.commune.name, scope, [v.name for v in tally.today.villages]
+    )
+    return tally_reply(tally, area, today)
+
+
+async def today_command(ctx: Context) -> Replies:
+    return await show_tally(ctx, today_of(ctx))
+
+
+async def tally_command(ctx: Context) -> Replies:
+    """/tally [day]: without a day, today."""
+    today = today_of(ctx)
+    day = parse_day(" ".join(ctx.args), today) if ctx.args else today
+    return await show_tally(ctx, day)
+
+
+# ------------------------------------------------------------------------------------ KPIs
+
+
+async def show_kpis(ctx: Context, month: Month) -> Replies:
+    scope = await scope_of(ctx)
+    settings = ctx.services.settings
+    report = await kpi_report(
+        ctx.session, scope, month, today=today_of(ctx), targets=settings.reports
+    )
+    return Reply(
+        kpi_text(report, await area_of(ctx, scope)),
+        choices=(Choice(t("reports.excel_button"), "rp:x"), back_choice(), menu_choice()),
+    )
+
+
+async def kpi_command(ctx: Context) -> Replies:
+    """/kpi [YYYY-MM]: without a month, this month."""
+    month = Month.parse(ctx.args[0]) if ctx.args else Month.of(today_of(ctx))
+    return await show_kpis(ctx, month)
+
+
+# ----------------------------------------------------------------------------------- Excel
+
+
+async def send_workbook(ctx: Context, month: Month) -> Replies:
+    scope = await scope_of(ctx)
+    settings = ctx.services.settings
+    area = await area_of(ctx, scope)
+    content = await monthly_workbook(
+        ctx.session, scope, month, today=today_of(ctx), targets=settings.reports, area=area
+    )
+    return Reply(
+        t("reports.excel_caption", month=month.label, area=area),
+        document=Document(f"bao-cao-{month.key}.xlsx", content),
+        choices=(back_choice(), menu_choice()),
+    )
+
+
+# ---------------------------------------------------------------------------- subscriptions
+
+
+async def subscribe(ctx: Context, kind: ReportKind, *, on: bool) -> Replies:
+    """Join or leave a pushed report; pressing twice changes nothing."""
+    await scope_of(ctx)
+    existing = await ctx.session.get(ReportSubscription, (ctx.person.id, kind.value))
+    reports = ctx.services.settings.reports
+    if on and existing is None:
+        ctx.session.add(
+            ReportSubscription(person_id=ctx.person.id, kind=kind.value, created_at=ctx.now)
+        )
+    if not on and existing is not None:
+        await ctx.session.execute(
+            delete(ReportSubscription).where(
+                ReportSubscription.person_id == ctx.person.id,
+                ReportSubscription.kind == kind.value,
+            )
+        )
+    await ctx.session.flush()
+    if kind is ReportKind.DAILY_TALLY:
+        key = "reports.subscribed_daily" if on else "reports.unsubscribed_daily"
+        text = t(key, time=reports.daily_tally_time.strftime("%H:%M")) if on else t(key)
+    else:
+        key = "reports.subscribed_weekly" if on else "reports.unsubscribed_weekly"
+        weekday = t(f"reports.weekday_{WEEKDAYS.index(reports.weekly_summary_day)}")
+        time = reports.weekly_summary_time.strftime("%H:%M")
+        text = t(key, weekday=weekday[:1].upper() + weekday[1:], time=time) if on else t(key)
+    menu = await hub(ctx)
+    assert isinstance(menu, Reply)
+    return Reply(f"{text}\n\n{menu.text}", choices=menu.choices, replace=True)
+
+
+def register(registry: Registry) -> None:
+    registry.command("report", hub, roles=ROLES)
+    registry.command("coverage", coverage_command, roles=ROLES)
+    registry.command("today", today_command, roles=ROLES)
+    registry.command("tally", tally_command, roles=ROLES)
+    registry.command("kpi", kpi_command, roles=ROLES)
+    registry.choice("rp", pressed, roles=ROLES)
+    registry.menu(t("reports.menu"), "rp", roles=ROLES)

@@ -1,0 +1,310 @@
+"""The officers' roster: a week per location with gaps, a shift card, assign, no-shows, auto-fill.
+
+Buttons: "sr" locations, "sr:<location>:<monday>" a week, "ss:<shift>" a shift, "sa:<shift>"
+candidates, "sx:<shift>:<person>" assign, "sd:<assignment>" take off, "sn:<assignment>"
+toggle a no-show, "sf:<location>:<monday>" propose an auto-fill, "sy" apply the proposal kept
+in the conversation state. Officers see the locations their grants cover; admins see all.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from bot.core.context import Context
+from bot.core.messages import Choice, Reply
+from bot.core.registry import Registry, Replies
+from bot.db.models import (
+    AssignmentSource,
+    AssignmentStatus,
+    Location,
+    Person,
+    Shift,
+    ShiftAssignment,
+)
+from bot.locales import t
+from bot.services import attendance, shift_autofill, shift_roster, shift_text, shift_views
+from bot.services.errors import DomainError
+from bot.services.outbox import enqueue
+from handlers.shifts_common import (
+    LEADS,
+    day_arg,
+    day_payload,
+    hub_choice,
+    monday_of,
+    parse_day,
+    today,
+    tz,
+)
+
+AUTOFILL_FLOW = "shift_autofill"
+MAX_CANDIDATES = 20
+
+
+async def lead_location(ctx: Context, location_id: int) -> Location:
+    """A location this officer may manage; others look the same as missing ones."""
+    location = await ctx.session.get(Location, location_id)
+    scope = await shift_roster.scope_of(ctx.session, ctx.person.id, LEADS)
+    if location is None or not shift_roster.covers(scope, location):
+        raise DomainError("shifts.not_your_area")
+    return location
+
+
+async def lead_shift(ctx: Context, shift_id: int) -> tuple[Shift, Location]:
+    shift = await ctx.session.get(Shift, shift_id)
+    if shift is None:
+        raise DomainError("shifts.not_found")
+    return shift, await lead_location(ctx, shift.location_id)
+
+
+async def lead_assignment(ctx: Context) -> tuple[ShiftAssignment, Shift, Location]:
+    assignment = await ctx.session.get(ShiftAssignment, ctx.int_arg(0))
+    if assignment is None or assignment.status != AssignmentStatus.ACTIVE:
+        raise DomainError("shifts.not_found")
+    shift, location = await lead_shift(ctx, assignment.shift_id)
+    return assignment, shift, location
+
+
+async def locations(ctx: Context) -> Replies:
+    """Pick a location; the roster of this week opens."""
+    ctx.end_flow()
+    if ctx.args:
+        location = await lead_location(ctx, ctx.int_arg(0))
+        monday = day_arg(ctx, 1) if len(ctx.args) > 1 else monday_of(today(ctx))
+        return await week(ctx, location, monday)
+    scope = await shift_roster.scope_of(ctx.session, ctx.person.id, LEADS)
+    places = await shift_roster.locations_in(ctx.session, scope)
+    if len(places) == 1:
+        return await week(ctx, places[0], monday_of(today(ctx)))
+    if not places:
+        return Reply(t("shift_roster.no_locations"), choices=(hub_choice(),))
+    choices = [Choice(place.name, f"sr:{place.id}") for place in places]
+    return Reply(t("shift_roster.choose_location"), choices=(*choices, hub_choice()))
+
+
+async def week(ctx: Context, location: Location, monday: date, notice: str = "") -> Reply:
+    """Who holds each shift of a week at a location, gaps marked."""
+    rows = await shift_views.roster(ctx.session, location.id, monday, monday + timedelta(days=6))
+    lines = [notice + "\n"] if notice else []
+    lines.append(t("shift_roster.week_title", place=location.name, monday=f"{monday:%d/%m/%Y}"))
+    choices = []
+    day = None
+    for row in rows:
+        if row.shift.day != day:
+            day = row.shift.day
+            lines.append(f"\n{shift_text.day_label(day)}")
+        names = ", ".join(_who(assignment, person) for assignment, person in row.people)
+        gap = t("shift_roster.gap", missing=row.missing) if row.missing else ""
+        hours = shift_text.hours(row.shift, tz(ctx))
+        lines.append(t("shift_roster.line", hours=hours, names=names or "—", gap=gap))
+        mark = f" ⚠️{row.missing}" if row.missing else ""
+        label = f"{shift_text.short_when(row.shift, tz(ctx))}{mark}"
+        choices.append(Choice(label, f"ss:{row.shift.id}"))
+    if not rows:
+        lines.append(t("shift_roster.no_shifts"))
+    gaps = sum(row.missing for row in rows)
+    lines.append(
+        "\n" + (t("shift_roster.gaps_total", gaps=gaps) if gaps else t("shift_roster.full"))
+    )
+    here = f"{location.id}:{day_payload(monday)}"
+    previous = day_payload(monday - timedelta(days=7))
+    following = day_payload(monday + timedelta(days=7))
+    nav = [
+        Choice(t("shift_roster.previous_week"), f"sr:{location.id}:{previous}"),
+        Choice(t("shift_roster.next_week"), f"sr:{location.id}:{following}"),
+    ]
+    if gaps:
+        nav.append(Choice(t("shift_roster.autofill"), f"sf:{here}"))
+    return Reply("\n".join(lines), choices=(*choices, *nav, hub_choice()), columns=2)
+
+
+def _who(assignment: ShiftAssignment, person: Person) -> str:
+    name = shift_text.name_of(person)
+    if assignment.no_show:
+        return f"{name} ❌"
+    if assignment.checked_in_at is not None:
+        return f"{name} ✅"
+    return name
+
+
+async def shift_card(ctx: Context, shift: Shift, location: Location, notice: str = "") -> Reply:
+    """One shift: who holds it and what the officer can do."""
+    row = await shift_views.roster_of(ctx.session, shift)
+    started = shift.starts_at <= ctx.now
+    lines = [notice + "\n"] if notice else []
+    lines.append(t("shift_roster.card", when=shift_text.when(shift, tz(ctx)), place=location.name))
+    lines.append(t("shift_roster.card_count", have=len(row.people), needed=shift.needed))
+    choices = []
+    for assignment, person in row.people:
+        lines.append(f"• {_who(assignment, person)}")
+        name = shift_text.name_of(person)[:30]
+        if started:
+            key = (
+                "shift_roster.unmark_absent" if assignment.no_show else "shift_roster.mark_absent"
+            )
+            choices.append(Choice(t(key, name=name), f"sn:{assignment.id}"))
+        else:
+            choices.append(Choice(t("shift_roster.take_off", name=name), f"sd:{assignment.id}"))
+    if row.missing and not started:
+        choices.append(Choice(t("shift_roster.assign"), f"sa:{shift.id}"))
+    back = f"sr:{location.id}:{day_payload(monday_of(shift.day))}"
+    choices.append(Choice(t("shift_roster.back_week"), back))
+    return Reply("\n".join(lines), choices=tuple(choices))
+
+
+async def open_shift(ctx: Context) -> Replies:
+    """Show one shift's card."""
+    shift, location = await lead_shift(ctx, ctx.int_arg(0))
+    return await shift_card(ctx, shift, location)
+
+
+async def candidates(ctx: Context) -> Replies:
+    """People who could take a place on this shift, fewest shifts this month first."""
+    shift, location = await lead_shift(ctx, ctx.int_arg(0))
+    pool = set(await shift_roster.workers_for(ctx.session, location))
+    pool -= await shift_roster.busy_people(ctx.session, pool, shift)
+    away = await shift_roster.unavailable_days(ctx.session, pool, shift.day, shift.day)
+    pool -= {person_id for person_id, _ in away}
+    counts = await attendance.month_counts(ctx.session, pool, shift.day)
+    ordered = sorted(pool, key=lambda pid: (counts.get(pid, 0), pid))[:MAX_CANDIDATES]
+    if not ordered:
+        return await shift_card(ctx, shift, location, t("shift_roster.nobody_free"))
+    choices = []
+    for person_id in ordered:
+        person = await ctx.session.get(Person, person_id)
+        label = t(
+            "shift_roster.candidate",
+            name=shift_text.name_of(person)[:30],
+            count=counts.get(person_id, 0),
+        )
+        choices.append(Choice(label, f"sx:{shift.id}:{person_id}"))
+    text = t("shift_roster.choose_person", when=shift_text.when(shift, tz(ctx)))
+    return Reply(text, choices=(*choices, Choice(t("shift_roster.open_shift"), f"ss:{shift.id}")))
+
+
+async def assign(ctx: Context) -> Replies:
+    """Put a chosen person on the shift and tell them."""
+    shift, location = await lead_shift(ctx, ctx.int_arg(0))
+    person_id = ctx.int_arg(1)
+    assignment = await shift_roster.join(
+        ctx.session,
+        shift.id,
+        person_id,
+        now=ctx.now,
+        source=AssignmentSource.ASSIGNED,
+        by_id=ctx.person.id,
+    )
+    values = {
+        "officer": shift_text.name_of(ctx.person),
+        "when": shift_text.when(shift, tz(ctx)),
+        "place": location.name,
+    }
+    reply = Reply(t("shift_roster.assigned_you", **values), choices=(hub_choice(),))
+    await enqueue(
+        ctx.session,
+        f"assigned:{assignment.id}",
+        person_id,
+        reply,
+        now=ctx.now,
+        expires_at=shift.starts_at,
+    )
+    return await shift_card(ctx, shift, location, t("shift_roster.assigned"))
+
+
+async def take_off(ctx: Context) -> Replies:
+    """Take someone off a shift that has not started, and tell them."""
+    assignment, shift, location = await lead_assignment(ctx)
+    if shift.starts_at <= ctx.now:
+        raise DomainError("shifts.already_started")
+    await shift_roster.end(
+        ctx.session, assignment, AssignmentStatus.REMOVED, now=ctx.now, actor_id=ctx.person.id
+    )
+    values = {"when": shift_text.when(shift, tz(ctx)), "place": location.name}
+    await enqueue(
+        ctx.session,
+        f"removed:{assignment.id}",
+        assignment.person_id,
+        Reply(t("shift_roster.removed_you", **values)),
+        now=ctx.now,
+        expires_at=shift.starts_at,
+    )
+    return await shift_card(ctx, shift, location, t("shift_roster.removed"))
+
+
+async def no_show(ctx: Context) -> Replies:
+    """Mark someone absent on a shift that has started (or undo it)."""
+    assignment, shift, location = await lead_assignment(ctx)
+    await attendance.set_no_show(
+        ctx.session,
+        assignment,
+        shift,
+        value=not assignment.no_show,
+        actor_id=ctx.person.id,
+        now=ctx.now,
+    )
+    return await shift_card(ctx, shift, location)
+
+
+async def autofill(ctx: Context) -> Replies:
+    """Propose officers for the week's open places; nothing changes until "apply"."""
+    location = await lead_location(ctx, ctx.int_arg(0))
+    monday = day_arg(ctx, 1)
+    proposals = await shift_autofill.propose(
+        ctx.session, [location.id], monday, monday + timedelta(days=6), now=ctx.now
+    )
+    back = Choice(t("shift_roster.back_week"), f"sr:{location.id}:{day_payload(monday)}")
+    if not proposals:
+        return Reply(t("shift_roster.autofill_none"), choices=(back,))
+    ctx.start_flow(
+        AUTOFILL_FLOW,
+        "confirm",
+        location_id=location.id,
+        monday=day_payload(monday),
+        proposals=[[p.shift_id, p.person_id] for p in proposals],
+    )
+    lines = [t("shift_roster.autofill_title", count=len(proposals))]
+    for proposal in proposals:
+        shift = await ctx.session.get(Shift, proposal.shift_id)
+        person = await ctx.session.get(Person, proposal.person_id)
+        if shift is not None:
+            when = shift_text.short_when(shift, tz(ctx))
+            lines.append(f"• {when}: {shift_text.name_of(person)}")
+    return Reply("\n".join(lines), choices=(Choice(t("shift_roster.apply"), "sy"), back))
+
+
+async def apply_autofill(ctx: Context) -> Replies:
+    """Apply the proposal kept in the conversation; every place is re-checked."""
+    data = ctx.state.data
+    if ctx.state.flow != AUTOFILL_FLOW or "proposals" not in data:
+        return Reply(t("shift_roster.autofill_stale"), choices=(hub_choice(),))
+    location = await lead_location(ctx, int(data["location_id"]))
+    proposals = [
+        shift_autofill.Proposal(int(shift_id), int(person_id))
+        for shift_id, person_id in data["proposals"]
+    ]
+    ctx.end_flow()
+    applied, skipped = await shift_autofill.apply(
+        ctx.session, proposals, actor_id=ctx.person.id, now=ctx.now
+    )
+    notice = t("shift_roster.autofill_done", applied=applied, skipped=skipped)
+    return await week(ctx, location, parse_day(str(data.get("monday", ""))), notice)
+
+
+async def typed_in_autofill(ctx: Context) -> Replies:
+    """Typed text while a proposal waits: point at the buttons."""
+    return Reply(
+        t("shift_roster.autofill_use_buttons"),
+        choices=(Choice(t("shift_roster.apply"), "sy"), hub_choice()),
+    )
+
+
+def register(registry: Registry) -> None:
+    registry.command("shift_roster", locations, roles=LEADS)
+    registry.choice("sr", locations, roles=LEADS)
+    registry.choice("ss", open_shift, roles=LEADS)
+    registry.choice("sa", candidates, roles=LEADS)
+    registry.choice("sx", assign, roles=LEADS)
+    registry.choice("sd", take_off, roles=LEADS)
+    registry.choice("sn", no_show, roles=LEADS)
+    registry.choice("sf", autofill, roles=LEADS)
+    registry.choice("sy", apply_autofill, roles=LEADS)
+    registry.flow(AUTOFILL_FLOW, typed_in_autofill, roles=LEADS)
