@@ -394,6 +394,9 @@ async def measure(url: str, size: Size, repeat: int) -> list[Timing]:
         async def tally_all(session: Any) -> tallies.DailyTally:
             return await tallies.daily_tally(session, None, day)
 
+        async def day_only(session: Any) -> tallies.RangeTally:
+            return await tallies.range_tally(session, None, day, day)
+
         async def tally_one(session: Any) -> tallies.DailyTally:
             return await tallies.daily_tally(session, village, day)
 
@@ -416,6 +419,8 @@ async def measure(url: str, size: Size, repeat: int) -> list[Timing]:
                         lambda n: f"{n:,} rows"),
             await timed(database, "bare GROUP BY village on one day's assistance", bare_day,
                         repeat, lambda n: f"{n:,} groups"),
+            await timed(database, "daily tally, the day only, all villages", day_only, repeat,
+                        lambda r: f"{r.households:,} households, {len(r.helpers):,} helpers"),
             await timed(database, "daily tally + week so far, all villages", tally_all, repeat,
                         lambda r: f"{r.today.households:,} households today, "
                                   f"{r.week.households:,} this week"),

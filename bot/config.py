@@ -39,6 +39,8 @@ class TelegramSettings(BaseModel):
     concurrent_updates: int = Field(default=32, ge=1, le=256)
     poll_timeout: int = Field(default=30, ge=0, le=50)
     rate_limit: bool = True
+    messages_per_second: float = Field(default=30.0, gt=0, le=1000)
+    group_messages_per_minute: int = Field(default=20, ge=1, le=60)
 
 
 class DatabaseSettings(BaseModel):

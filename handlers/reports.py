@@ -194,7 +194,7 @@ async def show_kpis(ctx: Context, month: Month) -> Replies:
     scope = await scope_of(ctx)
     settings = ctx.services.settings
     report = await kpi_report(
-        ctx.session, scope, month, today=today_of(ctx), targets=settings.reports
+        ctx.session, scope, month, today=today_of(ctx), targets=settings.reports, now=ctx.now
     )
     return Reply(
         kpi_text(report, await area_of(ctx, scope)),
@@ -216,7 +216,13 @@ async def send_workbook(ctx: Context, month: Month) -> Replies:
     settings = ctx.services.settings
     area = await area_of(ctx, scope)
     content = await monthly_workbook(
-        ctx.session, scope, month, today=today_of(ctx), targets=settings.reports, area=area
+        ctx.session,
+        scope,
+        month,
+        today=today_of(ctx),
+        now=ctx.now,
+        targets=settings.reports,
+        area=area,
     )
     return Reply(
         t("reports.excel_caption", month=month.label, area=area),

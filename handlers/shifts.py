@@ -13,10 +13,11 @@ from datetime import timedelta
 from bot.core.context import Context
 from bot.core.messages import Choice, Reply
 from bot.core.registry import Registry, Replies
+from bot.db.models import Location, Shift
 from bot.locales import t
 from bot.services import attendance, shift_roster, shift_text, shift_views, standins
 from bot.services.errors import DomainError
-from handlers import shifts_admin, shifts_roster
+from handlers import shifts_admin, shifts_autofill, shifts_roster
 from handlers.shifts_common import (
     ADMINS,
     EVERYONE_ON_SHIFTS,
@@ -86,24 +87,18 @@ async def open_list(ctx: Context) -> Replies:
 async def sign_up(ctx: Context) -> Replies:
     """Take a place on a shift."""
     assignment = await shift_roster.join(ctx.session, ctx.int_arg(0), ctx.person.id, now=ctx.now)
-    held = await _held(ctx, assignment.id)
+    shift = await ctx.session.get(Shift, assignment.shift_id)
+    assert shift is not None
+    location = await ctx.session.get(Location, shift.location_id)
     text = t(
         "shifts.signed_up",
-        when=shift_text.when(held.shift, tz(ctx)),
-        place=held.location.name,
+        when=shift_text.when(shift, tz(ctx)),
+        place=shift_text.place(location),
         hour=config(ctx).evening_reminder_hour,
         minutes=config(ctx).reminder_minutes_before,
     )
     choices = (Choice(t("shifts.my_button"), "sm"), Choice(t("shifts.open_button"), "so"))
     return Reply(text, choices=(*choices, hub_choice()))
-
-
-async def _held(ctx: Context, assignment_id: int) -> shift_views.Held:
-    until = ctx.now + timedelta(days=400)
-    for held in await shift_views.my_shifts(ctx.session, ctx.person.id, now=ctx.now, until=until):
-        if held.assignment.id == assignment_id:
-            return held
-    raise DomainError("shifts.not_yours")
 
 
 async def mine(ctx: Context, notice: str | None = None) -> Reply:
@@ -250,4 +245,5 @@ def register(registry: Registry) -> None:
     registry.choice("su", unavailable, roles=WORKERS)
     registry.menu(t("shifts.menu"), "sh", roles=EVERYONE_ON_SHIFTS)
     shifts_roster.register(registry)
+    shifts_autofill.register(registry)
     shifts_admin.register(registry)

@@ -1,10 +1,9 @@
-"""Admin set-up of the desk calendar: weekly templates, closed and make-up days, generation.
+"""Admin set-up of the desk calendar: weekly templates and generating the shifts.
 
 Buttons: "sg" overview, "sg:add" new template, "sg:del" / "sg:rm:<template>" retire a
-template (with its weekday siblings), "sg:gen" create the shifts, "sv" day overrides,
-"sv:closed" / "sv:working" add one, "sv:rm:<override>" remove one, and "sp:<step>:<value>"
-for answers inside the two flows; a button from another step is refused as stale.
-/generate_shifts [weeks] does what "sg:gen" does.
+template (with its weekday siblings), "sg:gen" create the shifts, and "sp:<step>:<value>"
+for answers in the template flow; a button from another step is refused as stale.
+/generate_shifts [weeks] does what "sg:gen" does. Closed and make-up days: shifts_days.
 """
 
 from __future__ import annotations
@@ -18,23 +17,18 @@ from sqlalchemy import select
 from bot.core.context import Context, UserError
 from bot.core.messages import Choice, Reply
 from bot.core.registry import Registry, Replies
-from bot.db.models import DayOverride, Location, ShiftTemplate
+from bot.db.models import Location, ShiftTemplate
 from bot.locales import t
 from bot.services import shift_calendar, shift_roster, shift_templates, shift_text
 from bot.services.errors import DomainError
-from handlers.shifts_common import ADMINS, config, hub_choice, today, tz
+from handlers import shifts_days
+from handlers.shifts_common import ADMINS, config, hub_choice, setup_choice, today, tz
 
 TEMPLATE_FLOW = "shift_tpl"
-DAY_FLOW = "shift_day"
 PRESETS = (("weekdays", 0b0011111), ("saturday", 0b0100000), ("sunday", 0b1000000))
 CLOCK = r"(\d{1,2})(?:[:hg.](\d{2}))?\s*[hg]?"
 HOURS = re.compile(rf"^\s*{CLOCK}\s*(?:-|–|—|đến|den|to)\s*{CLOCK}\s*$", re.IGNORECASE)
-DAY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?\s*$")
 MAX_WEEKS = 26
-
-
-def back_choice() -> Choice:
-    return Choice(t("shift_admin.back"), "sg")
 
 
 async def overview(ctx: Context, notice: str | None = None) -> Reply:
@@ -99,10 +93,10 @@ async def templates(ctx: Context) -> Replies:
     if action == "add":
         places = await shift_roster.locations_in(ctx.session, None)
         if not places:
-            return Reply(t("shift_admin.no_locations"), choices=(back_choice(),))
+            return Reply(t("shift_admin.no_locations"), choices=(setup_choice(),))
         ctx.start_flow(TEMPLATE_FLOW, "location")
         choices = [Choice(place.name, f"sp:location:{place.id}") for place in places]
-        return Reply(t("shift_admin.ask_location"), choices=(*choices, back_choice()))
+        return Reply(t("shift_admin.ask_location"), choices=(*choices, setup_choice()))
     if action == "del":
         return await removable(ctx)
     if action == "rm":
@@ -121,7 +115,7 @@ async def removable(ctx: Context) -> Reply:
         choices.append(Choice(label[:60], f"sg:rm:{group[0].id}"))
     if not choices:
         return await overview(ctx, t("shift_admin.no_templates"))
-    return Reply(t("shift_admin.choose_remove"), choices=(*choices, back_choice()))
+    return Reply(t("shift_admin.choose_remove"), choices=(*choices, setup_choice()))
 
 
 async def retire(ctx: Context) -> Reply:
@@ -170,7 +164,7 @@ async def generate(ctx: Context, weeks: int) -> Reply:
     if report.kept:
         lines.append(t("shift_admin.kept", count=len(report.kept)))
         lines.extend(f"• {shift_text.when(shift, tz(ctx))}" for shift in report.kept)
-    return Reply("\n".join(lines), choices=(back_choice(),))
+    return Reply("\n".join(lines), choices=(setup_choice(),))
 
 
 async def generate_command(ctx: Context) -> Replies:
@@ -179,77 +173,6 @@ async def generate_command(ctx: Context) -> Replies:
     if not 1 <= weeks <= MAX_WEEKS:
         raise DomainError("shift_admin.bad_weeks", limit=MAX_WEEKS)
     return await generate(ctx, weeks)
-
-
-# ------------------------------------------------------------------------------- overrides
-
-
-async def override_list(ctx: Context) -> Replies:
-    """The "sv" family: list, start adding a closed or working day, remove one."""
-    action = ctx.args[0] if ctx.args else ""
-    if action in ("closed", "working"):
-        ctx.start_flow(DAY_FLOW, "date", working=action == "working")
-        return Reply(t("shift_admin.ask_day"), choices=(back_choice(),))
-    ctx.end_flow()
-    if action != "rm":
-        return await overrides(ctx)
-    override = await ctx.session.get(DayOverride, ctx.int_arg(1))
-    if override is None:
-        raise DomainError("shift_admin.no_override")
-    await shift_templates.remove_override(
-        ctx.session, override.day, location_id=override.location_id, actor_id=ctx.person.id
-    )
-    return await overrides(ctx, t("shift_admin.override_removed"))
-
-
-async def overrides(ctx: Context, notice: str | None = None) -> Reply:
-    """Closed and make-up working days from today on."""
-    first = today(ctx)
-    rows = list(
-        await ctx.session.scalars(
-            select(DayOverride).where(DayOverride.day >= first).order_by(DayOverride.day)
-        )
-    )
-    lines = [notice + "\n"] if notice else []
-    lines.append(t("shift_admin.overrides_title") if rows else t("shift_admin.no_overrides"))
-    choices = []
-    for row in rows:
-        lines.append(_override_line(row))
-        label = t("shift_admin.remove_override", day=f"{row.day:%d/%m/%Y}")
-        choices.append(Choice(label, f"sv:rm:{row.id}"))
-    choices += [
-        Choice(t("shift_admin.add_closed"), "sv:closed"),
-        Choice(t("shift_admin.add_working"), "sv:working"),
-        back_choice(),
-    ]
-    return Reply("\n".join(lines), choices=tuple(choices))
-
-
-def _override_line(row: DayOverride) -> str:
-    if not row.working:
-        kind = t("shift_admin.kind_closed")
-    else:
-        weekday = row.as_weekday if row.as_weekday is not None else row.day.weekday()
-        kind = t("shift_admin.kind_working", weekday=shift_text.weekday_name(weekday))
-    note = f" — {row.note}" if row.note else ""
-    return f"• {shift_text.day_label(row.day)}: {kind}{note}"
-
-
-def parse_day_text(raw: str, today_: date) -> date:
-    """ "22/8/2026", "22-08" (the next such day) -> a date."""
-    found = DAY.match(raw)
-    if found is None:
-        raise DomainError("shift_admin.bad_day")
-    day_, month, year = int(found[1]), int(found[2]), found[3]
-    try:
-        chosen = date(int(year) if year else today_.year, month, day_)
-        if not year and chosen < today_:
-            chosen = chosen.replace(year=today_.year + 1)
-    except ValueError:
-        raise DomainError("shift_admin.bad_day") from None
-    if chosen < today_ or chosen > today_ + timedelta(days=730):
-        raise DomainError("shift_admin.day_out_of_range")
-    return chosen
 
 
 def parse_hours(raw: str) -> tuple[time, time]:
@@ -283,28 +206,28 @@ async def template_step(ctx: Context, raw: str, *, pressed: bool) -> Replies:
         choices += [
             Choice(shift_text.weekday_name(day), f"sp:days:{1 << day}") for day in range(5)
         ]
-        return Reply(t("shift_admin.ask_days"), choices=(*choices, back_choice()), columns=2)
+        return Reply(t("shift_admin.ask_days"), choices=(*choices, setup_choice()), columns=2)
     if step == "days":
         mask = int(raw) if pressed and raw.isdigit() else 0
         if not 0 < mask < 128:
             raise UserError(t("shift_admin.use_buttons"))
         ctx.set_step("hours", mask=mask)
-        return Reply(t("shift_admin.ask_hours"), choices=(back_choice(),))
+        return Reply(t("shift_admin.ask_hours"), choices=(setup_choice(),))
     if step == "hours":
         try:
             starts, ends = parse_hours(raw)
         except DomainError as problem:
             text = f"{t(problem.key)}\n\n{t('shift_admin.ask_hours')}"
-            return Reply(text, choices=(back_choice(),))
+            return Reply(text, choices=(setup_choice(),))
         ctx.set_step("needed", starts=f"{starts:%H:%M}", ends=f"{ends:%H:%M}")
         choices = [Choice(str(n), f"sp:needed:{n}") for n in range(1, 5)]
-        return Reply(t("shift_admin.ask_needed"), choices=(*choices, back_choice()), columns=4)
+        return Reply(t("shift_admin.ask_needed"), choices=(*choices, setup_choice()), columns=4)
     needed = int(raw) if raw.strip().isdigit() else 0
     if not 1 <= needed <= shift_templates.MAX_NEEDED:
         warning = t("shift_admin.bad_needed", limit=shift_templates.MAX_NEEDED)
         choices = [Choice(str(n), f"sp:needed:{n}") for n in range(1, 5)]
         text = f"{warning}\n\n{t('shift_admin.ask_needed')}"
-        return Reply(text, choices=(*choices, back_choice()), columns=4)
+        return Reply(text, choices=(*choices, setup_choice()), columns=4)
     location = await ctx.session.get(Location, int(data["location_id"]))
     if location is None:
         raise DomainError("shift_admin.no_locations")
@@ -322,66 +245,17 @@ async def template_step(ctx: Context, raw: str, *, pressed: bool) -> Replies:
     return await overview(ctx, t("shift_admin.template_added", count=len(created)))
 
 
-async def day_step(ctx: Context, raw: str, *, pressed: bool) -> Replies:
-    """Date (typed), then for a working day which weekday's shifts (button), then a note."""
-    step, data = ctx.state.step, ctx.state.data
-    if step == "date":
-        try:
-            day = parse_day_text(raw, today(ctx))
-        except DomainError as problem:
-            text = f"{t(problem.key, **problem.values)}\n\n{t('shift_admin.ask_day')}"
-            return Reply(text, choices=(back_choice(),))
-        if data.get("working"):
-            ctx.set_step("weekday", day=day.isoformat())
-            choices = [Choice(shift_text.weekday_name(w), f"sp:weekday:{w}") for w in range(7)]
-            text = t("shift_admin.ask_weekday", day=shift_text.day_label(day))
-            return Reply(text, choices=(*choices, back_choice()), columns=2)
-        ctx.set_step("note", day=day.isoformat())
-        return ask_note()
-    if step == "weekday":
-        weekday = int(raw) if pressed and raw.isdigit() else -1
-        if not 0 <= weekday <= 6:
-            raise UserError(t("shift_admin.use_buttons"))
-        ctx.set_step("note", as_weekday=weekday)
-        return ask_note()
-    note = None if pressed else raw.strip()[:200]
-    day = date.fromisoformat(str(data["day"]))
-    as_weekday = data.get("as_weekday")
-    await shift_templates.set_override(
-        ctx.session,
-        day,
-        working=bool(data.get("working")),
-        as_weekday=int(as_weekday) if as_weekday is not None else None,
-        note=note,
-        actor_id=ctx.person.id,
-    )
-    ctx.end_flow()
-    return await overrides(ctx, t("shift_admin.override_saved", day=shift_text.day_label(day)))
-
-
-def ask_note() -> Reply:
-    return Reply(
-        t("shift_admin.ask_note"),
-        choices=(Choice(t("shift_admin.skip_note"), "sp:note:skip"), back_choice()),
-    )
-
-
 async def typed(ctx: Context) -> Replies:
-    """Typed text in a calendar flow."""
-    text = ctx.incoming.text or ""
-    if ctx.state.flow == TEMPLATE_FLOW:
-        return await template_step(ctx, text, pressed=False)
-    return await day_step(ctx, text, pressed=False)
+    """Typed text in the template flow."""
+    return await template_step(ctx, ctx.incoming.text or "", pressed=False)
 
 
 async def flow_button(ctx: Context) -> Replies:
-    """ "sp:<step>:<value>": a button answer inside a calendar flow; old buttons are refused."""
+    """ "sp:<step>:<value>": a button answer in the template flow; old buttons are refused."""
     flow, step = ctx.state.flow, ctx.state.step
-    if flow not in (TEMPLATE_FLOW, DAY_FLOW) or len(ctx.args) != 2 or ctx.args[0] != step:
-        return Reply(t("shift_admin.stale_button"), choices=(back_choice(),))
-    if flow == TEMPLATE_FLOW:
-        return await template_step(ctx, ctx.args[1], pressed=True)
-    return await day_step(ctx, ctx.args[1], pressed=True)
+    if flow != TEMPLATE_FLOW or len(ctx.args) != 2 or ctx.args[0] != step:
+        return Reply(t("shift_admin.stale_button"), choices=(setup_choice(),))
+    return await template_step(ctx, ctx.args[1], pressed=True)
 
 
 async def overview_command(ctx: Context) -> Replies:
@@ -394,7 +268,6 @@ def register(registry: Registry) -> None:
     registry.command("shift_setup", overview_command, roles=ADMINS)
     registry.command("generate_shifts", generate_command, roles=ADMINS)
     registry.choice("sg", templates, roles=ADMINS)
-    registry.choice("sv", override_list, roles=ADMINS)
     registry.choice("sp", flow_button, roles=ADMINS)
     registry.flow(TEMPLATE_FLOW, typed, roles=ADMINS)
-    registry.flow(DAY_FLOW, typed, roles=ADMINS)
+    shifts_days.register(registry)

@@ -33,6 +33,10 @@ def hub_choice() -> Choice:
     return Choice(t("shifts.back_hub"), "sh")
 
 
+def setup_choice() -> Choice:
+    return Choice(t("shift_admin.back"), "sg")
+
+
 def menu_choice() -> Choice:
     return Choice(t("menu.main"), "menu")
 

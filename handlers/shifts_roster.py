@@ -1,9 +1,9 @@
-"""The officers' roster: a week per location with gaps, a shift card, assign, no-shows, auto-fill.
+"""The officers' roster: a week per location with gaps, a shift card, assigning, no-shows.
 
 Buttons: "sr" locations, "sr:<location>:<monday>" a week, "ss:<shift>" a shift, "sa:<shift>"
 candidates, "sx:<shift>:<person>" assign, "sd:<assignment>" take off, "sn:<assignment>"
-toggle a no-show, "sf:<location>:<monday>" propose an auto-fill, "sy" apply the proposal kept
-in the conversation state. Officers see the locations their grants cover; admins see all.
+toggle a no-show. Officers see the locations their grants cover; admins see all. Auto-fill
+is in shifts_autofill.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from bot.db.models import (
     ShiftAssignment,
 )
 from bot.locales import t
-from bot.services import attendance, shift_autofill, shift_roster, shift_text, shift_views
+from bot.services import attendance, shift_roster, shift_text, shift_views
 from bot.services.errors import DomainError
 from bot.services.outbox import enqueue
 from handlers.shifts_common import (
@@ -31,12 +31,10 @@ from handlers.shifts_common import (
     day_payload,
     hub_choice,
     monday_of,
-    parse_day,
     today,
     tz,
 )
 
-AUTOFILL_FLOW = "shift_autofill"
 MAX_CANDIDATES = 20
 
 
@@ -95,7 +93,9 @@ async def week(ctx: Context, location: Location, monday: date, notice: str = "")
         names = ", ".join(_who(assignment, person) for assignment, person in row.people)
         gap = t("shift_roster.gap", missing=row.missing) if row.missing else ""
         hours = shift_text.hours(row.shift, tz(ctx))
-        lines.append(t("shift_roster.line", hours=hours, names=names or "—", gap=gap))
+        lines.append(
+            t("shift_roster.line", hours=hours, names=names or t("shift_roster.nobody"), gap=gap)
+        )
         mark = f" ⚠️{row.missing}" if row.missing else ""
         label = f"{shift_text.short_when(row.shift, tz(ctx))}{mark}"
         choices.append(Choice(label, f"ss:{row.shift.id}"))
@@ -244,59 +244,6 @@ async def no_show(ctx: Context) -> Replies:
     return await shift_card(ctx, shift, location)
 
 
-async def autofill(ctx: Context) -> Replies:
-    """Propose officers for the week's open places; nothing changes until "apply"."""
-    location = await lead_location(ctx, ctx.int_arg(0))
-    monday = day_arg(ctx, 1)
-    proposals = await shift_autofill.propose(
-        ctx.session, [location.id], monday, monday + timedelta(days=6), now=ctx.now
-    )
-    back = Choice(t("shift_roster.back_week"), f"sr:{location.id}:{day_payload(monday)}")
-    if not proposals:
-        return Reply(t("shift_roster.autofill_none"), choices=(back,))
-    ctx.start_flow(
-        AUTOFILL_FLOW,
-        "confirm",
-        location_id=location.id,
-        monday=day_payload(monday),
-        proposals=[[p.shift_id, p.person_id] for p in proposals],
-    )
-    lines = [t("shift_roster.autofill_title", count=len(proposals))]
-    for proposal in proposals:
-        shift = await ctx.session.get(Shift, proposal.shift_id)
-        person = await ctx.session.get(Person, proposal.person_id)
-        if shift is not None:
-            when = shift_text.short_when(shift, tz(ctx))
-            lines.append(f"• {when}: {shift_text.name_of(person)}")
-    return Reply("\n".join(lines), choices=(Choice(t("shift_roster.apply"), "sy"), back))
-
-
-async def apply_autofill(ctx: Context) -> Replies:
-    """Apply the proposal kept in the conversation; every place is re-checked."""
-    data = ctx.state.data
-    if ctx.state.flow != AUTOFILL_FLOW or "proposals" not in data:
-        return Reply(t("shift_roster.autofill_stale"), choices=(hub_choice(),))
-    location = await lead_location(ctx, int(data["location_id"]))
-    proposals = [
-        shift_autofill.Proposal(int(shift_id), int(person_id))
-        for shift_id, person_id in data["proposals"]
-    ]
-    ctx.end_flow()
-    applied, skipped = await shift_autofill.apply(
-        ctx.session, proposals, actor_id=ctx.person.id, now=ctx.now
-    )
-    notice = t("shift_roster.autofill_done", applied=applied, skipped=skipped)
-    return await week(ctx, location, parse_day(str(data.get("monday", ""))), notice)
-
-
-async def typed_in_autofill(ctx: Context) -> Replies:
-    """Typed text while a proposal waits: point at the buttons."""
-    return Reply(
-        t("shift_roster.autofill_use_buttons"),
-        choices=(Choice(t("shift_roster.apply"), "sy"), hub_choice()),
-    )
-
-
 def register(registry: Registry) -> None:
     registry.command("shift_roster", locations, roles=LEADS)
     registry.choice("sr", locations, roles=LEADS)
@@ -305,6 +252,3 @@ def register(registry: Registry) -> None:
     registry.choice("sx", assign, roles=LEADS)
     registry.choice("sd", take_off, roles=LEADS)
     registry.choice("sn", no_show, roles=LEADS)
-    registry.choice("sf", autofill, roles=LEADS)
-    registry.choice("sy", apply_autofill, roles=LEADS)
-    registry.flow(AUTOFILL_FLOW, typed_in_autofill, roles=LEADS)

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_SUBMITTED,
+    JobEvent,
+)
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from scheduler import jobs
@@ -46,3 +55,34 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     reports_jobs.add_jobs(scheduler, runtime)
     shifts_jobs.add_jobs(scheduler, runtime)
     return scheduler
+
+
+class RunningJobs:
+    """Counts jobs in flight, so a stop can let them finish instead of cancelling them."""
+
+    def __init__(self, scheduler: AsyncIOScheduler) -> None:
+        self.count = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
+        scheduler.add_listener(self._submitted, EVENT_JOB_SUBMITTED)
+        scheduler.add_listener(self._finished, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+
+    def _submitted(self, event: JobEvent) -> None:
+        self.count += 1
+        self.idle.clear()
+
+    def _finished(self, event: JobEvent) -> None:
+        self.count = max(0, self.count - 1)
+        if self.count == 0:
+            self.idle.set()
+
+
+STOP_GRACE_SECONDS = 30.0
+
+
+async def stop_gracefully(scheduler: AsyncIOScheduler, running: RunningJobs) -> None:
+    """No new runs; wait (bounded) for the running ones; then shut the scheduler down."""
+    scheduler.pause()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(running.idle.wait(), STOP_GRACE_SECONDS)
+    scheduler.shutdown(wait=False)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 import pytest
 
 from bot.app import App
 from bot.config import ReportsSettings
-from bot.services import kpis
+from bot.db.models import Person, Shift, ShiftAssignment
+from bot.locales import t
+from bot.services import kpis, places
 from bot.services.errors import DomainError
 from bot.services.kpis import Month
 from bot.services.report_text import kpi_text
 from bot.services.reports import Figures
-from tests.test_reports import Commune, add_assistance, add_snapshot, build_commune
+from tests.test_reports import TZ, Commune, add_assistance, add_snapshot, build_commune
 
 TODAY = date(2026, 11, 18)
 TARGETS = ReportsSettings()
@@ -187,3 +189,58 @@ def test_bad_months_are_refused(text: str) -> None:
     with pytest.raises(DomainError) as problem:
         Month.parse(text)
     assert problem.value.key == "reports.bad_month"
+
+
+async def add_shift(app: App, location_id: int, day: date, people: dict[int, str]) -> None:
+    """A 08:00-11:00 shift; people maps person id to "served", "absent" or "withdrawn"."""
+    async with app.db.transaction() as session:
+        shift = Shift(
+            location_id=location_id,
+            day=day,
+            starts_at=datetime.combine(day, time(8), TZ).astimezone(UTC),
+            ends_at=datetime.combine(day, time(11), TZ).astimezone(UTC),
+            needed=3,
+        )
+        session.add(shift)
+        await session.flush()
+        for person, how in people.items():
+            session.add(
+                ShiftAssignment(
+                    shift_id=shift.id,
+                    person_id=person,
+                    status="withdrawn" if how == "withdrawn" else "active",
+                    no_show=how == "absent",
+                )
+            )
+
+
+async def test_shifts_served_and_no_shows_per_helper(app: App) -> None:
+    data = await build_month(app)
+    async with app.db.transaction() as session:
+        commune = await places.ensure_commune(session, "Xã Minh Họa", "Asia/Ho_Chi_Minh")
+        desk = await places.add_location(session, commune, "Bộ phận một cửa")
+        cuong = Person(display_name="Lê Văn Cường")
+        session.add(cuong)
+        await session.flush()
+        desk_id, cuong_id = desk.id, cuong.id
+    hoa, tuan = data.hoa, data.tuan
+    await add_shift(app, desk_id, date(2026, 11, 10), {hoa: "served", tuan: "absent"})
+    await add_shift(app, desk_id, date(2026, 11, 12), {hoa: "served", cuong_id: "served"})
+    await add_shift(app, desk_id, date(2026, 11, 13), {tuan: "withdrawn"})
+    await add_shift(app, desk_id, date(2026, 11, 25), {hoa: "served"})  # still to come
+    await add_shift(app, desk_id, date(2026, 10, 30), {tuan: "served"})  # another month
+    report = await report_for(app, Month(2026, 11))
+    assert report.shift_data is True
+    figures = [(h.name, h.households, h.shifts_served, h.no_shows) for h in report.helpers]
+    assert figures == [
+        ("Nguyễn Thị Hoa", 6, 2, 0),
+        ("Trần Minh Tuấn", 4, 0, 1),
+        ("Lê Văn Cường", 0, 1, 0),  # served a shift, logged no help
+    ]
+    text = kpi_text(report, "Xã Minh Họa")
+    assert "• Nguyễn Thị Hoa: 6 hộ, 7 lượt, 6 hồ sơ · 2 ca trực, 0 lần vắng" in text
+    assert t("reports.no_shift_data") not in text
+    village = await report_for(app, Month(2026, 11), frozenset({data.villages["An"]}))
+    assert [(h.name, h.shifts_served) for h in village.helpers] == [("Nguyễn Thị Hoa", 2)]
+    september = await report_for(app, Month(2026, 9))
+    assert september.shift_data is False

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import App, build_app
 from bot.core.messages import Reply
 from bot.db.models import CoverageSnapshot, OutboxMessage, ReportKind, ReportSubscription, Role
-from bot.services import outbox, people
+from bot.services import outbox, people, report_push
 from scheduler import reports as report_jobs
 from scheduler.runtime import Runtime
 from scheduler.setup import build_scheduler
@@ -93,6 +94,19 @@ async def test_each_subscriber_gets_the_tally_once_across_runs_and_a_restart(app
         keys = sorted(await session.scalars(select(OutboxMessage.key)))
     ids = [await person_id(app, commune), await person_id(app, village)]
     assert keys == sorted(f"tally:2026-11-18:{pid}" for pid in ids)
+
+
+async def test_many_subscribers_are_queued_in_batches(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = await build_log(app)
+    monkeypatch.setattr(report_push, "BATCH", 2)
+    users = [await subscriber(app, f"860{n}", data.villages["An"]) for n in range(5)]
+    recorder = Recorder()
+    runtime = Runtime(db=app.db, services=app.services, clock=FakeClock(local(WED, 17, 30)))
+    assert await plan_and_send(runtime, recorder) == 5
+    assert await plan_and_send(runtime, recorder) == 0
+    assert [len(recorder.to(user)) for user in users] == [1, 1, 1, 1, 1]
 
 
 async def test_no_tally_on_weekends_holidays_or_after_the_push_window(app: App) -> None:

@@ -318,3 +318,32 @@ def test_percent_rounds_halves_up_and_refuses_zero() -> None:
     assert reports.percent(1, 16) == 6.3  # 6.25 -> 6.3, not banker's 6.2
     assert reports.percent(2, 3) == 66.7
     assert reports.percent(0, 0) is None and reports.percent(3, None) is None
+
+
+def test_a_province_sized_report_is_cut_for_the_phone_and_the_chart() -> None:
+    from bot.services.report_charts import MAX_BARS, bars_for, render_png
+    from bot.services.report_text import MAX_LINES, coverage_text
+
+    villages = [
+        reports.VillageCoverage(
+            n, f"Thôn {n}", None, Figures(10, n % 10), "lagging" if n % 10 < 8 else "ok", None
+        )
+        for n in range(1, 51)
+    ]
+    report = reports.CoverageReport(
+        day=TODAY,
+        target_pct=80,
+        villages=villages,
+        total=Figures.total(v.figures for v in villages),
+        change=None,
+        official_households=None,
+        registered_with_official=0,
+        villages_without_official=50,
+    )
+    text = coverage_text(report, "Tỉnh Thử")
+    assert sum(line[:2] in ("🔴 ", "🟢 ") for line in text.splitlines()) == MAX_LINES
+    assert "… và 10 mục khác (xem đầy đủ trong bảng Excel)." in text
+    bars, note = bars_for(report, "Tỉnh Thử")
+    assert len(bars) == MAX_BARS + 1 and bars[-1].label == "Tổng cộng"
+    assert note == "30 thôn thấp nhất trong 50 thôn"
+    assert render_png(report, "Tỉnh Thử").startswith(b"\x89PNG")

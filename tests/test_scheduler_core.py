@@ -62,3 +62,26 @@ async def test_only_one_leader_per_database(app: App) -> None:
         for leadership in (first, second, third):
             await leadership.release()
         await other_db.dispose()
+
+
+async def test_stopping_lets_a_running_job_finish() -> None:
+    import asyncio
+
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from scheduler.setup import RunningJobs, stop_gracefully
+
+    finished: list[bool] = []
+
+    async def slow_job() -> None:
+        await asyncio.sleep(0.3)
+        finished.append(True)
+
+    scheduler = AsyncIOScheduler()
+    running = RunningJobs(scheduler)
+    scheduler.add_job(slow_job, id="slow")  # runs at once
+    scheduler.start()
+    await asyncio.sleep(0.05)
+    assert running.count == 1
+    await stop_gracefully(scheduler, running)
+    assert finished == [True]

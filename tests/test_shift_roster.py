@@ -185,7 +185,7 @@ async def test_admin_sets_up_templates_days_off_and_generates_in_chat(app: App) 
 
     await admin.presses("sv:working")
     await admin.says("7/2/2026")
-    await admin.presses("sp:weekday:0")
+    await admin.presses("sq:weekday:0")
     saved = await admin.says("Làm bù theo quyết định của UBND tỉnh")
     assert "Thứ Bảy 07/02/2026: làm việc như Thứ Hai" in texts(saved)
     generated = await admin.presses("sg:gen")

@@ -112,6 +112,22 @@ def classify(error: TelegramError) -> DeliveryError:
     return DeliveryError(FailureKind.TRANSIENT, str(error))
 
 
+def even_rate_limiter(settings: TelegramSettings) -> AIORateLimiter:
+    """PTB's limiter with bucket sizes of one, so it paces evenly instead of bursting.
+
+    aiolimiter lets a full bucket go at once: with 30/s that is up to 60 messages in the first
+    second, and Telegram answers 429. One message per 1/30 s never goes over. Flood errors are
+    not retried here (max_retries=0): the outbox retries that one row after its retry_after.
+    """
+    return AIORateLimiter(
+        overall_max_rate=1,
+        overall_time_period=1 / settings.messages_per_second,
+        group_max_rate=1,
+        group_time_period=60 / settings.group_messages_per_minute,
+        max_retries=0,
+    )
+
+
 class TelegramChannel:
     """Bridges python-telegram-bot and the dispatcher; also sends proactive messages."""
 
@@ -132,7 +148,7 @@ class TelegramChannel:
             .pool_timeout(10.0)
         )
         if settings.rate_limit:
-            builder = builder.rate_limiter(AIORateLimiter())
+            builder = builder.rate_limiter(even_rate_limiter(settings))
         self.application: TelegramApp = builder.build()
         self.application.add_handler(TypeHandler(Update, self.on_update))
         self.application.add_error_handler(self.on_error)

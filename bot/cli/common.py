@@ -74,7 +74,7 @@ async def running_scheduler(app: App, senders: Sequence[Sender]) -> AsyncIterato
     """Run the scheduled jobs (outbox delivery, planners) while the channels run."""
     from scheduler.leader import Leadership
     from scheduler.runtime import Runtime
-    from scheduler.setup import build_scheduler
+    from scheduler.setup import RunningJobs, build_scheduler, stop_gracefully
 
     leadership = Leadership(app.engine)
     await leadership.refresh()
@@ -85,9 +85,10 @@ async def running_scheduler(app: App, senders: Sequence[Sender]) -> AsyncIterato
         leadership=leadership,
     )
     scheduler = build_scheduler(runtime)
+    running = RunningJobs(scheduler)
     scheduler.start()
     try:
         yield runtime
     finally:
-        scheduler.shutdown(wait=False)
+        await stop_gracefully(scheduler, running)
         await leadership.release()

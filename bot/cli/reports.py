@@ -113,7 +113,12 @@ def kpi(
         async with app.db.transaction() as session:
             scope, names = await scope_for(session, village)
             report = await kpi_report(
-                session, scope, wanted, today=today_in(app), targets=app.settings.reports
+                session,
+                scope,
+                wanted,
+                today=today_in(app),
+                targets=app.settings.reports,
+                now=utcnow(),
             )
         if as_json:
             emit(report.to_json())
@@ -142,6 +147,7 @@ def export_report(
                 scope,
                 wanted,
                 today=today_in(app),
+                now=utcnow(),
                 targets=app.settings.reports,
                 area=area_label(app.settings.commune.name, scope, names),
             )

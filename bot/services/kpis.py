@@ -13,15 +13,17 @@ A KPI is met when share >= target (compared exactly). No dossier at all gives no
 not 0 %.
 
 Per helper per month: distinct households helped, visits, dossiers, and the shifts served and
-no-shows, which come from `shift_attendance` below; until the shifts tables exist it returns None
-and the report shows "no shift data yet" for both columns.
+no-shows from the shift roster (`shift_attendance`; served = ended and not marked absent). A month
+without any shift shows "no shift data yet" for both columns. For the whole commune, people who
+served shifts but logged no help are listed too; a village official's list only has the people
+who helped in their villages (with all the shifts they served).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, distinct, func, select
@@ -29,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import ReportsSettings
 from bot.db.models import Assistance, CoverageSnapshot, Person
+from bot.services import attendance
 from bot.services.errors import DomainError
 from bot.services.reports import Figures, Scope, Target, percent, register_figures
 
@@ -108,17 +111,15 @@ class ShiftAttendance:
 
 
 async def shift_attendance(
-    session: AsyncSession, first: date, last: date, scope: Scope
+    session: AsyncSession, month: Month, now: datetime
 ) -> dict[int, ShiftAttendance] | None:
-    """Shifts served and no-shows per person from `first` to `last`; None: no shift data yet.
+    """Shifts served and no-shows per person in the month; None when there were no shifts.
 
-    To connect once the shifts tables exist: count each person's assignments on shifts of the
-    period that have ended (served: not marked no-show; no_shows: marked no-show), at the
-    locations of the villages in scope (the commune desk for everyone). People who served
-    shifts but logged no help are added to the per-helper list with zero households.
+    From attendance.monthly_counts: a shift counts as served once it has ended unless an
+    officer marked the person absent; shifts still to come count as neither.
     """
-    del session, first, last, scope
-    return None
+    counts = await attendance.monthly_counts(session, month.year, month.month, now=now)
+    return {c.person_id: ShiftAttendance(c.served, c.no_shows) for c in counts} or None
 
 
 @dataclass(frozen=True)
@@ -211,8 +212,15 @@ async def month_coverage(
 
 
 async def kpi_report(
-    session: AsyncSession, scope: Scope, month: Month, *, today: date, targets: ReportsSettings
+    session: AsyncSession,
+    scope: Scope,
+    month: Month,
+    *,
+    today: date,
+    targets: ReportsSettings,
+    now: datetime | None = None,
 ) -> KpiReport:
+    """The month's KPIs; `now` decides which shifts have ended (default: the end of `today`)."""
     if month > Month.of(today):
         raise DomainError("reports.future_month", month=month.label)
     has_procedure = Assistance.procedure.is_not(None)
@@ -235,7 +243,9 @@ async def kpi_report(
     dossiers, submitted, digitised = int(dossiers or 0), int(submitted or 0), int(digitised or 0)
     fees, paid = int(fees or 0), int(paid or 0)
     figures, as_of, source = await month_coverage(session, scope, month, today)
-    helpers, shift_data = await helper_months(session, scope, month)
+    if now is None:
+        now = datetime.combine(today + timedelta(days=1), time.min, UTC)
+    helpers, shift_data = await helper_months(session, scope, month, now)
     return KpiReport(
         month=month,
         dossiers=dossiers,
@@ -260,7 +270,7 @@ async def kpi_report(
 
 
 async def helper_months(
-    session: AsyncSession, scope: Scope, month: Month
+    session: AsyncSession, scope: Scope, month: Month, now: datetime
 ) -> tuple[list[HelperMonth], bool]:
     """Per helper: distinct households, visits, dossiers; shifts from shift_attendance."""
     counted = (
@@ -286,9 +296,9 @@ async def helper_months(
         helper_id: (name, int(households), int(visits), int(dossiers or 0))
         for helper_id, name, households, visits, dossiers in await session.execute(query)
     }
-    attendance = await shift_attendance(session, month.first, month.last, scope)
-    if attendance:
-        missing = [pid for pid in attendance if pid not in rows]
+    shifts_by_person = await shift_attendance(session, month, now)
+    if shifts_by_person and scope is None:
+        missing = [pid for pid in shifts_by_person if pid not in rows]
         if missing:
             names = dict(
                 (await session.execute(
@@ -298,11 +308,12 @@ async def helper_months(
             rows.update({pid: (names.get(pid), 0, 0, 0) for pid in missing})
     helpers = []
     for helper_id, (name, households, visits, dossiers) in rows.items():
-        shifts = attendance.get(helper_id) if attendance is not None and helper_id else None
-        served = (shifts.served if shifts else 0) if attendance is not None else None
-        no_shows = (shifts.no_shows if shifts else 0) if attendance is not None else None
+        known = shifts_by_person is not None and helper_id is not None
+        shifts = shifts_by_person.get(helper_id) if shifts_by_person and helper_id else None
+        served = (shifts.served if shifts else 0) if known else None
+        no_shows = (shifts.no_shows if shifts else 0) if known else None
         helpers.append(
             HelperMonth(helper_id, name, households, visits, dossiers, served, no_shows)
         )
     helpers.sort(key=lambda h: (-h.households, -h.visits, h.name or ""))
-    return helpers, attendance is not None
+    return helpers, shifts_by_person is not None

@@ -6,6 +6,8 @@ in another process or after a restart never repeats a message. The planner runs 
 (and at start): from the configured time until `[reports] push_until` on a due day it queues
 whatever is still missing, so a restart at 17:35 loses nothing and an official who subscribes
 at 18:00 still gets that day's tally; after `push_until` nothing more goes out that day.
+The daily tally goes out on working days only; the weekly summary goes out on its configured
+day even when that day is a holiday (the week's work is still worth summing up).
 Each official's report covers the villages their official/admin grants cover (reports.py);
 someone whose grants were revoked since subscribing gets nothing. Officials with the same scope
 share one computed report.
@@ -30,6 +32,7 @@ from bot.services.reports import Scope, coverage, report_scope
 from bot.services.tallies import daily_tally, is_working_day, range_tally, week_start
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+BATCH = 100  # officials per transaction, so a province's push never holds the database long
 EXPIRES_NEXT_DAY_AT = time(12, 0)  # an undelivered tally is dropped at noon the next day
 
 
@@ -88,12 +91,18 @@ def _expiry(day: date, settings: Settings) -> datetime:
 
 
 async def queue_daily_tallies(
-    session: AsyncSession, settings: Settings, day: date, now: datetime
+    session: AsyncSession,
+    settings: Settings,
+    day: date,
+    now: datetime,
+    person_ids: list[int] | None = None,
 ) -> PushStats:
-    """Queue `day`'s tally for every daily subscriber who has not got it yet."""
+    """Queue `day`'s tally for these subscribers (default: all still waiting)."""
     stats = PushStats()
     replies: dict[Scope, Reply] = {}
-    for person_id in await waiting(session, ReportKind.DAILY_TALLY, day):
+    if person_ids is None:
+        person_ids = await waiting(session, ReportKind.DAILY_TALLY, day)
+    for person_id in person_ids:
         scope = await report_scope(session, person_id)
         if scope is not None and not scope:
             stats.skipped += 1
@@ -124,12 +133,18 @@ async def queue_daily_tallies(
 
 
 async def queue_weekly_summaries(
-    session: AsyncSession, settings: Settings, day: date, now: datetime
+    session: AsyncSession,
+    settings: Settings,
+    day: date,
+    now: datetime,
+    person_ids: list[int] | None = None,
 ) -> PushStats:
-    """Queue the week's summary (Monday to `day`) for every weekly subscriber still waiting."""
+    """Queue the week's summary (Monday to `day`) for these subscribers (default: all waiting)."""
     stats = PushStats()
     replies: dict[Scope, Reply] = {}
-    for person_id in await waiting(session, ReportKind.WEEKLY_SUMMARY, day):
+    if person_ids is None:
+        person_ids = await waiting(session, ReportKind.WEEKLY_SUMMARY, day)
+    for person_id in person_ids:
         scope = await report_scope(session, person_id)
         if scope is not None and not scope:
             stats.skipped += 1
@@ -163,17 +178,23 @@ async def queue_weekly_summaries(
 
 
 async def push_due(db: Database, settings: Settings, now: datetime) -> PushStats:
-    """What the planner job does each minute: queue the reports that are due and missing."""
+    """What the planner job does each minute: queue the reports that are due and missing,
+    committing every BATCH officials."""
     local = now.astimezone(settings.commune.tz)
     total = PushStats()
-    for due, queue in (
-        (daily_due, queue_daily_tallies),
-        (weekly_due, queue_weekly_summaries),
+    for kind, due, queue in (
+        (ReportKind.DAILY_TALLY, daily_due, queue_daily_tallies),
+        (ReportKind.WEEKLY_SUMMARY, weekly_due, queue_weekly_summaries),
     ):
         if not due(local, settings.reports):
             continue
         async with db.transaction() as session:
-            stats = await queue(session, settings, local.date(), now)
-        total.queued += stats.queued
-        total.skipped += stats.skipped
+            people = await waiting(session, kind, local.date())
+        for start in range(0, len(people), BATCH):
+            async with db.transaction() as session:
+                stats = await queue(
+                    session, settings, local.date(), now, people[start : start + BATCH]
+                )
+            total.queued += stats.queued
+            total.skipped += stats.skipped
     return total

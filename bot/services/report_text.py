@@ -113,10 +113,10 @@ def coverage_text(report: CoverageReport, area: str) -> str:
     ]
     if not report.villages:
         return "\n".join([*lines, t("reports.no_villages_in_scope")])
-    village_lines: list[str] = []
-    for village in report.villages:
-        village_lines.extend(_village_lines(village, report.change_since is not None))
-    lines.extend(_cut(village_lines, MAX_LINES * 2))
+    for village in report.villages[:MAX_LINES]:  # the lowest first: the ones to act on
+        lines.extend(_village_lines(village, report.change_since is not None))
+    if len(report.villages) > MAX_LINES:
+        lines.append(t("reports.more_lines", count=len(report.villages) - MAX_LINES))
     lines.append("")
     change = ""
     if report.change is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from openpyxl import Workbook
@@ -50,9 +50,10 @@ async def gather(
     today: date,
     targets: ReportsSettings,
     area: str,
+    now: datetime | None = None,
 ) -> MonthData:
     """Everything the workbook shows, read in the caller's transaction."""
-    kpis = await kpi_report(session, scope, month, today=today, targets=targets)
+    kpis = await kpi_report(session, scope, month, today=today, targets=targets, now=now)
     report = await coverage(
         session, scope, today, target_pct=targets.coverage_target, record=False
     )
@@ -69,19 +70,24 @@ async def monthly_workbook(
     today: date,
     targets: ReportsSettings,
     area: str,
+    now: datetime | None = None,
 ) -> bytes:
-    data = await gather(session, scope, month, today=today, targets=targets, area=area)
+    data = await gather(session, scope, month, today=today, targets=targets, area=area, now=now)
     return await asyncio.to_thread(render, data)
 
 
 def _row(sheet: Any, values: list[Any], *, bold: bool = False) -> None:
-    if not bold:
+    """One row; dates shown as dd/mm/yyyy, the whole row bold if asked."""
+    if not bold and not any(isinstance(value, date) for value in values):
         sheet.append(values)
         return
     cells = []
     for value in values:
         cell = WriteOnlyCell(sheet, value=value)
-        cell.font = BOLD
+        if isinstance(value, date):
+            cell.number_format = "DD/MM/YYYY"
+        if bold:
+            cell.font = BOLD
         cells.append(cell)
     sheet.append(cells)
 

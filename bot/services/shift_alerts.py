@@ -48,10 +48,17 @@ async def officers_for(session: AsyncSession, location: Location) -> list[int]:
 
 
 async def tell_officers(
-    session: AsyncSession, key: str, location: Location, shift: Shift, reply: Reply, now: datetime
+    session: AsyncSession,
+    key: str,
+    location: Location,
+    shift: Shift,
+    reply: Reply,
+    now: datetime,
+    *,
+    besides: int | None = None,
 ) -> int:
-    """Queue `reply` to every officer of the location under `key:{officer}`."""
-    officers = await officers_for(session, location)
+    """Queue `reply` to every officer of the location (but `besides`) under `key:{officer}`."""
+    officers = [pid for pid in await officers_for(session, location) if pid != besides]
     done = await queued_keys(session, [f"{key}:{officer_id}" for officer_id in officers])
     sent = 0
     for officer_id in officers:

@@ -1,4 +1,4 @@
-"""Who works which shift: eligibility, sign-up, withdrawal, assignment by officers, rosters.
+"""Who works which shift: eligibility, sign-up, withdrawal, assignment by officers, days away.
 
 A volunteer or officer may work at the locations of the villages their roles cover, and at
 commune-wide locations (the one-stop desk) in any case. Places on a shift are counted with the

@@ -188,7 +188,7 @@ async def _announce(
     )
     reply = Reply(t("shift_standin.officer_taken", **values))
     await shift_alerts.tell_officers(
-        session, f"standin:{request.id}:taken", location, shift, reply, now
+        session, f"standin:{request.id}:taken", location, shift, reply, now, besides=taker_id
     )
 
 
