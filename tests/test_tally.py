@@ -8,8 +8,10 @@ from datetime import date
 import pytest
 
 from bot.app import App
+from bot.db.models import DayOverride
 from bot.services import tallies
 from bot.services.report_text import tally_text
+from bot.services.shift_calendar import is_working_day
 from bot.services.tallies import Work
 from tests.test_reports import Commune, add_assistance, build_commune
 
@@ -177,5 +179,17 @@ async def test_month_rows_per_day_and_village(app: App) -> None:
         (date(2026, 2, 23), True),  # the Monday after Tết
     ],
 )
-def test_working_days_skip_weekends_and_vietnamese_holidays(day: date, working: bool) -> None:
-    assert tallies.is_working_day(day) is working
+async def test_working_days_skip_weekends_and_vietnamese_holidays(
+    app: App, day: date, working: bool
+) -> None:
+    async with app.db.transaction() as session:
+        assert await is_working_day(session, day) is working
+
+
+async def test_an_admin_override_makes_a_saturday_a_working_day_for_tallies(app: App) -> None:
+    saturday = date(2026, 8, 22)  # the make-up Saturday the holidays package does not know
+    async with app.db.transaction() as session:
+        assert not await is_working_day(session, saturday)
+        session.add(DayOverride(day=saturday, location_id=None, working=True, note="làm bù"))
+        await session.flush()
+        assert await is_working_day(session, saturday)

@@ -106,7 +106,7 @@ def kpi(
     village: VillageOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The month's KPIs against the targets in [reports], and the figures per helper."""
+    """The month's KPIs against the targets in config.toml, and the figures per helper."""
 
     async def work(app: App) -> None:
         wanted = Month.parse(month)

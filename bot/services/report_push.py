@@ -29,7 +29,8 @@ from bot.locales import t
 from bot.services import outbox
 from bot.services.report_text import area_label, tally_text, weekly_text
 from bot.services.reports import Scope, coverage, report_scope
-from bot.services.tallies import daily_tally, is_working_day, range_tally, week_start
+from bot.services.shift_calendar import is_working_day
+from bot.services.tallies import daily_tally, range_tally, week_start
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 BATCH = 100  # officials per transaction, so a province's push never holds the database long
@@ -50,14 +51,12 @@ def weekly_key(day: date, person_id: int) -> str:
     return f"weekly:{day.isoformat()}:{person_id}"
 
 
-def daily_due(local: datetime, settings: ReportsSettings) -> bool:
+def daily_due(local: datetime, settings: ReportsSettings, working: bool) -> bool:
     moment = local.time().replace(tzinfo=None)
-    return (
-        is_working_day(local.date()) and settings.daily_tally_time <= moment < settings.push_until
-    )
+    return working and settings.daily_tally_time <= moment < settings.push_until
 
 
-def weekly_due(local: datetime, settings: ReportsSettings) -> bool:
+def weekly_due(local: datetime, settings: ReportsSettings, working: bool) -> bool:
     moment = local.time().replace(tzinfo=None)
     return (
         WEEKDAYS[local.weekday()] == settings.weekly_summary_day
@@ -182,11 +181,13 @@ async def push_due(db: Database, settings: Settings, now: datetime) -> PushStats
     committing every BATCH officials."""
     local = now.astimezone(settings.commune.tz)
     total = PushStats()
+    async with db.transaction() as session:
+        working = await is_working_day(session, local.date())
     for kind, due, queue in (
         (ReportKind.DAILY_TALLY, daily_due, queue_daily_tallies),
         (ReportKind.WEEKLY_SUMMARY, weekly_due, queue_weekly_summaries),
     ):
-        if not due(local, settings.reports):
+        if not due(local, settings.reports, working):
             continue
         async with db.transaction() as session:
             people = await waiting(session, kind, local.date())

@@ -48,6 +48,17 @@ def holiday_name(day: date) -> str | None:
     return public_holidays(day.year).get(day)
 
 
+async def is_working_day(session: AsyncSession, day: date) -> bool:
+    """Monday to Friday except public holidays, unless an admin decided otherwise for the
+    whole commune (a make-up working Saturday, a closed day)."""
+    override = await session.scalar(
+        select(DayOverride).where(DayOverride.day == day, DayOverride.location_id.is_(None))
+    )
+    if override is not None:
+        return override.working
+    return day.weekday() < WEEKEND and holiday_name(day) is None
+
+
 def day_off(day: date) -> str | None:
     """Why a day is off: a public holiday, or a weekend day joined to one (the Tết week's
     Saturday and Sunday, the weekend after 30/4–1/5), when weekend shifts pause too."""

@@ -26,16 +26,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
 from typing import Any
 
-import holidays
 from sqlalchemy import ColumnElement, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import AssistAction, Assistance, Person
 from bot.services.errors import DomainError
 from bot.services.reports import Scope, VillageRow, villages_in
+from bot.services.shift_calendar import is_working_day
 
 ACTIONS = tuple(action.value for action in AssistAction)
 ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -56,20 +55,6 @@ def parse_day(text: str, today: date) -> date:
     except ValueError:
         pass
     raise DomainError("reports.bad_date", value=text[:20])
-
-
-@cache
-def _public_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("VN", years=year))
-
-
-def is_working_day(day: date) -> bool:
-    """Monday to Friday, except Vietnamese public holidays (incl. the swapped days off it knows).
-
-    Make-up Saturdays decided by the government are not known to the `holidays` package; the
-    shift calendar's admin overrides cover them for shifts.
-    """
-    return day.weekday() < 5 and day not in _public_holidays(day.year)
 
 
 def week_start(day: date) -> date:
@@ -276,7 +261,7 @@ async def daily_tally(session: AsyncSession, scope: Scope, day: date) -> DailyTa
     villages = await villages_in(session, scope)
     return DailyTally(
         day=day,
-        working_day=is_working_day(day),
+        working_day=await is_working_day(session, day),
         today=await range_tally(session, scope, day, day, villages),
         week=await range_tally(session, scope, week_start(day), day, villages, helpers=False),
     )
