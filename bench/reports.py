@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.config import ReportsSettings
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
-from bot.services import kpis, reports, tallies
+from bot.services.reports import coverage, kpis, tallies
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 TODAY = date(2026, 11, 20)  # a Friday: the "today" of the reports
@@ -354,7 +354,7 @@ async def measure(url: str, size: Size, repeat: int) -> list[Timing]:
             )
         print(f"  {visits:,} assistance rows on {day} (the tallied day)")
         async with database.transaction() as session:  # a week-old snapshot, for the change
-            await reports.snapshot_all(session, TODAY - timedelta(days=7))
+            await coverage.snapshot_all(session, TODAY - timedelta(days=7))
 
         async def bare_households(session: Any) -> int:
             rows = (
@@ -376,18 +376,18 @@ async def measure(url: str, size: Size, repeat: int) -> list[Timing]:
             ).all()
             return len(rows)
 
-        async def cover_all(session: Any) -> reports.CoverageReport:
-            return await reports.coverage(
+        async def cover_all(session: Any) -> coverage.CoverageReport:
+            return await coverage.coverage(
                 session, None, TODAY, target_pct=targets.coverage_target, record=False
             )
 
-        async def cover_and_record(session: Any) -> reports.CoverageReport:
-            return await reports.coverage(
+        async def cover_and_record(session: Any) -> coverage.CoverageReport:
+            return await coverage.coverage(
                 session, None, TODAY, target_pct=targets.coverage_target, record=True
             )
 
-        async def cover_one(session: Any) -> reports.CoverageReport:
-            return await reports.coverage(
+        async def cover_one(session: Any) -> coverage.CoverageReport:
+            return await coverage.coverage(
                 session, village, TODAY, target_pct=targets.coverage_target, record=False
             )
 
@@ -404,7 +404,7 @@ async def measure(url: str, size: Size, repeat: int) -> list[Timing]:
             return await kpis.kpi_report(session, None, month, today=TODAY, targets=targets)
 
         async def snapshot(session: Any) -> int:
-            return await reports.snapshot_all(session, TODAY)
+            return await coverage.snapshot_all(session, TODAY)
 
         return [
             await timed(database, "bare GROUP BY village on households", bare_households, repeat,

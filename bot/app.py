@@ -15,8 +15,8 @@ from bot.db.base import utcnow
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.services import places
-from bot.services.guide_matching import GuideMatcher
-from bot.services.step_pictures import PictureCache
+from bot.services.guides.matching import GuideMatcher
+from bot.services.guides.pictures import PictureCache
 
 log = logging.getLogger(__name__)
 

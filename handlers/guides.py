@@ -10,7 +10,7 @@ from bot.core.context import Context, UserError
 from bot.core.messages import Choice, Reply
 from bot.core.registry import Registry, Replies
 from bot.locales import t
-from bot.services import guides
+from bot.services.guides import progress as guide_progress
 
 GROUP_ICONS = {
     GuideGroup.ACCOUNTS: "🪪",
@@ -64,7 +64,7 @@ async def list_guides(ctx: Context) -> Replies:
 async def open_guide(ctx: Context) -> Replies:
     """A guide's introduction: what it is, where, fees, what to bring; the scam warning once."""
     guide = guide_from(ctx)
-    await guides.record_step(ctx.session, ctx.person.id, guide.id, 0, ctx.now)
+    await guide_progress.record_step(ctx.session, ctx.person.id, guide.id, 0, ctx.now)
     intro = Reply(
         t(
             "guides.intro",
@@ -82,7 +82,7 @@ async def open_guide(ctx: Context) -> Replies:
             menu_choice(),
         ),
     )
-    if guide.account_related and await guides.first_time(
+    if guide.account_related and await guide_progress.first_time(
         ctx.session, ctx.person.id, SCAM_NOTICE, ctx.now
     ):
         return [Reply(t("guides.scam_warning")), intro]
@@ -98,7 +98,7 @@ async def show_step(ctx: Context) -> Replies:
     if number > len(guide.steps):
         raise UserError(t("errors.bad_button"))
     step = guide.steps[number - 1]
-    await guides.record_step(ctx.session, ctx.person.id, guide.id, number, ctx.now)
+    await guide_progress.record_step(ctx.session, ctx.person.id, guide.id, number, ctx.now)
     text = t(
         "guides.step", number=number, total=len(guide.steps), title=step.title, text=step.text
     )
@@ -129,7 +129,7 @@ async def show_step(ctx: Context) -> Replies:
 async def finish_guide(ctx: Context) -> Replies:
     """The end of a guide: ask whether the problem was solved."""
     guide = guide_from(ctx)
-    await guides.finish(ctx.session, ctx.person.id, guide.id, ctx.now)
+    await guide_progress.finish(ctx.session, ctx.person.id, guide.id, ctx.now)
     return Reply(
         t("guides.done_question", title=guide.title),
         choices=(
@@ -147,7 +147,9 @@ async def feedback(ctx: Context) -> Replies:
     solved = ctx.int_arg(1)
     if solved not in (0, 1):
         raise UserError(t("errors.bad_button"))
-    await guides.record_feedback(ctx.session, ctx.person.id, guide.id, bool(solved), ctx.now)
+    await guide_progress.record_feedback(
+        ctx.session, ctx.person.id, guide.id, bool(solved), ctx.now
+    )
     related = [ctx.services.catalog.get(other) for other in guide.related]
     choices = [open_choice(other) for other in related if other is not None]
     if solved:
@@ -162,7 +164,7 @@ async def stuck(ctx: Context) -> Replies:
     number = ctx.int_arg(1)
     if not 1 <= number <= len(guide.steps):
         raise UserError(t("errors.bad_button"))
-    await guides.record_stuck(ctx.session, ctx.person.id, guide.id, number, ctx.now)
+    await guide_progress.record_stuck(ctx.session, ctx.person.id, guide.id, number, ctx.now)
     return Reply(
         t("guides.stuck_text", number=number),
         choices=(
@@ -229,7 +231,7 @@ def _with_alternatives(replies: Replies, alternatives: list[Guide]) -> Replies:
 
 async def resume_offer(ctx: Context) -> list[Choice]:
     """'Continue where you stopped' for the guide the person left halfway."""
-    progress = await guides.unfinished(ctx.session, ctx.person.id)
+    progress = await guide_progress.unfinished(ctx.session, ctx.person.id)
     if progress is None:
         return []
     guide = ctx.services.catalog.get(progress.guide_id)

@@ -23,19 +23,19 @@ from bot.core.registry import Registry, Replies
 from bot.db.models import ReportKind, ReportSubscription, Role
 from bot.locales import t
 from bot.services.errors import DomainError
-from bot.services.kpis import Month, kpi_report
-from bot.services.report_charts import render_png
-from bot.services.report_push import WEEKDAYS
-from bot.services.report_text import (
+from bot.services.reports.charts import render_png
+from bot.services.reports.coverage import Scope, coverage, report_scope, villages_in
+from bot.services.reports.kpis import Month, kpi_report
+from bot.services.reports.push import WEEKDAYS
+from bot.services.reports.tallies import DailyTally, daily_tally, parse_day
+from bot.services.reports.text import (
     area_label,
     coverage_text,
     day_label,
     kpi_text,
     tally_text,
 )
-from bot.services.report_workbook import monthly_workbook
-from bot.services.reports import Scope, coverage, report_scope, villages_in
-from bot.services.tallies import DailyTally, daily_tally, parse_day
+from bot.services.reports.workbook import monthly_workbook
 
 ROLES = {Role.OFFICIAL, Role.ADMIN}
 KINDS = {"d": ReportKind.DAILY_TALLY, "w": ReportKind.WEEKLY_SUMMARY}

@@ -15,8 +15,9 @@ from bot.core.messages import Choice, Reply
 from bot.core.registry import Registry, Replies
 from bot.db.models import Location, Shift
 from bot.locales import t
-from bot.services import attendance, shift_roster, shift_text, shift_views, standins
 from bot.services.errors import DomainError
+from bot.services.shifts import attendance, roster, standins, views
+from bot.services.shifts import text as shift_text
 from handlers import shifts_admin, shifts_autofill, shifts_roster
 from handlers.shifts_common import (
     ADMINS,
@@ -56,11 +57,9 @@ async def hub(ctx: Context) -> Replies:
 async def open_list(ctx: Context) -> Replies:
     """Shifts with room that this person may take, a page at a time."""
     page = ctx.int_arg(0) if ctx.args else 0
-    scope = await shift_roster.scope_of(ctx.session, ctx.person.id)
+    scope = await roster.scope_of(ctx.session, ctx.person.id)
     until = ctx.now + timedelta(days=config(ctx).open_shifts_days)
-    found = await shift_views.open_shifts(
-        ctx.session, ctx.person.id, scope, now=ctx.now, until=until
-    )
+    found = await views.open_shifts(ctx.session, ctx.person.id, scope, now=ctx.now, until=until)
     if not found:
         text = t("shifts.none_open", days=config(ctx).open_shifts_days)
         return Reply(text, choices=(Choice(t("shifts.my_button"), "sm"), hub_choice()))
@@ -86,7 +85,7 @@ async def open_list(ctx: Context) -> Replies:
 
 async def sign_up(ctx: Context) -> Replies:
     """Take a place on a shift."""
-    assignment = await shift_roster.join(ctx.session, ctx.int_arg(0), ctx.person.id, now=ctx.now)
+    assignment = await roster.join(ctx.session, ctx.int_arg(0), ctx.person.id, now=ctx.now)
     shift = await ctx.session.get(Shift, assignment.shift_id)
     assert shift is not None
     location = await ctx.session.get(Location, shift.location_id)
@@ -104,7 +103,7 @@ async def sign_up(ctx: Context) -> Replies:
 async def mine(ctx: Context, notice: str | None = None) -> Reply:
     """This person's coming shifts, with what they can do about each, and the month so far."""
     until = ctx.now + timedelta(days=62)
-    held = await shift_views.my_shifts(ctx.session, ctx.person.id, now=ctx.now, until=until)
+    held = await views.my_shifts(ctx.session, ctx.person.id, now=ctx.now, until=until)
     asking = await standins.open_request_ids(ctx.session, [h.assignment.id for h in held])
     cutoff = timedelta(hours=config(ctx).withdraw_cutoff_hours)
     opens = timedelta(minutes=config(ctx).checkin_minutes_before)
@@ -125,7 +124,7 @@ async def mine(ctx: Context, notice: str | None = None) -> Reply:
             choices.append(Choice(t("shifts.check_in_short", when=short), f"sc:{a_id}"))
         if a_id in asking:
             choices.append(Choice(t("shifts.can_come_short", when=short), f"sk:{a_id}"))
-        elif shift_roster.can_withdraw(item.shift, ctx.now, cutoff):
+        elif roster.can_withdraw(item.shift, ctx.now, cutoff):
             choices.append(Choice(t("shifts.withdraw_short", when=short), f"sw:{a_id}"))
         elif item.shift.starts_at > ctx.now:
             choices.append(Choice(t("shifts.cannot_short", when=short), f"sb:{a_id}"))
@@ -156,7 +155,7 @@ async def my_shifts(ctx: Context) -> Replies:
 async def withdraw(ctx: Context) -> Replies:
     """Step back from a shift before the cut-off."""
     cutoff = timedelta(hours=config(ctx).withdraw_cutoff_hours)
-    shift = await shift_roster.withdraw(
+    shift = await roster.withdraw(
         ctx.session, ctx.int_arg(0), ctx.person.id, now=ctx.now, cutoff=cutoff
     )
     return await mine(ctx, t("shifts.withdrawn", when=shift_text.when(shift, tz(ctx))))
@@ -214,12 +213,9 @@ async def unavailable(ctx: Context) -> Replies:
         day = day_arg(ctx, 0)
         if not first <= day <= last:
             raise DomainError("shifts.day_out_of_range")
-        await shift_roster.toggle_unavailable(ctx.session, ctx.person.id, day, now=ctx.now)
+        await roster.toggle_unavailable(ctx.session, ctx.person.id, day, now=ctx.now)
     marked = {
-        day
-        for _, day in await shift_roster.unavailable_days(
-            ctx.session, [ctx.person.id], first, last
-        )
+        day for _, day in await roster.unavailable_days(ctx.session, [ctx.person.id], first, last)
     }
     choices = []
     for offset in range(UNAVAILABLE_DAYS):

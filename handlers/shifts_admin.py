@@ -19,8 +19,10 @@ from bot.core.messages import Choice, Reply
 from bot.core.registry import Registry, Replies
 from bot.db.models import Location, ShiftTemplate
 from bot.locales import t
-from bot.services import shift_calendar, shift_roster, shift_templates, shift_text
 from bot.services.errors import DomainError
+from bot.services.shifts import calendar, roster
+from bot.services.shifts import templates as shift_templates
+from bot.services.shifts import text as shift_text
 from handlers import shifts_days
 from handlers.shifts_common import ADMINS, config, hub_choice, setup_choice, today, tz
 
@@ -35,7 +37,7 @@ async def overview(ctx: Context, notice: str | None = None) -> Reply:
     """Templates per location and the days off coming up."""
     lines = [notice + "\n"] if notice else []
     lines.append(t("shift_admin.title"))
-    names = {loc.id: loc.name for loc in await shift_roster.locations_in(ctx.session, None)}
+    names = {loc.id: loc.name for loc in await roster.locations_in(ctx.session, None)}
     groups = _groups(await shift_templates.list_templates(ctx.session))
     if not groups:
         lines.append(t("shift_admin.no_templates"))
@@ -80,7 +82,7 @@ def _group_line(group: list[ShiftTemplate]) -> str:
 def _days_off(ctx: Context, first: date, last: date) -> list[str]:
     lines = []
     for year in range(first.year, last.year + 1):
-        for day, name in shift_calendar.public_holidays(year).items():
+        for day, name in calendar.public_holidays(year).items():
             if first <= day <= last:
                 lines.append(f"• {shift_text.day_label(day)}: {name}")
     return lines
@@ -91,7 +93,7 @@ async def templates(ctx: Context) -> Replies:
     action = ctx.args[0] if ctx.args else ""
     ctx.end_flow()
     if action == "add":
-        places = await shift_roster.locations_in(ctx.session, None)
+        places = await roster.locations_in(ctx.session, None)
         if not places:
             return Reply(t("shift_admin.no_locations"), choices=(setup_choice(),))
         ctx.start_flow(TEMPLATE_FLOW, "location")
@@ -107,7 +109,7 @@ async def templates(ctx: Context) -> Replies:
 
 
 async def removable(ctx: Context) -> Reply:
-    names = {loc.id: loc.name for loc in await shift_roster.locations_in(ctx.session, None)}
+    names = {loc.id: loc.name for loc in await roster.locations_in(ctx.session, None)}
     choices = []
     for group in _groups(await shift_templates.list_templates(ctx.session)):
         place = names.get(group[0].location_id, "?")[:24]
@@ -138,7 +140,7 @@ async def retire(ctx: Context) -> Reply:
 
 async def generate(ctx: Context, weeks: int) -> Reply:
     """Create the shifts of the coming weeks from the templates, skipping days off."""
-    report = await shift_calendar.generate(
+    report = await calendar.generate(
         ctx.session,
         first_day=today(ctx),
         weeks=weeks,

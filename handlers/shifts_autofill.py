@@ -13,7 +13,8 @@ from bot.core.messages import Choice, Reply
 from bot.core.registry import Registry, Replies
 from bot.db.models import Person, Shift
 from bot.locales import t
-from bot.services import shift_autofill, shift_text
+from bot.services.shifts import autofill as shift_autofill
+from bot.services.shifts import text as shift_text
 from handlers.shifts_common import LEADS, day_arg, day_payload, hub_choice, parse_day, tz
 from handlers.shifts_roster import lead_location, week
 

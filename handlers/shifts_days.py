@@ -18,8 +18,9 @@ from bot.core.messages import Choice, Reply
 from bot.core.registry import Registry, Replies
 from bot.db.models import DayOverride
 from bot.locales import t
-from bot.services import shift_templates, shift_text
 from bot.services.errors import DomainError
+from bot.services.shifts import templates
+from bot.services.shifts import text as shift_text
 from handlers.shifts_common import ADMINS, setup_choice, today
 
 DAY_FLOW = "shift_day"
@@ -38,7 +39,7 @@ async def override_list(ctx: Context) -> Replies:
     override = await ctx.session.get(DayOverride, ctx.int_arg(1))
     if override is None:
         raise DomainError("shift_admin.no_override")
-    await shift_templates.remove_override(
+    await templates.remove_override(
         ctx.session, override.day, location_id=override.location_id, actor_id=ctx.person.id
     )
     return await overrides(ctx, t("shift_admin.override_removed"))
@@ -119,7 +120,7 @@ async def day_step(ctx: Context, raw: str, *, pressed: bool) -> Replies:
     note = None if pressed else raw.strip()[:200]
     day = date.fromisoformat(str(data["day"]))
     as_weekday = data.get("as_weekday")
-    await shift_templates.set_override(
+    await templates.set_override(
         ctx.session,
         day,
         working=bool(data.get("working")),

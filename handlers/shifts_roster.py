@@ -22,9 +22,10 @@ from bot.db.models import (
     ShiftAssignment,
 )
 from bot.locales import t
-from bot.services import attendance, shift_roster, shift_text, shift_views
 from bot.services.errors import DomainError
 from bot.services.outbox import enqueue
+from bot.services.shifts import attendance, roster, views
+from bot.services.shifts import text as shift_text
 from handlers.shifts_common import (
     LEADS,
     day_arg,
@@ -41,8 +42,8 @@ MAX_CANDIDATES = 20
 async def lead_location(ctx: Context, location_id: int) -> Location:
     """A location this officer may manage; others look the same as missing ones."""
     location = await ctx.session.get(Location, location_id)
-    scope = await shift_roster.scope_of(ctx.session, ctx.person.id, LEADS)
-    if location is None or not shift_roster.covers(scope, location):
+    scope = await roster.scope_of(ctx.session, ctx.person.id, LEADS)
+    if location is None or not roster.covers(scope, location):
         raise DomainError("shifts.not_your_area")
     return location
 
@@ -69,8 +70,8 @@ async def locations(ctx: Context) -> Replies:
         location = await lead_location(ctx, ctx.int_arg(0))
         monday = day_arg(ctx, 1) if len(ctx.args) > 1 else monday_of(today(ctx))
         return await week(ctx, location, monday)
-    scope = await shift_roster.scope_of(ctx.session, ctx.person.id, LEADS)
-    places = await shift_roster.locations_in(ctx.session, scope)
+    scope = await roster.scope_of(ctx.session, ctx.person.id, LEADS)
+    places = await roster.locations_in(ctx.session, scope)
     if len(places) == 1:
         return await week(ctx, places[0], monday_of(today(ctx)))
     if not places:
@@ -81,7 +82,7 @@ async def locations(ctx: Context) -> Replies:
 
 async def week(ctx: Context, location: Location, monday: date, notice: str = "") -> Reply:
     """Who holds each shift of a week at a location, gaps marked."""
-    rows = await shift_views.roster(ctx.session, location.id, monday, monday + timedelta(days=6))
+    rows = await views.roster(ctx.session, location.id, monday, monday + timedelta(days=6))
     lines = [notice + "\n"] if notice else []
     lines.append(t("shift_roster.week_title", place=location.name, monday=f"{monday:%d/%m/%Y}"))
     choices = []
@@ -128,7 +129,7 @@ def _who(assignment: ShiftAssignment, person: Person) -> str:
 
 async def shift_card(ctx: Context, shift: Shift, location: Location, notice: str = "") -> Reply:
     """One shift: who holds it and what the officer can do."""
-    row = await shift_views.roster_of(ctx.session, shift)
+    row = await views.roster_of(ctx.session, shift)
     started = shift.starts_at <= ctx.now
     lines = [notice + "\n"] if notice else []
     lines.append(t("shift_roster.card", when=shift_text.when(shift, tz(ctx)), place=location.name))
@@ -160,9 +161,9 @@ async def open_shift(ctx: Context) -> Replies:
 async def candidates(ctx: Context) -> Replies:
     """People who could take a place on this shift, fewest shifts this month first."""
     shift, location = await lead_shift(ctx, ctx.int_arg(0))
-    pool = set(await shift_roster.workers_for(ctx.session, location))
-    pool -= await shift_roster.busy_people(ctx.session, pool, shift)
-    away = await shift_roster.unavailable_days(ctx.session, pool, shift.day, shift.day)
+    pool = set(await roster.workers_for(ctx.session, location))
+    pool -= await roster.busy_people(ctx.session, pool, shift)
+    away = await roster.unavailable_days(ctx.session, pool, shift.day, shift.day)
     pool -= {person_id for person_id, _ in away}
     counts = await attendance.month_counts(ctx.session, pool, shift.day)
     ordered = sorted(pool, key=lambda pid: (counts.get(pid, 0), pid))[:MAX_CANDIDATES]
@@ -185,7 +186,7 @@ async def assign(ctx: Context) -> Replies:
     """Put a chosen person on the shift and tell them."""
     shift, location = await lead_shift(ctx, ctx.int_arg(0))
     person_id = ctx.int_arg(1)
-    assignment = await shift_roster.join(
+    assignment = await roster.join(
         ctx.session,
         shift.id,
         person_id,
@@ -215,7 +216,7 @@ async def take_off(ctx: Context) -> Replies:
     assignment, shift, location = await lead_assignment(ctx)
     if shift.starts_at <= ctx.now:
         raise DomainError("shifts.already_started")
-    await shift_roster.end(
+    await roster.end(
         ctx.session, assignment, AssignmentStatus.REMOVED, now=ctx.now, actor_id=ctx.person.id
     )
     values = {"when": shift_text.when(shift, tz(ctx)), "place": location.name}

@@ -1,9 +1,9 @@
 """Report jobs: the planner that queues daily tallies and weekly summaries, and the snapshot.
 
 The planner runs every minute and once at start; what it queues, and why that survives
-restarts without repeats, is explained in bot/services/report_push.py. The coverage snapshot
-is written at `[reports] snapshot_time` every day (bot/services/reports.py). Only the scheduler
-leader runs them; outbox delivery (scheduler/jobs.py) sends what they queue.
+restarts without repeats, is explained in bot/services/reports/push.py. The coverage
+snapshot is written at `[reports] snapshot_time` every day (bot/services/reports/coverage.py).
+Only the scheduler leader runs them; outbox delivery (scheduler/jobs.py) sends what they queue.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime
 
 from apscheduler.schedulers.base import BaseScheduler
 
-from bot.services import report_push, reports
+from bot.services.reports import coverage, push
 from scheduler.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -21,11 +21,11 @@ log = logging.getLogger(__name__)
 PLAN_INTERVAL_SECONDS = 60
 
 
-async def plan_reports(runtime: Runtime) -> report_push.PushStats | None:
+async def plan_reports(runtime: Runtime) -> push.PushStats | None:
     """Queue the tallies and summaries that are due and not queued yet."""
     if not runtime.is_leader:
         return None
-    stats = await report_push.push_due(runtime.db, runtime.services.settings, runtime.clock())
+    stats = await push.push_due(runtime.db, runtime.services.settings, runtime.clock())
     if stats.queued or stats.skipped:
         log.info("reports: %d queued, %d skipped", stats.queued, stats.skipped)
     return stats
@@ -38,7 +38,7 @@ async def snapshot_coverage(runtime: Runtime) -> int:
     tz = runtime.services.settings.commune.tz
     today = runtime.clock().astimezone(tz).date()
     async with runtime.db.transaction() as session:
-        count = await reports.snapshot_all(session, today)
+        count = await coverage.snapshot_all(session, today)
     log.info("coverage snapshot of %s: %d villages", today, count)
     return count
 

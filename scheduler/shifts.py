@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.base import BaseScheduler
 
-from bot.services import reminders, shift_alerts
+from bot.services.shifts import alerts, reminders
 from scheduler.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,8 @@ async def plan_shift_alerts(runtime: Runtime) -> int:
     now = runtime.clock()
     settings = runtime.services.settings
     async with runtime.db.transaction() as session:
-        alerted = await shift_alerts.overdue_standins(session, now, settings)
-        alerted += await shift_alerts.understaffed(session, now, settings)
+        alerted = await alerts.overdue_standins(session, now, settings)
+        alerted += await alerts.understaffed(session, now, settings)
     if alerted:
         log.info("shift alerts: %d raised", alerted)
     return alerted

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.content.catalog import load_catalog
-from bot.services.guide_matching import LANGUAGE_FILE, GuideMatcher, Language, Match
+from bot.services.guides.matching import LANGUAGE_FILE, GuideMatcher, Language, Match
 from bot.services.vntext import strip_accents
 
 DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "questions-dev.tsv"

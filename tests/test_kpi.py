@@ -10,11 +10,12 @@ from bot.app import App
 from bot.config import ReportsSettings
 from bot.db.models import Person, Shift, ShiftAssignment
 from bot.locales import t
-from bot.services import kpis, places
+from bot.services import places
 from bot.services.errors import DomainError
-from bot.services.kpis import Month
-from bot.services.report_text import kpi_text
-from bot.services.reports import Figures
+from bot.services.reports import kpis
+from bot.services.reports.coverage import Figures
+from bot.services.reports.kpis import Month
+from bot.services.reports.text import kpi_text
 from tests.test_reports import TZ, Commune, add_assistance, add_snapshot, build_commune
 
 TODAY = date(2026, 11, 18)

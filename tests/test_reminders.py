@@ -10,7 +10,8 @@ from bot.channels.telegram import TelegramChannel
 from bot.core.delivery import DeliveryError, FailureKind
 from bot.db.models import AssignmentStatus, OutboxStatus
 from bot.locales import t
-from bot.services import outbox, shift_roster, shift_views
+from bot.services import outbox
+from bot.services.shifts import roster, views
 from scheduler.leader import Leadership
 from scheduler.runtime import Runtime
 from scheduler.shifts import plan_reminders
@@ -46,9 +47,7 @@ async def desk_with_volunteers(
     for user_id in users:
         volunteer = await member(app, user_id, name=f"Người {user_id}", channel=channel)
         async with app.db.transaction() as session:
-            await shift_roster.join(
-                session, shift.id, await pid(app, volunteer, channel), now=SIGNED_UP
-            )
+            await roster.join(session, shift.id, await pid(app, volunteer, channel), now=SIGNED_UP)
     return desk, shift.id
 
 
@@ -102,7 +101,7 @@ async def test_after_downtime_started_shifts_expire_and_the_rest_go_out(app: App
     afternoon = await shift_at(app, desk.desk, local(2026, 12, 1, 13, 30))
     late = await member(app, "712", name="Chị Hoa")
     async with app.db.transaction() as session:
-        await shift_roster.join(session, afternoon.id, await pid(app, late), now=SIGNED_UP)
+        await roster.join(session, afternoon.id, await pid(app, late), now=SIGNED_UP)
     clock = FakeClock(EVE)
     assert await plan(app, clock) == 2  # both evening reminders queued, then the bot went down
     clock.set(local(2026, 12, 1, 8))  # back after the morning shift started
@@ -130,7 +129,7 @@ async def test_no_reminder_whose_time_came_before_signing_up(app: App) -> None:
     volunteer = await member(app, "731")
     async with app.db.transaction() as session:
         late = EVE + timedelta(hours=1)
-        await shift_roster.join(session, shift.id, await pid(app, volunteer), now=late)
+        await roster.join(session, shift.id, await pid(app, volunteer), now=late)
     clock = FakeClock(EVE + timedelta(hours=2))
     assert await plan(app, clock) == 0
     clock.set(SOON)
@@ -143,10 +142,10 @@ async def test_ended_assignments_lose_their_pending_reminders(app: App) -> None:
     assert await plan(app, clock) == 1
     volunteer_id = await pid(app, await member(app, "741"))
     async with app.db.transaction() as session:
-        [held] = await shift_views.my_shifts(
+        [held] = await views.my_shifts(
             session, volunteer_id, now=clock(), until=clock() + timedelta(days=2)
         )
-        await shift_roster.end(
+        await roster.end(
             session, held.assignment, AssignmentStatus.REMOVED, now=clock(), actor_id=None
         )
     assert (await outbox.drain(app.db, {"test": RecordingSender()}, clock)).sent == 0

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from bot.app import App, build_app
 from bot.core.messages import Reply
 from bot.db.models import CoverageSnapshot, OutboxMessage, ReportKind, ReportSubscription, Role
-from bot.services import outbox, people, report_push
+from bot.services import outbox, people
+from bot.services.reports import push
 from scheduler import reports as report_jobs
 from scheduler.runtime import Runtime
 from scheduler.setup import build_scheduler
@@ -100,7 +101,7 @@ async def test_many_subscribers_are_queued_in_batches(
     app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = await build_log(app)
-    monkeypatch.setattr(report_push, "BATCH", 2)
+    monkeypatch.setattr(push, "BATCH", 2)
     users = [await subscriber(app, f"860{n}", data.villages["An"]) for n in range(5)]
     recorder = Recorder()
     runtime = Runtime(db=app.db, services=app.services, clock=FakeClock(local(WED, 17, 30)))

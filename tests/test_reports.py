@@ -21,8 +21,9 @@ from bot.db.models import (
     Role,
     RoleGrant,
 )
-from bot.services import places, reports
-from bot.services.reports import Figures
+from bot.services import places
+from bot.services.reports import coverage
+from bot.services.reports.coverage import Figures
 from bot.services.vntext import fold
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -113,14 +114,14 @@ async def add_assistance(
 
 async def add_snapshot(app: App, day: date, rows: dict[int, Figures]) -> None:
     async with app.db.transaction() as session:
-        await reports.record_snapshot(session, day, rows)
+        await coverage.record_snapshot(session, day, rows)
 
 
 async def coverage_of(
     app: App, scope: frozenset[int] | None = None, *, target: float = 80, record: bool = True
-) -> reports.CoverageReport:
+) -> coverage.CoverageReport:
     async with app.db.transaction() as session:
-        return await reports.coverage(session, scope, TODAY, target_pct=target, record=record)
+        return await coverage.coverage(session, scope, TODAY, target_pct=target, record=record)
 
 
 async def test_every_figure_per_village_and_for_the_commune(app: App) -> None:
@@ -258,7 +259,7 @@ async def test_viewing_records_todays_snapshot_and_the_job_records_every_village
         assert household is not None
         household.members_with_account = 1
     async with app.db.transaction() as session:
-        assert await reports.snapshot_all(session, TODAY) == 4
+        assert await coverage.snapshot_all(session, TODAY) == 4
     async with app.sessionmaker() as session:
         stored = {
             row.village_id: (row.households, row.covered, row.accounts)
@@ -288,7 +289,7 @@ async def grant(app: App, person_id: int, role: Role, village_id: int | None = N
 
 async def scope_of(app: App, person_id: int) -> frozenset[int] | None:
     async with app.sessionmaker() as session:
-        return await reports.report_scope(session, person_id)
+        return await coverage.report_scope(session, person_id)
 
 
 async def test_report_scope_counts_only_official_and_admin_grants(app: App) -> None:
@@ -314,23 +315,23 @@ async def test_report_scope_counts_only_official_and_admin_grants(app: App) -> N
 
 
 def test_percent_rounds_halves_up_and_refuses_zero() -> None:
-    assert reports.percent(1, 8) == 12.5
-    assert reports.percent(1, 16) == 6.3  # 6.25 -> 6.3, not banker's 6.2
-    assert reports.percent(2, 3) == 66.7
-    assert reports.percent(0, 0) is None and reports.percent(3, None) is None
+    assert coverage.percent(1, 8) == 12.5
+    assert coverage.percent(1, 16) == 6.3  # 6.25 -> 6.3, not banker's 6.2
+    assert coverage.percent(2, 3) == 66.7
+    assert coverage.percent(0, 0) is None and coverage.percent(3, None) is None
 
 
 def test_a_province_sized_report_is_cut_for_the_phone_and_the_chart() -> None:
-    from bot.services.report_charts import MAX_BARS, bars_for, render_png
-    from bot.services.report_text import MAX_LINES, coverage_text
+    from bot.services.reports.charts import MAX_BARS, bars_for, render_png
+    from bot.services.reports.text import MAX_LINES, coverage_text
 
     villages = [
-        reports.VillageCoverage(
+        coverage.VillageCoverage(
             n, f"Thôn {n}", None, Figures(10, n % 10), "lagging" if n % 10 < 8 else "ok", None
         )
         for n in range(1, 51)
     ]
-    report = reports.CoverageReport(
+    report = coverage.CoverageReport(
         day=TODAY,
         target_pct=80,
         villages=villages,

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.db.models import Shift, ShiftStatus
-from bot.services import shift_calendar, shift_roster, shift_templates
+from bot.services.shifts import calendar, roster, templates
 from tests.test_shift_support import (
     TZ,
     generate,
@@ -39,12 +39,12 @@ def desk_days(days: list[date]) -> set[date]:
 
 
 def test_the_holidays_package_knows_tet_and_the_spring_holidays() -> None:
-    days_2026 = shift_calendar.public_holidays(2026)
+    days_2026 = calendar.public_holidays(2026)
     assert set(span(date(2026, 2, 16), date(2026, 2, 20))) <= set(days_2026)
     assert "Tết Nguyên Đán" in days_2026[date(2026, 2, 17)]
     assert {date(2026, 4, 27), date(2026, 4, 30), date(2026, 5, 1)} <= set(days_2026)
     assert {date(2026, 8, 31), date(2026, 9, 1), date(2026, 9, 2)} <= set(days_2026)
-    days_2027 = shift_calendar.public_holidays(2027)
+    days_2027 = calendar.public_holidays(2027)
     assert set(span(date(2027, 2, 4), date(2027, 2, 10))) <= set(days_2027)
     assert {date(2027, 4, 30), date(2027, 5, 1), date(2027, 5, 3)} <= set(days_2027)
     # The make-up working Saturday of 2026 is not in the package: admins add it.
@@ -101,7 +101,7 @@ async def test_hung_kings_and_30_4_to_1_5_in_2026_and_2027(app: App) -> None:
 async def test_admin_overrides_make_up_saturday_and_a_closed_day(app: App) -> None:
     desk = await make_desk(app)
     async with app.db.transaction() as session:
-        await shift_templates.set_override(
+        await templates.set_override(
             session,
             date(2026, 8, 22),
             working=True,
@@ -109,7 +109,7 @@ async def test_admin_overrides_make_up_saturday_and_a_closed_day(app: App) -> No
             note="Bù cho 31/8",
             actor_id=None,
         )
-        await shift_templates.set_override(
+        await templates.set_override(
             session, date(2026, 8, 19), working=False, note="Xã tổ chức hội nghị", actor_id=None
         )
     report = await generate(app, date(2026, 8, 17), 3, now=local(2026, 8, 1))
@@ -138,14 +138,14 @@ async def test_regeneration_is_stable_and_keeps_held_shifts(app: App) -> None:
     volunteer = await member(app, "501")
     held = await shift_at(app, desk.desk, local(2026, 3, 10, 7, 30))
     async with app.db.transaction() as session:
-        await shift_roster.join(session, held.id, await pid(app, volunteer), now=now)
-        await shift_templates.set_override(
+        await roster.join(session, held.id, await pid(app, volunteer), now=now)
+        await templates.set_override(
             session, date(2026, 3, 10), working=False, note="Mất điện", actor_id=None
         )
     closed = await generate(app, date(2026, 3, 2), 4, now=now)
     assert closed.cancelled == 1 and [s.id for s in closed.kept] == [held.id]
     async with app.db.transaction() as session:
-        await shift_templates.remove_override(session, date(2026, 3, 10), actor_id=None)
+        await templates.remove_override(session, date(2026, 3, 10), actor_id=None)
     reopened = await generate(app, date(2026, 3, 2), 4, now=now)
     assert (reopened.created, reopened.reopened, reopened.cancelled) == (0, 1, 0)
     async with app.sessionmaker() as session:
@@ -166,10 +166,10 @@ async def test_retired_templates_drop_only_unheld_future_shifts(app: App) -> Non
     volunteer = await member(app, "502")
     afternoon = await shift_at(app, desk.desk, local(2026, 3, 4, 13, 30))
     async with app.db.transaction() as session:
-        await shift_roster.join(session, afternoon.id, await pid(app, volunteer), now=now)
-        for template in await shift_templates.list_templates(session, desk.desk):
+        await roster.join(session, afternoon.id, await pid(app, volunteer), now=now)
+        for template in await templates.list_templates(session, desk.desk):
             if template.starts == afternoon.starts_at.astimezone(TZ).time():
-                await shift_templates.retire_template(session, template.id, actor_id=None)
+                await templates.retire_template(session, template.id, actor_id=None)
     report = await generate(app, date(2026, 3, 2), 1, now=now)
     assert report.cancelled == 4 and [s.id for s in report.kept] == [afternoon.id]
     assert Counter(await shift_days(app, desk.desk))[date(2026, 3, 4)] == 2

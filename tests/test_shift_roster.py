@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.app import App
 from bot.db.models import AssignmentSource, Role, Shift, ShiftAssignment, ShiftTemplate
 from bot.locales import t
-from bot.services import attendance, shift_roster
+from bot.services.shifts import attendance, roster
 from tests.helpers import labels, payloads, texts
 from tests.test_shift_support import (
     FakeClock,
@@ -123,7 +123,7 @@ async def test_auto_fill_balances_the_month_and_respects_days_away(app: App) -> 
     await away.presses("su:20261201")
     served = await shift_at(app, desk.desk, local(2026, 11, 23, 7, 30))
     async with app.db.transaction() as session:  # B already served once in November
-        await shift_roster.join(session, served.id, ids["b"], now=local(2026, 11, 22))
+        await roster.join(session, served.id, ids["b"], now=local(2026, 11, 22))
 
     proposal = await lead.presses(f"sf:{desk.desk}:20261130")
     assert "Đề xuất xếp 10 lượt người" in texts(proposal) and "sy" in payloads(proposal)

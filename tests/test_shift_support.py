@@ -22,7 +22,8 @@ from bot.db.models import (
     ShiftAssignment,
     ShiftStatus,
 )
-from bot.services import people, places, shift_calendar, shift_templates
+from bot.services import people, places
+from bot.services.shifts import calendar, templates
 from scheduler.runtime import Runtime
 from tests.helpers import ChatUser
 from tests.test_households_flow import grant, person_id
@@ -73,23 +74,21 @@ async def make_desk(app: App, *, needed: int = 2) -> Desk:
             village=east,
         )
         weekdays = range(5)
-        await shift_templates.add_templates(
+        await templates.add_templates(
             session, desk, weekdays, time(7, 30), time(11, 30), needed, actor_id=None
         )
-        await shift_templates.add_templates(
+        await templates.add_templates(
             session, desk, weekdays, time(13, 30), time(17, 0), needed, actor_id=None
         )
-        await shift_templates.add_templates(
+        await templates.add_templates(
             session, house, [5], time(7, 30), time(11, 0), 1, actor_id=None
         )
     return Desk(desk.id, house.id, east.id, west.id)
 
 
-async def generate(
-    app: App, first: date, weeks: int, now: datetime
-) -> shift_calendar.GenerationReport:
+async def generate(app: App, first: date, weeks: int, now: datetime) -> calendar.GenerationReport:
     async with app.db.transaction() as session:
-        return await shift_calendar.generate(session, first_day=first, weeks=weeks, now=now, tz=TZ)
+        return await calendar.generate(session, first_day=first, weeks=weeks, now=now, tz=TZ)
 
 
 async def shift_days(app: App, location_id: int) -> list[date]:

@@ -23,7 +23,7 @@ from bot.db.models import (
     StandinStatus,
 )
 from bot.locales import t
-from bot.services import shift_roster
+from bot.services.shifts import roster
 from scheduler.shifts import plan_shift_alerts
 from tests.helpers import ChatUser, texts
 from tests.test_shift_support import (
@@ -62,8 +62,8 @@ async def scene(app: App, *, needed: int = 2) -> tuple[Desk, dict[str, ChatUser]
     ids = {name: await pid(app, user) for name, user in users.items()}
     async with app.db.transaction() as session:
         for name in ("lan", "phuc")[:needed]:
-            await shift_roster.join(session, shift.id, ids[name], now=local(2026, 11, 29))
-        await shift_roster.toggle_unavailable(
+            await roster.join(session, shift.id, ids[name], now=local(2026, 11, 29))
+        await roster.toggle_unavailable(
             session, ids["em"], date(2026, 12, 1), now=local(2026, 11, 29)
         )
     return desk, users
@@ -96,7 +96,7 @@ async def hold_until_both_checked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """
     reached: list[int] = []
     both = asyncio.Event()
-    check = shift_roster.busy_people
+    check = roster.busy_people
 
     async def rendezvous(session: AsyncSession, ids: Iterable[int], shift: Shift) -> set[int]:
         reached.append(len(reached) + 1)
@@ -107,7 +107,7 @@ async def hold_until_both_checked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
                 await both.wait()
         return await check(session, ids, shift)
 
-    monkeypatch.setattr(shift_roster, "busy_people", rendezvous)
+    monkeypatch.setattr(roster, "busy_people", rendezvous)
     return reached
 
 
@@ -205,7 +205,7 @@ async def test_with_nobody_to_ask_the_officers_hear_at_once(app: App) -> None:
     house = await shift_at(app, desk.house, local(2026, 12, 5, 7, 30))
     lan_id = await pid(app, lan)
     async with app.db.transaction() as session:
-        await shift_roster.join(session, house.id, lan_id, now=local(2026, 11, 29))
+        await roster.join(session, house.id, lan_id, now=local(2026, 11, 29))
     app.dispatcher.clock = FakeClock(ASKED)
     async with app.sessionmaker() as session:
         assignment = await session.scalar(select(ShiftAssignment.id))

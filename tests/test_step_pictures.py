@@ -11,8 +11,8 @@ from matplotlib.ft2font import FT2Font
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.content.catalog import Guide, GuideGroup, Step, load_catalog
-from bot.services import step_pictures
-from bot.services.step_pictures import (
+from bot.services.guides import pictures
+from bot.services.guides.pictures import (
     BOLD_FONT,
     MAX_HEIGHT,
     REGULAR_FONT,
@@ -130,9 +130,9 @@ def test_lines_break_between_words() -> None:
     )
     words |= {f"{n}:" for n in range(1, 10)} | {str(n) for n in range(1, 10)}
     # The laid-out lines are what gets drawn; the picture itself cannot be read back as text.
-    canvas = step_pictures._choose_layout(guide)
-    drawn = [op.text for op in canvas.ops if isinstance(op, step_pictures._Text)]
-    fixed = {"Mang theo:", "•", step_pictures.FOOTER_TEXT, f"{len(guide.steps)} bước"}
+    canvas = pictures._choose_layout(guide)
+    drawn = [op.text for op in canvas.ops if isinstance(op, pictures._Text)]
+    fixed = {"Mang theo:", "•", pictures.FOOTER_TEXT, f"{len(guide.steps)} bước"}
     for line in drawn:
         if line in fixed:
             continue
@@ -149,7 +149,7 @@ def _glyph(font: ImageFont.FreeTypeFont, text: str) -> bytes:
 
 @pytest.mark.parametrize("path", [REGULAR_FONT, BOLD_FONT])
 def test_font_has_every_letter_of_the_guides(path: Path) -> None:
-    texts = [ALL_VIETNAMESE, step_pictures.FOOTER_TEXT, "Mang theo:", "bước •"]
+    texts = [ALL_VIETNAMESE, pictures.FOOTER_TEXT, "Mang theo:", "bước •"]
     for guide in [make_guide(2), *load_catalog().guides.values()]:
         texts += [guide.title, *guide.bring, *(f"{s.title} {s.text}" for s in guide.steps)]
     chars = {ch for text in texts for ch in unicodedata.normalize("NFC", text) if not ch.isspace()}
@@ -172,7 +172,7 @@ def test_cache_renders_once_and_again_after_an_edit(
         calls.append(guide.id)
         return render_guide_picture(guide)
 
-    monkeypatch.setattr(step_pictures, "render_guide_picture", counting_render)
+    monkeypatch.setattr(pictures, "render_guide_picture", counting_render)
     directory = tmp_path / "pictures"
     guide = make_guide(2)
     cache = PictureCache(directory)

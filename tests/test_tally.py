@@ -9,10 +9,10 @@ import pytest
 
 from bot.app import App
 from bot.db.models import DayOverride
-from bot.services import tallies
-from bot.services.report_text import tally_text
-from bot.services.shift_calendar import is_working_day
-from bot.services.tallies import Work
+from bot.services.reports import tallies
+from bot.services.reports.tallies import Work
+from bot.services.reports.text import tally_text
+from bot.services.shifts.calendar import is_working_day
 from tests.test_reports import Commune, add_assistance, build_commune
 
 MON, TUE, WED, THU = date(2026, 11, 16), date(2026, 11, 17), date(2026, 11, 18), date(2026, 11, 19)

@@ -20,11 +20,11 @@ from bot.cli.common import run_admin_command
 from bot.db.base import utcnow
 from bot.services import places
 from bot.services.errors import DomainError
-from bot.services.kpis import Month, kpi_report
-from bot.services.report_text import area_label, coverage_text, kpi_text, tally_text
-from bot.services.report_workbook import monthly_workbook
-from bot.services.reports import Scope, coverage
-from bot.services.tallies import daily_tally, parse_day
+from bot.services.reports.coverage import Scope, coverage
+from bot.services.reports.kpis import Month, kpi_report
+from bot.services.reports.tallies import daily_tally, parse_day
+from bot.services.reports.text import area_label, coverage_text, kpi_text, tally_text
+from bot.services.reports.workbook import monthly_workbook
 
 report_cli = typer.Typer(
     help="Reports for officials: coverage per village, the daily tally, monthly KPIs.",

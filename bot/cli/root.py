@@ -125,7 +125,7 @@ def ask(
 ) -> None:
     """Show which guide the bot would answer a question with (no database needed)."""
     from bot.content.catalog import load_catalog
-    from bot.services.guide_matching import GuideMatcher
+    from bot.services.guides.matching import GuideMatcher
 
     settings = settings_from(ctx)
     setup_logging(settings, quiet=True)

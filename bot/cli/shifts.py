@@ -12,9 +12,11 @@ from bot.app import App
 from bot.cli.common import run_admin_command
 from bot.db.base import utcnow
 from bot.db.models import Location
-from bot.services import attendance, places, shift_calendar, shift_templates, shift_text
+from bot.services import places
 from bot.services.errors import DomainError
-from bot.services.shift_text import WEEKDAYS
+from bot.services.shifts import attendance, calendar, templates
+from bot.services.shifts import text as shift_text
+from bot.services.shifts.text import WEEKDAYS
 from bot.services.vntext import fold
 
 shifts_cli = typer.Typer(help="Desk shifts: templates, days off, shifts.", no_args_is_help=True)
@@ -65,7 +67,7 @@ def generate(
         now = utcnow()
         first = date.fromisoformat(start) if start else now.astimezone(tz).date()
         async with app.db.transaction() as session:
-            report = await shift_calendar.generate(
+            report = await calendar.generate(
                 session,
                 first_day=first,
                 weeks=weeks or app.settings.shifts.horizon_weeks,
@@ -95,10 +97,10 @@ def list_holidays(
 
     async def work(app: App) -> None:
         chosen = year or utcnow().astimezone(app.settings.commune.tz).year
-        for day, name in shift_calendar.public_holidays(chosen).items():
+        for day, name in calendar.public_holidays(chosen).items():
             typer.echo(f"{day:%d/%m/%Y} {shift_text.weekday_short(day.weekday()):>3}  {name}")
         async with app.db.transaction() as session:
-            overrides = await shift_templates.list_overrides(
+            overrides = await templates.list_overrides(
                 session, date(chosen, 1, 1), date(chosen, 12, 31)
             )
         for (day, location_id), row in sorted(overrides.items(), key=lambda item: item[0][0]):
@@ -127,7 +129,7 @@ def add_template(
         async with app.db.transaction() as session:
             place = await find_location(session, location)
             assert place is not None
-            created = await shift_templates.add_templates(
+            created = await templates.add_templates(
                 session,
                 place,
                 weekdays,
@@ -148,7 +150,7 @@ def list_templates(ctx: typer.Context) -> None:
     async def work(app: App) -> None:
         async with app.db.transaction() as session:
             names = {loc.id: loc.name for loc in await places.list_locations(session)}
-            for template in await shift_templates.list_templates(session):
+            for template in await templates.list_templates(session):
                 typer.echo(
                     f"#{template.id} {names.get(template.location_id, '?')}: "
                     f"{shift_text.weekday_name(template.weekday)} "
@@ -174,7 +176,7 @@ def _day_override(
     async def work(app: App) -> None:
         async with app.db.transaction() as session:
             place = await find_location(session, location)
-            await shift_templates.set_override(
+            await templates.set_override(
                 session,
                 chosen,
                 working=working,
@@ -226,7 +228,7 @@ def remove_day(
     async def work(app: App) -> None:
         async with app.db.transaction() as session:
             place = await find_location(session, location)
-            found = await shift_templates.remove_override(
+            found = await templates.remove_override(
                 session, chosen, location_id=place.id if place else None, actor_id=None
             )
         typer.echo("Đã xóa." if found else "Không có ghi đè nào cho ngày này.")

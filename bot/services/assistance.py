@@ -10,8 +10,9 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import AssistAction, Assistance, Household
-from bot.services import attendance, audit, households
+from bot.services import audit, households
 from bot.services.errors import DomainError
+from bot.services.shifts import attendance
 
 
 async def log(

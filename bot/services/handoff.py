@@ -24,9 +24,10 @@ from bot.db.models import (
     RoleGrant,
 )
 from bot.locales import t
-from bot.services import attendance, audit
+from bot.services import audit
 from bot.services.errors import DomainError
 from bot.services.outbox import enqueue
+from bot.services.shifts import attendance
 
 PREFIX = "ho"  # the handlers' button prefix; notifications carry buttons too
 MAX_QUESTION = 500

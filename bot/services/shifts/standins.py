@@ -28,17 +28,19 @@ from bot.db.models import (
     StandinStatus,
 )
 from bot.locales import t
-from bot.services import audit, reminders, shift_alerts, shift_roster, shift_text
-from bot.services.attendance import month_counts
+from bot.services import audit
 from bot.services.errors import DomainError
 from bot.services.outbox import enqueue
+from bot.services.shifts import alerts, reminders, roster
+from bot.services.shifts import text as shift_text
+from bot.services.shifts.attendance import month_counts
 
 
 async def ask(
     session: AsyncSession, assignment_id: int, person_id: int, *, now: datetime, settings: Settings
 ) -> tuple[StandinRequest, int | None]:
     """Open a stand-in request and offer the shift: (request, offers made or None if open)."""
-    assignment, shift = await shift_roster.own_assignment(session, assignment_id, person_id)
+    assignment, shift = await roster.own_assignment(session, assignment_id, person_id)
     if shift.starts_at <= now:
         raise DomainError("shift_standin.too_late")
     existing = await session.scalar(
@@ -79,10 +81,10 @@ async def _offer(
 ) -> int:
     location = await session.get(Location, shift.location_id)
     assert location is not None
-    candidates = set(await shift_roster.workers_for(session, location))
+    candidates = set(await roster.workers_for(session, location))
     candidates.discard(request.requested_by_id)
-    candidates -= await shift_roster.busy_people(session, candidates, shift)
-    unavailable = await shift_roster.unavailable_days(session, candidates, shift.day, shift.day)
+    candidates -= await roster.busy_people(session, candidates, shift)
+    unavailable = await roster.unavailable_days(session, candidates, shift.day, shift.day)
     candidates -= {person_id for person_id, _ in unavailable}
     counts = await month_counts(session, candidates, shift.day)
     chosen = sorted(candidates, key=lambda pid: (counts.get(pid, 0), pid))
@@ -109,7 +111,7 @@ async def _offer(
             expires_at=shift.starts_at,
         )
     if not offered:
-        await shift_alerts.standin_unfilled(session, request, shift, location, now, settings)
+        await alerts.standin_unfilled(session, request, shift, location, now, settings)
     return offered
 
 
@@ -130,9 +132,9 @@ async def take(
         raise DomainError("shift_standin.gone")
     if request.requested_by_id == person_id:
         raise DomainError("shift_standin.own_request")
-    if not await shift_roster.may_work_at(session, person_id, location):
+    if not await roster.may_work_at(session, person_id, location):
         raise DomainError("shifts.not_your_area")
-    if person_id in await shift_roster.busy_people(session, [person_id], shift):
+    if person_id in await roster.busy_people(session, [person_id], shift):
         raise DomainError("shifts.busy_then")
     result = await session.execute(
         update(StandinRequest)
@@ -145,9 +147,7 @@ async def take(
         raise DomainError("shift_standin.already_taken")
     original = await session.get(ShiftAssignment, request.assignment_id)
     assert original is not None
-    await shift_roster.end(
-        session, original, AssignmentStatus.RELEASED, now=now, actor_id=person_id
-    )
+    await roster.end(session, original, AssignmentStatus.RELEASED, now=now, actor_id=person_id)
     assignment = ShiftAssignment(
         shift_id=shift.id,
         person_id=person_id,
@@ -187,14 +187,14 @@ async def _announce(
         expires_at=shift.ends_at,
     )
     reply = Reply(t("shift_standin.officer_taken", **values))
-    await shift_alerts.tell_officers(
+    await alerts.tell_officers(
         session, f"standin:{request.id}:taken", location, shift, reply, now, besides=taker_id
     )
 
 
 async def cancel(session: AsyncSession, assignment_id: int, person_id: int) -> bool:
     """The person can come after all: close their open request; False if none was open."""
-    await shift_roster.own_assignment(session, assignment_id, person_id)
+    await roster.own_assignment(session, assignment_id, person_id)
     request = await session.scalar(
         select(StandinRequest).where(
             StandinRequest.assignment_id == assignment_id,

@@ -16,7 +16,7 @@ from bot.db.models import (
     ShiftAssignment,
     ShiftStatus,
 )
-from bot.services.shift_roster import Scope, covers
+from bot.services.shifts.roster import Scope, covers
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ From the assistance log, a *dossier* is a visit where a procedure was handled
 - papers_digitised: dossiers whose visit ticked "papers digitised" / all dossiers;
 - paid_online: fee-bearing dossiers (`fee_required`) whose visit ticked "paid online" /
   fee-bearing dossiers;
-- household_coverage: covered / registered households (see reports.py), for the current month
+- household_coverage: covered / registered households (see coverage.py), for the current month
   from the register now, for a past month from the last coverage snapshot of that month (None,
   and said so, when there is none).
 A KPI is met when share >= target (compared exactly). No dossier at all gives no share (None),
@@ -31,9 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import ReportsSettings
 from bot.db.models import Assistance, CoverageSnapshot, Person
-from bot.services import attendance
 from bot.services.errors import DomainError
-from bot.services.reports import Figures, Scope, Target, percent, register_figures
+from bot.services.reports.coverage import Figures, Scope, Target, percent, register_figures
+from bot.services.shifts import attendance
 
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 

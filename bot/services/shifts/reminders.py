@@ -33,8 +33,9 @@ from bot.db.models import (
     ShiftStatus,
 )
 from bot.locales import t
-from bot.services import outbox, shift_text
-from bot.services.shift_calendar import local_instant
+from bot.services import outbox
+from bot.services.shifts import text as shift_text
+from bot.services.shifts.calendar import local_instant
 
 EVE, SOON = "eve", "soon"
 KINDS = (EVE, SOON)

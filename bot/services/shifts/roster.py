@@ -27,8 +27,9 @@ from bot.db.models import (
     StandinStatus,
     Unavailability,
 )
-from bot.services import audit, people, reminders
+from bot.services import audit, people
 from bot.services.errors import DomainError
+from bot.services.shifts import reminders
 
 WORK_ROLES = frozenset({Role.VOLUNTEER, Role.OFFICER})
 LEAD_ROLES = frozenset({Role.OFFICER, Role.ADMIN})

@@ -13,8 +13,8 @@ import threading
 from dataclasses import dataclass
 
 from bot.locales import t
-from bot.services.report_text import day_label, number, pct
-from bot.services.reports import CoverageReport
+from bot.services.reports.coverage import CoverageReport
+from bot.services.reports.text import day_label, number, pct
 
 MAX_BARS = 30
 FONT = "DejaVu Sans"

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.locales import t
-from bot.services.kpis import Kpi, KpiReport
-from bot.services.reports import CoverageReport, Scope, VillageCoverage
-from bot.services.tallies import ACTIONS, DailyTally, RangeTally, Work
+from bot.services.reports.coverage import CoverageReport, Scope, VillageCoverage
+from bot.services.reports.kpis import Kpi, KpiReport
+from bot.services.reports.tallies import ACTIONS, DailyTally, RangeTally, Work
 
 MAX_LINES = 40
 MAX_HELPERS = 15

@@ -15,8 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import AssignmentStatus, Person, Shift, ShiftAssignment, ShiftStatus
-from bot.services import audit, shift_roster, shift_text
+from bot.services import audit
 from bot.services.errors import DomainError
+from bot.services.shifts import roster
+from bot.services.shifts import text as shift_text
 
 CURRENT_MARGIN = timedelta(hours=1)
 
@@ -31,7 +33,7 @@ async def check_in(
     tz: ZoneInfo,
 ) -> tuple[ShiftAssignment, Shift]:
     """Record arrival, from `opens_before` the start until the end; pressing twice is fine."""
-    assignment, shift = await shift_roster.own_assignment(session, assignment_id, person_id)
+    assignment, shift = await roster.own_assignment(session, assignment_id, person_id)
     if now < shift.starts_at - opens_before:
         opens = shift_text.clock(shift.starts_at - opens_before, tz)
         raise DomainError("shift_attend.too_early", opens=opens)

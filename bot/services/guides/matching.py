@@ -42,7 +42,7 @@ from rapidfuzz.distance import OSA
 from bot.content.catalog import Catalog, Guide
 from bot.services.vntext import fold
 
-LANGUAGE_FILE = Path(__file__).resolve().parents[1] / "content" / "language.toml"
+LANGUAGE_FILE = Path(__file__).resolve().parents[2] / "content" / "language.toml"
 
 Phrase = tuple[str, ...]
 Bigram = tuple[str, str]

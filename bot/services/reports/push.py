@@ -8,7 +8,7 @@ whatever is still missing, so a restart at 17:35 loses nothing and an official w
 at 18:00 still gets that day's tally; after `push_until` nothing more goes out that day.
 The daily tally goes out on working days only; the weekly summary goes out on its configured
 day even when that day is a holiday (the week's work is still worth summing up).
-Each official's report covers the villages their official/admin grants cover (reports.py);
+Each official's report covers the villages their official/admin grants cover (coverage.py);
 someone whose grants were revoked since subscribing gets nothing. Officials with the same scope
 share one computed report.
 """
@@ -27,10 +27,10 @@ from bot.db.engine import Database
 from bot.db.models import OutboxMessage, ReportKind, ReportSubscription
 from bot.locales import t
 from bot.services import outbox
-from bot.services.report_text import area_label, tally_text, weekly_text
-from bot.services.reports import Scope, coverage, report_scope
-from bot.services.shift_calendar import is_working_day
-from bot.services.tallies import daily_tally, range_tally, week_start
+from bot.services.reports.coverage import Scope, coverage, report_scope
+from bot.services.reports.tallies import daily_tally, range_tally, week_start
+from bot.services.reports.text import area_label, tally_text, weekly_text
+from bot.services.shifts.calendar import is_working_day
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 BATCH = 100  # officials per transaction, so a province's push never holds the database long

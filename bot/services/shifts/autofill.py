@@ -24,9 +24,9 @@ from bot.db.models import (
     ShiftAssignment,
     ShiftStatus,
 )
-from bot.services import shift_roster
-from bot.services.attendance import month_counts
 from bot.services.errors import DomainError
+from bot.services.shifts import roster
+from bot.services.shifts.attendance import month_counts
 
 
 @dataclass(frozen=True)
@@ -57,16 +57,14 @@ async def propose(
     for location_id in location_ids:
         location = await session.get(Location, location_id)
         if location is not None:
-            officers[location_id] = await shift_roster.workers_for(
-                session, location, {Role.OFFICER}
-            )
+            officers[location_id] = await roster.workers_for(session, location, {Role.OFFICER})
     everyone = sorted({pid for ids in officers.values() for pid in ids})
     held = await _held(session, everyone, shifts)
     holders: dict[int, set[int]] = {shift.id: set() for shift in shifts}
     for person_id, shift in held:
         if shift.id in holders:
             holders[shift.id].add(person_id)
-    away = await shift_roster.unavailable_days(session, everyone, first, last)
+    away = await roster.unavailable_days(session, everyone, first, last)
     monthly: Counter[tuple[int, date]] = Counter()
     for month in sorted({shift.day.replace(day=1) for shift in shifts}):
         for person_id, count in (await month_counts(session, everyone, month)).items():
@@ -128,13 +126,13 @@ async def apply(
     applied = skipped = 0
     for proposal in proposals:
         shift = await session.get(Shift, proposal.shift_id)
-        if shift is None or await shift_roster.unavailable_days(
+        if shift is None or await roster.unavailable_days(
             session, [proposal.person_id], shift.day, shift.day
         ):
             skipped += 1
             continue
         try:
-            await shift_roster.join(
+            await roster.join(
                 session,
                 proposal.shift_id,
                 proposal.person_id,

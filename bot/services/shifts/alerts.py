@@ -26,17 +26,18 @@ from bot.db.models import (
     StandinStatus,
 )
 from bot.locales import t
-from bot.services import shift_roster, shift_text
 from bot.services.outbox import enqueue
-from bot.services.reminders import queued_keys
-from bot.services.shift_calendar import local_instant
+from bot.services.shifts import roster
+from bot.services.shifts import text as shift_text
+from bot.services.shifts.calendar import local_instant
+from bot.services.shifts.reminders import queued_keys
 
 LOOKAHEAD = timedelta(hours=48)
 
 
 async def officers_for(session: AsyncSession, location: Location) -> list[int]:
     """Officers covering a location; the admins when there are none."""
-    officers = await shift_roster.workers_for(session, location, {Role.OFFICER})
+    officers = await roster.workers_for(session, location, {Role.OFFICER})
     if officers:
         return officers
     admins = await session.scalars(

@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import ReportsSettings
 from bot.locales import t
-from bot.services.kpis import KpiReport, Month, kpi_report
-from bot.services.report_text import day_label, pct
-from bot.services.reports import CoverageReport, Scope, coverage, villages_in
-from bot.services.tallies import ACTIONS, DayRow, day_rows
+from bot.services.reports.coverage import CoverageReport, Scope, coverage, villages_in
+from bot.services.reports.kpis import KpiReport, Month, kpi_report
+from bot.services.reports.tallies import ACTIONS, DayRow, day_rows
+from bot.services.reports.text import day_label, pct
 
 BOLD = Font(bold=True)
 

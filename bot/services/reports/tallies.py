@@ -33,8 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import AssistAction, Assistance, Person
 from bot.services.errors import DomainError
-from bot.services.reports import Scope, VillageRow, villages_in
-from bot.services.shift_calendar import is_working_day
+from bot.services.reports.coverage import Scope, VillageRow, villages_in
+from bot.services.shifts.calendar import is_working_day
 
 ACTIONS = tuple(action.value for action in AssistAction)
 ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")

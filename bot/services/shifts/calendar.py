@@ -32,7 +32,7 @@ from bot.db.models import (
     ShiftTemplate,
 )
 from bot.locales import t
-from bot.services.shift_templates import list_overrides, list_templates
+from bot.services.shifts.templates import list_overrides, list_templates
 
 WEEKEND = 5  # Saturday and Sunday are the civil service's rest days
 

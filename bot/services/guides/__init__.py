@@ -1,0 +1,6 @@
+"""Guides for citizens: where each person is, which guide a question leads to, step pictures.
+
+- `progress`: a person's progress through guides, their feedback, one-time notices.
+- `matching`: a free-text question → a guide (or none when it is out of scope).
+- `pictures`: one PNG per guide, its steps as a numbered flow, cached on disk.
+"""

@@ -1,0 +1,10 @@
+"""Reports for officials: coverage, tallies, KPIs, as chat text, chart, workbook and pushes.
+
+- `coverage`: account coverage per village and for the commune; daily snapshots; report scope.
+- `tallies`: the desk's work from the assistance log: a day, the week so far, any range.
+- `kpis`: monthly KPIs against the `[reports]` targets, and per-helper figures.
+- `charts`: the coverage bar chart as a PNG.
+- `workbook`: the monthly .xlsx workbook.
+- `push`: the daily tally and weekly summary pushed to subscribed officials via the outbox.
+- `text`: reports as short Vietnamese chat texts.
+"""
