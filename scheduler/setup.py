@@ -28,30 +28,15 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         timezone=runtime.services.settings.commune.tz,
         job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
     )
-    scheduler.add_job(
-        jobs.deliver_outbox,
-        "interval",
-        seconds=OUTBOX_INTERVAL_SECONDS,
-        args=[runtime],
-        id="outbox",
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        jobs.keep_leadership,
-        "interval",
-        seconds=LEADERSHIP_INTERVAL_SECONDS,
-        args=[runtime],
-        id="leadership",
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        jobs.forget_stale_flows,
-        "interval",
-        hours=1,
-        args=[runtime],
-        id="forget-stale-flows",
-        replace_existing=True,
-    )
+    every = {
+        "outbox": (jobs.deliver_outbox, OUTBOX_INTERVAL_SECONDS),
+        "leadership": (jobs.keep_leadership, LEADERSHIP_INTERVAL_SECONDS),
+        "forget-stale-flows": (jobs.forget_stale_flows, 3600),
+    }
+    for job_id, (job, seconds) in every.items():
+        scheduler.add_job(
+            job, "interval", seconds=seconds, args=[runtime], id=job_id, replace_existing=True
+        )
     reports_jobs.add_jobs(scheduler, runtime)
     shifts_jobs.add_jobs(scheduler, runtime)
     return scheduler

@@ -15,6 +15,7 @@ share one computed report.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -89,38 +90,31 @@ def _expiry(day: date, settings: Settings) -> datetime:
     return datetime.combine(day + timedelta(days=1), EXPIRES_NEXT_DAY_AT, settings.commune.tz)
 
 
-async def queue_daily_tallies(
+ReplyFor = Callable[[AsyncSession, Scope], Awaitable[Reply]]
+
+
+async def _queue(
     session: AsyncSession,
     settings: Settings,
     day: date,
     now: datetime,
-    person_ids: list[int] | None = None,
+    person_ids: list[int],
+    key_for: Callable[[date, int], str],
+    reply_for: ReplyFor,
 ) -> PushStats:
-    """Queue `day`'s tally for these subscribers (default: all still waiting)."""
+    """Queue one report per person; people with the same scope share one rendering."""
     stats = PushStats()
     replies: dict[Scope, Reply] = {}
-    if person_ids is None:
-        person_ids = await waiting(session, ReportKind.DAILY_TALLY, day)
     for person_id in person_ids:
         scope = await report_scope(session, person_id)
         if scope is not None and not scope:
             stats.skipped += 1
             continue
         if scope not in replies:
-            tally = await daily_tally(session, scope, day)
-            area = area_label(settings.commune.name, scope, [v.name for v in tally.today.villages])
-            replies[scope] = Reply(
-                tally_text(tally, area),
-                choices=(
-                    Choice(t("reports.see_coverage"), "rp:c"),
-                    Choice(t("reports.back"), "rp"),
-                    Choice(t("reports.unsubscribe_daily"), "rp:s:d:0"),
-                ),
-                columns=2,
-            )
+            replies[scope] = await reply_for(session, scope)
         queued = await outbox.enqueue(
             session,
-            daily_key(day, person_id),
+            key_for(day, person_id),
             person_id,
             replies[scope],
             now=now,
@@ -129,6 +123,34 @@ async def queue_daily_tallies(
         stats.queued += int(queued)
         stats.skipped += int(not queued)
     return stats
+
+
+def _report_choices(unsubscribe: Choice) -> tuple[Choice, ...]:
+    return (
+        Choice(t("reports.see_coverage"), "rp:c"),
+        Choice(t("reports.back"), "rp"),
+        unsubscribe,
+    )
+
+
+async def queue_daily_tallies(
+    session: AsyncSession,
+    settings: Settings,
+    day: date,
+    now: datetime,
+    person_ids: list[int] | None = None,
+) -> PushStats:
+    """Queue `day`'s tally for these subscribers (default: all still waiting)."""
+
+    async def reply_for(session: AsyncSession, scope: Scope) -> Reply:
+        tally = await daily_tally(session, scope, day)
+        area = area_label(settings.commune.name, scope, [v.name for v in tally.today.villages])
+        unsubscribe = Choice(t("reports.unsubscribe_daily"), "rp:s:d:0")
+        return Reply(tally_text(tally, area), choices=_report_choices(unsubscribe), columns=2)
+
+    if person_ids is None:
+        person_ids = await waiting(session, ReportKind.DAILY_TALLY, day)
+    return await _queue(session, settings, day, now, person_ids, daily_key, reply_for)
 
 
 async def queue_weekly_summaries(
@@ -139,41 +161,19 @@ async def queue_weekly_summaries(
     person_ids: list[int] | None = None,
 ) -> PushStats:
     """Queue the week's summary (Monday to `day`) for these subscribers (default: all waiting)."""
-    stats = PushStats()
-    replies: dict[Scope, Reply] = {}
+
+    async def reply_for(session: AsyncSession, scope: Scope) -> Reply:
+        week = await range_tally(session, scope, week_start(day), day)
+        report = await coverage(session, scope, day, target_pct=settings.reports.coverage_target)
+        area = area_label(settings.commune.name, scope, [v.name for v in report.villages])
+        unsubscribe = Choice(t("reports.unsubscribe_weekly"), "rp:s:w:0")
+        return Reply(
+            weekly_text(week, report, area), choices=_report_choices(unsubscribe), columns=2
+        )
+
     if person_ids is None:
         person_ids = await waiting(session, ReportKind.WEEKLY_SUMMARY, day)
-    for person_id in person_ids:
-        scope = await report_scope(session, person_id)
-        if scope is not None and not scope:
-            stats.skipped += 1
-            continue
-        if scope not in replies:
-            week = await range_tally(session, scope, week_start(day), day)
-            report = await coverage(
-                session, scope, day, target_pct=settings.reports.coverage_target
-            )
-            area = area_label(settings.commune.name, scope, [v.name for v in report.villages])
-            replies[scope] = Reply(
-                weekly_text(week, report, area),
-                choices=(
-                    Choice(t("reports.see_coverage"), "rp:c"),
-                    Choice(t("reports.back"), "rp"),
-                    Choice(t("reports.unsubscribe_weekly"), "rp:s:w:0"),
-                ),
-                columns=2,
-            )
-        queued = await outbox.enqueue(
-            session,
-            weekly_key(day, person_id),
-            person_id,
-            replies[scope],
-            now=now,
-            expires_at=_expiry(day, settings),
-        )
-        stats.queued += int(queued)
-        stats.skipped += int(not queued)
-    return stats
+    return await _queue(session, settings, day, now, person_ids, weekly_key, reply_for)
 
 
 async def push_due(db: Database, settings: Settings, now: datetime) -> PushStats:
