@@ -38,7 +38,8 @@ async def drive(server: FakeTelegramServer, users: int, replies_per_user: int) -
     return time.perf_counter() - started
 
 
-async def bench_dvcbot(users: int, database_url: str, *, rate_limit: bool) -> float:
+async def bench_dvcbot(users: int, database_url: str, *, rate_limit: bool, bot_id: int) -> float:
+    """Our channel and dispatcher; each run is a different bot, so update keys never repeat."""
     async with FakeTelegramServer() as server:
         settings = Settings(
             database=DatabaseSettings(url=database_url), bot=BotSettings(demo_data=False)
@@ -47,7 +48,7 @@ async def bench_dvcbot(users: int, database_url: str, *, rate_limit: bool) -> fl
         await app.prepare_database()
         channel = TelegramChannel(
             TelegramSettings(
-                token=SecretStr("1:BENCH"),
+                token=SecretStr(f"{bot_id}:BENCH"),
                 base_url=server.base_url,
                 base_file_url=server.base_file_url,
                 poll_timeout=1,
@@ -98,10 +99,10 @@ async def main() -> None:
     updates = options.users * 2
     with tempfile.TemporaryDirectory() as folder:
         url = options.database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
-        ours = await bench_dvcbot(options.users, url, rate_limit=False)
+        ours = await bench_dvcbot(options.users, url, rate_limit=False, bot_id=1)
     with tempfile.TemporaryDirectory() as folder:
         url = options.database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
-        limited = await bench_dvcbot(options.users, url, rate_limit=True)
+        limited = await bench_dvcbot(options.users, url, rate_limit=True, bot_id=3)
     theirs = await bench_echo(options.users)
     backend = "PostgreSQL" if options.database_url else "SQLite"
     print(f"updates: {updates} ({options.users} users x /start + free text), database {backend}")

@@ -33,9 +33,14 @@ async def keep_leadership(runtime: Runtime) -> None:
 STALE_FLOW_AGE = timedelta(hours=24)
 
 
-async def forget_stale_flows(runtime: Runtime) -> None:
-    """Privacy: what someone typed into a flow they abandoned is not kept past a day."""
+PROCESSED_KEY_AGE = timedelta(days=3)
+
+
+async def housekeeping(runtime: Runtime) -> None:
+    """Wipe abandoned flows after a day (privacy) and idempotency keys after three days."""
+    now = runtime.clock()
     async with runtime.db.transaction() as session:
-        cleared = await people.forget_stale_flows(session, runtime.clock() - STALE_FLOW_AGE)
-    if cleared:
-        log.info("cleared %d abandoned conversation flows", cleared)
+        cleared = await people.forget_stale_flows(session, now - STALE_FLOW_AGE)
+        forgotten = await people.forget_processed_updates(session, now - PROCESSED_KEY_AGE)
+    if cleared or forgotten:
+        log.info("housekeeping: %d abandoned flows, %d old update keys", cleared, forgotten)

@@ -31,7 +31,7 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     every = {
         "outbox": (jobs.deliver_outbox, OUTBOX_INTERVAL_SECONDS),
         "leadership": (jobs.keep_leadership, LEADERSHIP_INTERVAL_SECONDS),
-        "forget-stale-flows": (jobs.forget_stale_flows, 3600),
+        "housekeeping": (jobs.housekeeping, 3600),
     }
     for job_id, (job, seconds) in every.items():
         scheduler.add_job(

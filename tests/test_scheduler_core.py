@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.db.engine import Database
-from bot.db.models import ConversationState
-from scheduler.jobs import forget_stale_flows
+from bot.db.models import ConversationState, ProcessedUpdate
+from scheduler.jobs import housekeeping
 from scheduler.leader import Leadership
 from scheduler.runtime import Runtime
 from scheduler.setup import build_scheduler
@@ -23,7 +23,7 @@ async def test_scheduler_registers_core_jobs_with_safe_defaults(app: App) -> Non
     scheduler.start(paused=True)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     scheduler.shutdown(wait=False)
-    assert {"outbox", "leadership", "forget-stale-flows"} <= set(jobs)
+    assert {"outbox", "leadership", "housekeeping"} <= set(jobs)
     outbox_job = jobs["outbox"]
     assert outbox_job.misfire_grace_time is None and outbox_job.coalesce is True
     assert outbox_job.max_instances == 1
@@ -38,11 +38,16 @@ async def test_abandoned_flows_are_forgotten_after_a_day(app: App) -> None:
         for state in states:
             state.flow, state.step, state.data = "household-create", "phone", {"head": "Lê Thị B"}
             state.updated_at = NOW - timedelta(hours=30)
+    async with app.db.transaction() as session:
+        session.add(ProcessedUpdate(key="telegram:1:1", processed_at=NOW - timedelta(days=4)))
+        session.add(ProcessedUpdate(key="telegram:1:2", processed_at=NOW - timedelta(hours=2)))
     runtime = Runtime(db=app.db, services=app.services, clock=lambda: NOW)
-    await forget_stale_flows(runtime)
+    await housekeeping(runtime)
     async with app.sessionmaker() as session:
         for state in await session.scalars(select(ConversationState)):
             assert state.flow is None and state.data == {}
+        keys = set(await session.scalars(select(ProcessedUpdate.key)))
+    assert "telegram:1:2" in keys and "telegram:1:1" not in keys
 
 
 async def test_only_one_leader_per_database(app: App) -> None:

@@ -46,8 +46,12 @@ CHANNEL = "telegram"
 TelegramApp: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
 
-def to_incoming(update: Update) -> Incoming | None:
-    """The channel-neutral view of a Telegram update, or None for updates we ignore."""
+def to_incoming(update: Update, bot_id: int) -> Incoming | None:
+    """The channel-neutral view of a Telegram update, or None for updates we ignore.
+
+    Update ids count per bot, so the idempotency key names the bot: a commune that changes its
+    bot token must not have the new bot's first updates mistaken for old ones.
+    """
     user = update.effective_user
     chat = update.effective_chat
     if user is None or chat is None or user.is_bot:
@@ -58,7 +62,7 @@ def to_incoming(update: Update) -> Incoming | None:
         user_id=str(user.id),
         display_name=user.full_name,
         username=user.username,
-        key=f"{CHANNEL}:{update.update_id}",
+        key=f"{CHANNEL}:{bot_id}:{update.update_id}",
     )
     if update.callback_query is not None:
         return replace(base, payload=update.callback_query.data or "")
@@ -146,6 +150,7 @@ class TelegramChannel:
             .concurrent_updates(settings.concurrent_updates)
             .connection_pool_size(settings.concurrent_updates + 16)
             .pool_timeout(10.0)
+            .job_queue(None)  # our scheduler runs the jobs; PTB's own would sit idle
         )
         if settings.rate_limit:
             builder = builder.rate_limiter(even_rate_limiter(settings))
@@ -165,7 +170,7 @@ class TelegramChannel:
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every update goes through the dispatcher; replies are sent after its commit."""
-        incoming = to_incoming(update)
+        incoming = to_incoming(update, context.bot.id)
         if incoming is None:
             return
         query = update.callback_query

@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from bot.core.messages import Incoming
-from bot.db.models import ChatIdentity, ConversationState, Person, Role, RoleGrant
+from bot.db.models import (
+    ChatIdentity,
+    ConversationState,
+    Person,
+    ProcessedUpdate,
+    Role,
+    RoleGrant,
+)
 from bot.services import audit
 
 
@@ -166,5 +173,13 @@ async def forget_stale_flows(session: AsyncSession, before: datetime) -> int:
         update(ConversationState)
         .where(ConversationState.flow.is_not(None), ConversationState.updated_at < before)
         .values(flow=None, step=None, data={})
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def forget_processed_updates(session: AsyncSession, before: datetime) -> int:
+    """Drop idempotency keys older than any redelivery (Telegram keeps updates 24 hours)."""
+    result = await session.execute(
+        delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
