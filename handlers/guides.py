@@ -196,6 +196,8 @@ async def answer_question(ctx: Context) -> Replies:
     catalog = ctx.services.catalog
     alternatives = [guide for guide in map(catalog.get, match.alternatives) if guide is not None]
     if match.guide_id is not None and (match.score >= CONFIDENT or not alternatives):
+        if match.guide_id == HELP_DESK:  # "gặp cán bộ": the way to a person, not just the guide
+            return await ctx.services.registry.choices[HANDOFF].handler(ctx)
         ctx.args = [match.guide_id]
         opened = await open_guide(ctx)
         return _with_alternatives(opened, alternatives)

@@ -111,3 +111,9 @@ async def test_forged_guide_buttons_are_refused(app: App) -> None:
 async def test_steps_picture_is_a_png(app: App) -> None:
     replies = await ChatUser(app).presses(f"gi:{BIRTH}")
     assert replies[0].image is not None and replies[0].image.startswith(b"\x89PNG")
+
+
+async def test_asking_for_a_person_opens_the_way_to_one(app: App) -> None:
+    replies = await ChatUser(app).says("toi muon gap can bo")
+    assert "ho:ask" in payloads(replies)  # "📨 Nhờ cán bộ liên hệ"
+    assert "g:help-desk" in payloads(replies)  # where and when the desk works

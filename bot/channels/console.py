@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from bot.core.dispatcher import Dispatcher
@@ -27,14 +28,16 @@ class ConsoleChannel:
         display_name: str = "",
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
+        files_dir: Path | None = None,
     ) -> None:
         self.dispatcher = dispatcher
         self.user_id = user_id
         self.display_name = display_name
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
+        self.files_dir = files_dir
+        self.files_saved = 0
         self.last_choices: tuple[Choice, ...] = ()
-        self.counter = 0
 
     async def run(self, first_text: str | None = "/start") -> None:
         """Chat until end of input."""
@@ -54,7 +57,6 @@ class ConsoleChannel:
 
     async def submit_text(self, line: str) -> None:
         """Send one typed line to the dispatcher and print what comes back."""
-        self.counter += 1
         payload: str | None = None
         text: str | None = line
         if line.isdigit() and 1 <= int(line) <= len(self.last_choices):
@@ -74,21 +76,39 @@ class ConsoleChannel:
         if chat_id == self.user_id:
             self.send(replies)
 
+    def _save_files(self, reply: Reply) -> list[Path]:
+        """Write a reply's picture or file into files_dir, so the person can open it."""
+        if self.files_dir is None:
+            return []
+        files: list[tuple[str, bytes]] = []
+        if reply.image is not None:
+            files.append(("hinh-anh.png", reply.image))
+        if reply.document is not None:
+            files.append((reply.document.filename, reply.document.content))
+        saved = []
+        for name, content in files:
+            self.files_saved += 1
+            path = self.files_dir / f"{self.files_saved:03d}-{Path(name).name}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+            saved.append(path)
+        return saved
+
     def send(self, replies: Sequence[Reply]) -> None:
         for reply in replies:
-            self.stdout.write(render(reply) + "\n")
+            self.stdout.write(render(reply, self._save_files(reply)) + "\n")
             if reply.choices:
                 self.last_choices = reply.choices
         self.stdout.flush()
 
 
-def render(reply: Reply) -> str:
-    """Text, a note for images and files, then numbered choices."""
+def render(reply: Reply, saved: list[Path] | None = None) -> str:
+    """Text, where pictures and files were saved (a terminal cannot show them), then choices."""
     lines = [reply.text]
-    if reply.image is not None:
-        lines.append("[hình ảnh]")
-    if reply.document is not None:
-        lines.append(f"[tệp: {reply.document.filename}]")
+    if saved:
+        lines.extend(f"[{t('console.saved_file')}: {path}]" for path in saved)
+    elif reply.image is not None or reply.document is not None:
+        lines.append(f"[{t('console.file_not_saved')}]")
     if reply.choices:
         lines.append(t("console.choose_number"))
         lines.extend(f"  {i}. {choice.label}" for i, choice in enumerate(reply.choices, 1))

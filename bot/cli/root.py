@@ -106,7 +106,8 @@ def chat(
                 local = Incoming(channel=CHANNEL, chat_id=user, user_id=user)
                 person, _ = await people.identify(session, local, utcnow())
                 await people.grant_role(session, person, as_role, granted_by_id=None, now=utcnow())
-        console = ConsoleChannel(app.dispatcher, user_id=user)
+        files_dir = settings.content.cache_dir / "console"
+        console = ConsoleChannel(app.dispatcher, user_id=user, files_dir=files_dir)
         async with running_scheduler(app, [console]):
             await console.run()
 
