@@ -73,10 +73,9 @@ class Dispatcher:
     async def _handle_once(self, incoming: Incoming) -> list[Reply]:
         async with self.db.transaction() as session:
             if incoming.key is not None:
-                if await session.get(ProcessedUpdate, incoming.key) is not None:
-                    log.info("duplicate update %s skipped", incoming.key)
-                    return []
+                # Claimed first: a duplicate fails right here on the primary key and is skipped.
                 session.add(ProcessedUpdate(key=incoming.key, processed_at=self.clock()))
+                await session.flush()
             ctx = await self._context(session, incoming)
             replies = await self._route(ctx)
             await session.flush()

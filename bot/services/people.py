@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,7 +47,8 @@ async def identify(
         session.add_all([person, identity])
         await session.flush()
         return person, identity
-    identity.last_seen_at = now
+    if now - identity.last_seen_at > LAST_SEEN_PRECISION:
+        identity.last_seen_at = now
     identity.chat_id = incoming.chat_id
     identity.username = incoming.username
     if incoming.display_name and not identity.person.display_name:
@@ -65,6 +66,8 @@ async def active_roles(session: AsyncSession, person_id: int) -> frozenset[Role]
     return frozenset({Role.CITIZEN, *(Role(name) for name in names)})
 
 
+# Writing last_seen_at on every message would turn each read into a write; minutes are enough.
+LAST_SEEN_PRECISION = timedelta(minutes=5)
 STAFF_ROLES = frozenset({Role.VOLUNTEER, Role.OFFICER, Role.OFFICIAL, Role.ADMIN})
 
 
