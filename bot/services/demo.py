@@ -7,7 +7,7 @@ are invented from common family, middle and given names; no real person is descr
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +28,7 @@ from bot.db.models import (
 )
 from bot.services import audit
 from bot.services.household_io import village_initials
+from bot.services.reports import coverage
 from bot.services.vntext import fold
 
 SEED = 20250701
@@ -291,6 +292,26 @@ async def add_history(
     return len(rows)
 
 
+async def add_past_snapshots(session: AsyncSession, rng: random.Random, today: date) -> None:
+    """A week of daily coverage snapshots, so the demo report shows a 7-day change at once."""
+    current = await coverage.register_figures(session, None)
+    weekly_gain = {
+        village_id: (round(f.covered * rng.uniform(0.03, 0.1)), round(f.accounts * 0.08))
+        for village_id, f in current.items()
+    }
+    for days_ago in range(1, coverage.CHANGE_DAYS + 1):
+        share = days_ago / coverage.CHANGE_DAYS
+        past = {
+            village_id: replace(
+                f,
+                covered=f.covered - round(weekly_gain[village_id][0] * share),
+                accounts=f.accounts - round(weekly_gain[village_id][1] * share),
+            )
+            for village_id, f in current.items()
+        }
+        await coverage.record_snapshot(session, today - timedelta(days=days_ago), past)
+
+
 async def load_demo(
     session: AsyncSession, commune: Commune, *, now: datetime, tz: ZoneInfo
 ) -> bool:
@@ -306,6 +327,7 @@ async def load_demo(
     await add_households(session, rng, village_ids, now)
     helpers = await add_helpers(session, village_ids, now)
     visits = await add_history(session, rng, helpers, now=now, tz=tz)
+    await add_past_snapshots(session, rng, now.astimezone(tz).date())
     await audit.record(
         session,
         actor_id=None,
