@@ -11,12 +11,11 @@ from sqlalchemy import case, func, select
 
 from bot.core.context import Context, UserError
 from bot.core.messages import Choice, Reply
-from bot.core.registry import Registry, Replies
+from bot.core.registry import Registry, Replies, menu_choice
 from bot.db.models import Commune, Household, LocationKind, Role, Village
 from bot.locales import t
 from bot.services import places
 from bot.services.errors import DomainError
-from handlers.households import menu_choice
 
 ADMIN = {Role.ADMIN}
 INVITABLE = (Role.VOLUNTEER, Role.OFFICER, Role.OFFICIAL, Role.ADMIN)

@@ -12,13 +12,12 @@ from sqlalchemy import func, select
 
 from bot.core.context import Context, UserError
 from bot.core.messages import Choice, Reply
-from bot.core.registry import Registry, Replies
+from bot.core.registry import Registry, Replies, menu_choice
 from bot.db.models import Person, Role, RoleGrant, Village
 from bot.locales import t
 from bot.services import invites, people, places
 from bot.services.privacy import mask_phone
 from handlers.admin import ADMIN, INVITABLE, admin_choice, parse_role, role_name
-from handlers.households import menu_choice
 from handlers.start import main_menu
 
 PEOPLE_PAGE = 8

@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.content.catalog import GuideGroup
 from bot.core.context import Context, UserError
 from bot.core.messages import Choice, Reply
-from bot.core.registry import Registry, Replies
+from bot.core.registry import Registry, Replies, menu_choice
 from bot.db.models import AssistAction, Household
 from bot.locales import t
 from bot.services import assistance
@@ -22,7 +22,6 @@ from handlers.households import (
     FIND_FLOW,
     card,
     editable,
-    menu_choice,
 )
 
 FLOW = "hh_assist"

@@ -8,7 +8,7 @@ from dataclasses import replace
 from bot.content.catalog import Guide, GuideGroup
 from bot.core.context import Context, UserError
 from bot.core.messages import Choice, Reply
-from bot.core.registry import Registry, Replies
+from bot.core.registry import Registry, Replies, menu_choice
 from bot.locales import t
 from bot.services.guides import progress as guide_progress
 
@@ -35,10 +35,6 @@ def guide_from(ctx: Context, index: int = 0) -> Guide:
     if guide is None:
         raise UserError(t("errors.bad_button"))
     return guide
-
-
-def menu_choice() -> Choice:
-    return Choice(t("menu.main"), "menu")
 
 
 def open_choice(guide: Guide) -> Choice:

@@ -12,14 +12,14 @@ from datetime import datetime
 
 from bot.core.context import Context, UserError
 from bot.core.messages import Choice, Reply
-from bot.core.registry import Registry, Replies
+from bot.core.registry import Registry, Replies, menu_choice
 from bot.db.models import HelpRequest, HelpStatus, Person, Role
 from bot.locales import t
 from bot.services import handoff
 from bot.services.errors import DomainError
 from bot.services.households import normalize_phone
 from bot.services.privacy import mask_phone
-from handlers.guides import HANDOFF, HELP_DESK, menu_choice
+from handlers.guides import HANDOFF, HELP_DESK
 
 ASK_FLOW = "ho_ask"
 TO_CITIZEN_FLOW = "ho_to_citizen"

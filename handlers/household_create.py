@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.core.context import Context
 from bot.core.messages import Choice, Reply
-from bot.core.registry import Registry, Replies
+from bot.core.registry import Registry, Replies, menu_choice
 from bot.db.models import Household
 from bot.locales import t
 from bot.services import households
@@ -22,7 +22,6 @@ from handlers.households import (
     FIND_FLOW,
     card,
     edit_scope,
-    menu_choice,
     result_choice,
     village_in,
 )

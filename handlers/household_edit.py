@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.core.context import Context, UserError
 from bot.core.messages import Choice, Reply
-from bot.core.registry import Registry, Replies
+from bot.core.registry import Registry, Replies, menu_choice
 from bot.db.models import Household
 from bot.locales import t
 from bot.services import households
@@ -20,7 +20,6 @@ from handlers.households import (
     FIND_FLOW,
     card,
     editable,
-    menu_choice,
 )
 
 FLOW = "hh_edit"

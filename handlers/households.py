@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.messages import Choice, Reply
-from bot.core.registry import Registry, Replies
+from bot.core.registry import Registry, Replies, menu_choice
 from bot.db.models import AssistAction, Household, Person, Role, Village
 from bot.locales import t
 from bot.services import assistance, households, people, places
@@ -53,10 +53,6 @@ async def village_in(ctx: Context, village_id: int, scope: Scope) -> Village:
 async def editable(ctx: Context, household_id: int) -> Household:
     """A household the person may change (re-checked on the server for every action)."""
     return await households.get(ctx.session, household_id, await edit_scope(ctx))
-
-
-def menu_choice() -> Choice:
-    return Choice(t("menu.main"), "menu")
 
 
 # ----------------------------------------------------------------------------- village, search

@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 
 from bot.core.context import Context, UserError
 from bot.core.messages import Choice, Document, Reply
-from bot.core.registry import Registry, Replies
+from bot.core.registry import Registry, Replies, menu_choice
 from bot.db.models import ReportKind, ReportSubscription, Role
 from bot.locales import t
 from bot.services.errors import DomainError
@@ -40,10 +40,6 @@ from bot.services.reports.workbook import monthly_workbook
 ROLES = {Role.OFFICIAL, Role.ADMIN}
 KINDS = {"d": ReportKind.DAILY_TALLY, "w": ReportKind.WEEKLY_SUMMARY}
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def menu_choice() -> Choice:
-    return Choice(t("menu.main"), "menu")
 
 
 def back_choice() -> Choice:

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from bot.core.context import Context
 from bot.core.messages import Choice, Reply
-from bot.core.registry import Registry, Replies
+from bot.core.registry import Registry, Replies, menu_choice
 from bot.db.models import Location, Shift
 from bot.locales import t
 from bot.services.errors import DomainError
@@ -28,7 +28,6 @@ from handlers.shifts_common import (
     day_arg,
     day_payload,
     hub_choice,
-    menu_choice,
     today,
     tz,
 )

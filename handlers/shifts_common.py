@@ -37,10 +37,6 @@ def setup_choice() -> Choice:
     return Choice(t("shift_admin.back"), "sg")
 
 
-def menu_choice() -> Choice:
-    return Choice(t("menu.main"), "menu")
-
-
 def day_payload(day: date) -> str:
     return f"{day:%Y%m%d}"
 

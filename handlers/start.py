@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.core.context import Context, UserError
-from bot.core.messages import Choice, Reply
-from bot.core.registry import Registry, Replies
+from bot.core.messages import Reply
+from bot.core.registry import Registry, Replies, menu_choice
 from bot.locales import t
 
 
@@ -50,7 +50,7 @@ async def menu(ctx: Context) -> Replies:
 async def help_command(ctx: Context) -> Replies:
     """Explain what the bot can do."""
     text = t("help.text") + (t("help.staff") if ctx.is_staff else "")
-    return Reply(text, choices=(Choice(t("menu.main"), "menu"),))
+    return Reply(text, choices=(menu_choice(),))
 
 
 async def cancel(ctx: Context) -> Replies:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.messages import Incoming
 from bot.db.models import ChatIdentity, ConversationState, Person, Role
+from bot.db.models.people import STAFF_ROLES
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -40,7 +41,7 @@ class Context:
 
     @property
     def is_staff(self) -> bool:
-        return self.has_role(Role.VOLUNTEER, Role.OFFICER, Role.OFFICIAL, Role.ADMIN)
+        return bool(self.roles & STAFF_ROLES)
 
     def start_flow(self, flow: str, step: str, **data: Any) -> None:
         self.state.flow, self.state.step, self.state.data = flow, step, dict(data)

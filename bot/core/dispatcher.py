@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.context import Context, UserError
-from bot.core.messages import Attachment, Choice, Incoming, Reply
-from bot.core.registry import Registry, Replies, Route, split_payload
+from bot.core.messages import Attachment, Incoming, Reply
+from bot.core.registry import Registry, Replies, Route, menu_choice, split_payload
 from bot.db.engine import Database
 from bot.db.models import ProcessedUpdate
 from bot.locales import t
@@ -139,7 +139,7 @@ class Dispatcher:
         return await route.handler(ctx)
 
     def _with_menu_hint(self, text: str) -> Reply:
-        return Reply(text, choices=(Choice(t("menu.main"), "menu"),))
+        return Reply(text, choices=(menu_choice(),))
 
     async def _already_processed(self, key: str) -> bool:
         async with self.db.sessionmaker() as session:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 MAX_PAYLOAD_BYTES = 64
@@ -63,7 +63,6 @@ class Reply:
     document: Document | None = None
     # Update the message whose button was pressed, where the channel can; else send anew.
     replace: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
     def rows(self) -> list[list[Choice]]:
         """Choices grouped into keyboard rows of `columns`."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.core.context import Context
 from bot.core.messages import Choice, Reply
 from bot.db.models import Role
+from bot.locales import t
 
 Replies = Reply | list[Reply]
 Handler = Callable[[Context], Awaitable[Replies]]
@@ -107,6 +108,11 @@ class Registry:
 
 def _frozen(roles: set[Role] | None) -> frozenset[Role] | None:
     return frozenset(roles) if roles is not None else None
+
+
+def menu_choice() -> Choice:
+    """The button back to the main menu."""
+    return Choice(t("menu.main"), "menu")
 
 
 def split_payload(payload: str) -> tuple[str, list[str]]:

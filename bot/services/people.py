@@ -18,6 +18,7 @@ from bot.db.models import (
     Role,
     RoleGrant,
 )
+from bot.db.models.people import STAFF_ROLES
 from bot.services import audit
 
 
@@ -68,7 +69,6 @@ async def active_roles(session: AsyncSession, person_id: int) -> frozenset[Role]
 
 # Writing last_seen_at on every message would turn each read into a write; minutes are enough.
 LAST_SEEN_PRECISION = timedelta(minutes=5)
-STAFF_ROLES = frozenset({Role.VOLUNTEER, Role.OFFICER, Role.OFFICIAL, Role.ADMIN})
 
 
 async def village_scope(

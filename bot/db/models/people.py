@@ -20,6 +20,9 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+STAFF_ROLES = frozenset({Role.VOLUNTEER, Role.OFFICER, Role.OFFICIAL, Role.ADMIN})
+
+
 class Person(Base):
     __tablename__ = "people"
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import GuideProgress, NoticeSeen
@@ -75,33 +74,3 @@ async def first_time(session: AsyncSession, person_id: int, notice: str, now: da
     session.add(NoticeSeen(person_id=person_id, notice=notice, seen_at=now))
     await session.flush()
     return True
-
-
-@dataclass(frozen=True)
-class GuideStats:
-    guide_id: str
-    opened: int
-    finished: int
-    solved: int
-    not_solved: int
-    stuck: int
-
-
-async def statistics(session: AsyncSession) -> list[GuideStats]:
-    """Per guide: how many people opened, finished, were helped, were not, got stuck."""
-    rows = await session.execute(
-        select(
-            GuideProgress.guide_id,
-            func.count(),
-            func.count(GuideProgress.finished_at),
-            func.sum(case((GuideProgress.solved.is_(True), 1), else_=0)),
-            func.sum(case((GuideProgress.solved.is_(False), 1), else_=0)),
-            func.sum(GuideProgress.stuck_count),
-        )
-        .group_by(GuideProgress.guide_id)
-        .order_by(GuideProgress.guide_id)
-    )
-    return [
-        GuideStats(guide_id, opened, finished, int(solved or 0), int(not_solved or 0), int(stuck))
-        for guide_id, opened, finished, solved, not_solved, stuck in rows
-    ]
