@@ -22,7 +22,7 @@ from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.services import places
 from bot.services.household_io import ImportReport, import_households
-from bot.services.vntext import fold
+from bot.vntext import fold
 
 HEADER = [
     "STT",

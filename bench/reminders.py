@@ -35,7 +35,8 @@ from bot.db.models import (
     Shift,
     ShiftAssignment,
 )
-from bot.services import outbox, places
+from bot.services import places
+from scheduler import delivery
 from scheduler.runtime import Runtime
 from scheduler.shifts import plan_reminders
 from tests.fakes import FakeTelegramServer
@@ -144,7 +145,7 @@ async def run(count: int, database_url: str) -> bool:
 
             started = time.perf_counter()
             while await pending(app) and time.perf_counter() - started < DEADLINE_SECONDS:
-                stats = await outbox.drain(app.db, runtime.senders, now)
+                stats = await delivery.drain(app.db, runtime.senders, now)
                 if not stats.handled:
                     await asyncio.sleep(0.1)  # rows wait for their retry-after
             elapsed = time.perf_counter() - started

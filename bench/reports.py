@@ -44,6 +44,7 @@ from bot.config import ReportsSettings
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.services.reports import coverage, kpis, tallies
+from bot.services.shifts.calendar import usual_working_day
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 TODAY = date(2026, 11, 20)  # a Friday: the "today" of the reports
@@ -62,7 +63,7 @@ class Size:
 
 def working_days(last: date, span: int) -> list[date]:
     days = (last - timedelta(days=back) for back in range(span - 1, -1, -1))
-    return [day for day in days if tallies.is_working_day(day)]
+    return [day for day in days if usual_working_day(day)]
 
 
 # ----------------------------------------------------------------------------- generation

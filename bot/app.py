@@ -1,47 +1,50 @@
-"""Composition root: settings -> engine -> services -> dispatcher -> channels."""
+"""Composition root: settings -> database -> services -> registry -> dispatcher; it also starts
+and stops the channels and the scheduler, in one place."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.content.catalog import Catalog, load_catalog
+from bot.content.catalog import load_catalog
+from bot.core.delivery import Sender
 from bot.core.dispatcher import Dispatcher
 from bot.core.registry import Registry
+from bot.core.services import Services
 from bot.db.base import utcnow
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.services import places
 from bot.services.guides.matching import GuideMatcher
 from bot.services.guides.pictures import PictureCache
+from scheduler.leader import Leadership
+from scheduler.runtime import Runtime
+from scheduler.setup import RunningJobs, build_scheduler, stop_gracefully
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Services:
-    """What handlers reach through ctx.services: settings and shared read-only resources."""
+class Channel(Sender, Protocol):
+    """A running channel: it receives updates between start() and stop(), and sends."""
 
-    settings: Settings
-    catalog: Catalog
-    matcher: GuideMatcher
-    pictures: PictureCache
-    registry: Registry = field(default_factory=Registry)
-    # channel -> the start of a link that opens the bot with /start <payload> (set by channels)
-    start_links: dict[str, str] = field(default_factory=dict)
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
 
-    @classmethod
-    def load(cls, settings: Settings) -> Services:
-        catalog = load_catalog(settings.content.guides_dir)
-        return cls(
-            settings=settings,
-            catalog=catalog,
-            matcher=GuideMatcher.from_catalog(catalog),
-            pictures=PictureCache(settings.content.cache_dir / "pictures"),
-        )
+
+def load_services(settings: Settings) -> Services:
+    catalog = load_catalog(settings.content.guides_dir)
+    return Services(
+        settings=settings,
+        catalog=catalog,
+        matcher=GuideMatcher.from_catalog(catalog),
+        pictures=PictureCache(settings.content.cache_dir / "pictures"),
+    )
 
 
 @dataclass
@@ -49,6 +52,7 @@ class App:
     settings: Settings
     db: Database
     services: Services
+    registry: Registry
     dispatcher: Dispatcher
 
     @property
@@ -73,16 +77,43 @@ class App:
                 if await load_demo(session, commune, now=utcnow(), tz=commune_settings.tz):
                     log.info("demo commune loaded")
 
+    @asynccontextmanager
+    async def running(self, channels: Sequence[Channel]) -> AsyncIterator[Runtime]:
+        """Start the channels and the scheduled jobs; stop them all on the way out."""
+        leadership = Leadership(self.engine)
+        await leadership.refresh()
+        runtime = Runtime(
+            db=self.db,
+            services=self.services,
+            senders={channel.info.name: channel for channel in channels},
+            leadership=leadership,
+        )
+        scheduler = build_scheduler(runtime)
+        jobs = RunningJobs(scheduler)
+        started: list[Channel] = []
+        try:
+            for channel in channels:
+                await channel.start()  # a channel tells the dispatcher what it can show
+                started.append(channel)
+            scheduler.start()
+            yield runtime
+        finally:
+            if scheduler.running:
+                await stop_gracefully(scheduler, jobs)
+            for channel in reversed(started):
+                await channel.stop()
+            await leadership.release()
+
     async def close(self) -> None:
         await self.db.dispose()
 
 
 def build_app(settings: Settings) -> App:
-    """Wire everything once; channels are started by the caller."""
+    """Wire everything once; channels are started with App.running()."""
     from handlers import register_all
 
     db = Database(settings.database.url, echo=settings.database.echo)
-    services = Services.load(settings)
-    register_all(services.registry)
-    dispatcher = Dispatcher(db, services.registry, services)
-    return App(settings, db, services, dispatcher)
+    services = load_services(settings)
+    registry = Registry()
+    register_all(registry)
+    return App(settings, db, services, registry, Dispatcher(db, registry, services))

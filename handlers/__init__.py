@@ -1,6 +1,19 @@
-"""Every feature's handlers, registered explicitly in one place; order matters for the menu."""
+"""Every command, button action and flow, registered in one place with who may use it.
 
+Handlers are channel-neutral: they read a Context and return Replies. The menu entries at the
+end are the main menu, in order. The actions themselves are declared in bot/actions/.
+"""
+
+from bot.actions import admin as admin_actions
+from bot.actions import guides as guide_actions
+from bot.actions import handoff as handoff_actions
+from bot.actions import households as household_actions
+from bot.actions import reports as report_actions
+from bot.actions import shifts as shift_actions
+from bot.actions.start import ShowHelp
+from bot.core.actions import MainMenu
 from bot.core.registry import Registry
+from bot.locales import t
 from handlers import (
     admin,
     admin_roles,
@@ -13,22 +26,162 @@ from handlers import (
     reports,
     safety,
     shifts,
+    shifts_admin,
+    shifts_autofill,
+    shifts_days,
+    shifts_roster,
     start,
 )
+from handlers.households import EDIT_ROLES, VIEW_ROLES
+from handlers.shifts_common import ADMINS, EVERYONE_ON_SHIFTS, LEADS, WORKERS
 
 
 def register_all(registry: Registry) -> None:
     """Fill the registry; free text goes to the guide matcher."""
-    safety.register(registry)
-    guides.register(registry)
-    households.register(registry)
-    household_create.register(registry)
-    household_edit.register(registry)
-    assistance_log.register(registry)
-    admin.register(registry)
-    admin_roles.register(registry)
-    reports.register(registry)
-    shifts.register(registry)
-    handoff.register(registry)
-    start.register(registry)
+    registry.guard(safety.warn_about_secrets)
+
+    # Start, menu, help: everyone.
+    registry.command("start", start.start, description="Bắt đầu, xem danh mục")
+    registry.command("menu", start.menu, description="Danh mục chính")
+    registry.command("help", start.help_command, description="Hướng dẫn sử dụng")
+    registry.command("cancel", start.cancel, description="Dừng việc đang làm")
+    registry.action(MainMenu, start.menu)
+    registry.action(ShowHelp, start.help_command)
+
+    # Citizen guides: everyone; free text is a question for the guide matcher.
+    g = guide_actions
+    registry.command("guides", guides.list_guides, description="Danh sách hướng dẫn")
+    registry.action(g.ListGuides, guides.list_guides)
+    registry.action(g.OpenGuide, guides.open_guide)
+    registry.action(g.ShowStep, guides.show_step)
+    registry.action(g.FinishGuide, guides.finish_guide)
+    registry.action(g.RateGuide, guides.rate_guide)
+    registry.action(g.StuckOnStep, guides.stuck)
+    registry.action(g.GuidePicture, guides.picture)
+    registry.deep_link("guide", guides.open_linked_guide)
+    registry.menu_hook(guides.resume_offer)
     registry.text(guides.answer_question)
+
+    # Talk to a person: citizens ask; volunteers, officers and admins take and answer.
+    ho, staff = handoff_actions, handoff.STAFF
+    registry.command("myrequest", handoff.mine, description="Yêu cầu gặp cán bộ của tôi")
+    registry.command("requests", handoff.staff_list, roles=staff)
+    registry.action(ho.HandoffHub, handoff.hub)
+    registry.action(ho.AskStaff, handoff.ask)
+    registry.action(ho.SkipPhone, handoff.skip_phone)
+    registry.action(ho.StopWriting, handoff.stop)
+    registry.action(ho.MyRequest, handoff.mine)
+    registry.action(ho.CancelRequest, handoff.cancel)
+    registry.action(ho.WriteToStaff, handoff.write_to_staff)
+    registry.action(ho.RequestList, handoff.staff_list, roles=staff)
+    registry.action(ho.TakeRequest, handoff.take, roles=staff)
+    registry.action(ho.OpenRequest, handoff.open_request, roles=staff)
+    registry.action(ho.WriteToCitizen, handoff.write_to_citizen, roles=staff)
+    registry.action(ho.CloseRequest, handoff.done, roles=staff)
+    registry.flow(handoff.ASK)
+    registry.flow(handoff.TO_STAFF)
+    registry.flow(handoff.TO_CITIZEN, roles=staff)
+
+    # The household register: volunteers, officers and admins edit; officials read.
+    h = household_actions
+    registry.command("households", households.choose_village, roles=VIEW_ROLES)
+    registry.action(h.ChooseVillage, households.choose_village, roles=VIEW_ROLES)
+    registry.action(h.PickVillage, households.pick_village, roles=VIEW_ROLES)
+    registry.action(h.OpenHousehold, households.open_card, roles=VIEW_ROLES)
+    registry.flow(households.SEARCH, roles=VIEW_ROLES)
+    registry.action(h.NewHousehold, household_create.start, roles=EDIT_ROLES)
+    registry.flow(household_create.REGISTER, roles=EDIT_ROLES)
+    registry.action(h.EditHousehold, household_edit.choose_field, roles=EDIT_ROLES)
+    registry.action(h.AddAccount, household_edit.add_account, roles=EDIT_ROLES)
+    registry.flow(household_edit.EDIT, roles=EDIT_ROLES)
+    registry.action(h.LogHelp, assistance_log.pressed, roles=EDIT_ROLES)
+    registry.flow(assistance_log.LOG, roles=EDIT_ROLES)
+    registry.command("helped", assistance_log.my_tally, roles=EDIT_ROLES)
+    registry.action(h.MyHelpTally, assistance_log.my_tally, roles=EDIT_ROLES)
+
+    # Admin: villages, locations, invites, people; joining with an invite is for everyone.
+    a, admins = admin_actions, admin.ADMIN
+    registry.command("admin", admin.hub, roles=admins)
+    registry.command("villages", admin.villages, roles=admins)
+    registry.command("locations", admin.locations, roles=admins)
+    registry.action(a.AdminHub, admin.hub, roles=admins)
+    registry.action(a.ListVillages, admin.villages, roles=admins)
+    registry.action(a.AddVillage, admin.add_village, roles=admins)
+    registry.action(a.SetVillageCount, admin.set_village_count, roles=admins)
+    registry.action(a.ListLocations, admin.locations, roles=admins)
+    registry.action(a.AddLocation, admin.add_location, roles=admins)
+    registry.flow(admin.VILLAGE, roles=admins)
+    registry.flow(admin.LOCATION, roles=admins)
+    registry.command("join", admin_roles.join)
+    registry.deep_link("join", admin_roles.join)
+    registry.command("invite", admin_roles.invite, roles=admins)
+    registry.command("people", admin_roles.people_list, roles=admins)
+    registry.action(a.StartInvite, admin_roles.invite, roles=admins)
+    registry.action(a.InviteRole, admin_roles.invite_role, roles=admins)
+    registry.action(a.InviteVillage, admin_roles.invite_village, roles=admins)
+    registry.action(a.ListPeople, admin_roles.people_page, roles=admins)
+    registry.action(a.ConfirmRevoke, admin_roles.confirm_revoke, roles=admins)
+    registry.action(a.Revoke, admin_roles.revoke, roles=admins)
+
+    # Reports: officials and admins.
+    r, officials = report_actions, reports.ROLES
+    registry.command("report", reports.hub, roles=officials)
+    registry.command("coverage", reports.show_coverage, roles=officials)
+    registry.command("today", reports.today_command, roles=officials)
+    registry.command("tally", reports.tally_command, roles=officials)
+    registry.command("kpi", reports.kpi_command, roles=officials)
+    registry.action(r.ReportHub, reports.hub, roles=officials)
+    registry.action(r.ShowCoverage, reports.show_coverage, roles=officials)
+    registry.action(r.TodayTally, reports.today_command, roles=officials)
+    registry.action(r.DayTally, reports.day_tally, roles=officials)
+    registry.action(r.MonthKpis, reports.month_kpis, roles=officials)
+    registry.action(r.MonthWorkbook, reports.month_workbook, roles=officials)
+    registry.action(r.Subscribe, reports.subscribe, roles=officials)
+
+    # Desk shifts: volunteers and officers work them, officers lead them, admins set them up.
+    s = shift_actions
+    registry.command("shifts", shifts.hub, roles=EVERYONE_ON_SHIFTS)
+    registry.action(s.ShiftsHub, shifts.hub, roles=EVERYONE_ON_SHIFTS)
+    registry.action(s.OpenShifts, shifts.open_list, roles=WORKERS)
+    registry.action(s.SignUp, shifts.sign_up, roles=WORKERS)
+    registry.action(s.MyShifts, shifts.my_shifts, roles=WORKERS)
+    registry.action(s.Withdraw, shifts.withdraw, roles=WORKERS)
+    registry.action(s.CannotCome, shifts.cannot_come, roles=WORKERS)
+    registry.action(s.CanCome, shifts.can_come, roles=WORKERS)
+    registry.action(s.TakeStandIn, shifts.take, roles=WORKERS)
+    registry.action(s.CheckIn, shifts.check_in, roles=WORKERS)
+    registry.action(s.Unavailable, shifts.unavailable, roles=WORKERS)
+    registry.command("shift_roster", shifts_roster.roster_command, roles=LEADS)
+    registry.action(s.Roster, shifts_roster.locations, roles=LEADS)
+    registry.action(s.OpenShift, shifts_roster.open_shift, roles=LEADS)
+    registry.action(s.Candidates, shifts_roster.candidates, roles=LEADS)
+    registry.action(s.Assign, shifts_roster.assign, roles=LEADS)
+    registry.action(s.TakeOff, shifts_roster.take_off, roles=LEADS)
+    registry.action(s.ToggleNoShow, shifts_roster.no_show, roles=LEADS)
+    registry.action(s.ProposeAutofill, shifts_autofill.propose, roles=LEADS)
+    registry.action(s.ApplyAutofill, shifts_autofill.apply, roles=LEADS)
+    registry.flow(shifts_autofill.PROPOSAL, roles=LEADS)
+    registry.command("shift_setup", shifts_admin.overview_command, roles=ADMINS)
+    registry.command("generate_shifts", shifts_admin.generate_command, roles=ADMINS)
+    registry.action(s.ShiftSetup, shifts_admin.overview_command, roles=ADMINS)
+    registry.action(s.AddTemplate, shifts_admin.add_template, roles=ADMINS)
+    registry.action(s.ChooseTemplateToRemove, shifts_admin.removable, roles=ADMINS)
+    registry.action(s.RetireTemplate, shifts_admin.retire, roles=ADMINS)
+    registry.action(s.GenerateShifts, shifts_admin.generate_default, roles=ADMINS)
+    registry.flow(shifts_admin.TEMPLATE, roles=ADMINS)
+    registry.action(s.DaysOff, shifts_days.overrides_command, roles=ADMINS)
+    registry.action(s.AddClosedDay, shifts_days.add_closed_day, roles=ADMINS)
+    registry.action(s.AddWorkingDay, shifts_days.add_working_day, roles=ADMINS)
+    registry.action(s.RemoveDayOff, shifts_days.remove, roles=ADMINS)
+    registry.flow(shifts_days.DAY_OFF, roles=ADMINS)
+
+    # The main menu, in order; each entry shows only to the roles that can use it.
+    registry.menu(t("guides.menu"), g.ListGuides())
+    registry.menu(t("guides.talk_to_person"), ho.HandoffHub())
+    registry.menu(t("volunteer.menu"), h.ChooseVillage(), roles=VIEW_ROLES)
+    registry.menu(t("volunteer.my_tally"), h.MyHelpTally(), roles=EDIT_ROLES)
+    registry.menu(t("admin.menu"), a.AdminHub(), roles=admins)
+    registry.menu(t("reports.menu"), r.ReportHub(), roles=officials)
+    registry.menu(t("shifts.menu"), s.ShiftsHub(), roles=EVERYONE_ON_SHIFTS)
+    registry.menu(t("handoff.list_button"), ho.RequestList(), roles=staff)
+    registry.menu(t("menu.help"), ShowHelp())

@@ -1,35 +1,48 @@
 """Admin in chat: the admin menu, villages (with official household counts) and locations.
 
-Admin-only routes: "adm", "av", "al", "af" and /admin, /villages, /locations. Typed answers go
-to the flows "adm_village" and "adm_location"; their buttons are "af:<step>:<value>" and a
-button of another step is refused as stale. Invites, staff and joining are in admin_roles.
+Two declared flows share the answer buttons "af:<step>:<value>": VILLAGE (name, then the
+official count; the count step alone sets the count of an existing village) and LOCATION (name,
+kind, and the village of a cultural house). Invites, staff and joining are in admin_roles.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import case, func, select
 
+from bot.actions.admin import (
+    AddLocation,
+    AddVillage,
+    AdminHub,
+    ListLocations,
+    ListPeople,
+    ListVillages,
+    SetVillageCount,
+    StartInvite,
+)
+from bot.core.actions import menu_choice
 from bot.core.context import Context, UserError
-from bot.core.messages import Choice, Reply
-from bot.core.registry import Registry, Replies, menu_choice
+from bot.core.errors import DomainError
+from bot.core.flows import Answer, Done, Flow, FlowData, FlowTexts, Invalid, Next, Step
+from bot.core.messages import Choice, Replies, Reply
 from bot.db.models import Commune, Household, LocationKind, Role, Village
 from bot.locales import t
 from bot.services import places
-from bot.services.errors import DomainError
 
 ADMIN = {Role.ADMIN}
 INVITABLE = (Role.VOLUNTEER, Role.OFFICER, Role.OFFICIAL, Role.ADMIN)
-VILLAGE_FLOW = "adm_village"
-LOCATION_FLOW = "adm_location"
 NAME_PUNCTUATION = frozenset(" .,'-/()")
 MAX_COUNT = 100_000
+SKIP = "skip"
+NO_VILLAGE = 0
+TEXTS = FlowTexts(stale="admin.stale_button", use_buttons="admin.use_buttons")
 
 
 def role_name(role: Role | str) -> str:
     return t(f"admin.role_{Role(role).value}")
 
 
-def parse_role(value: str, allowed: tuple[Role, ...] = INVITABLE) -> Role:
+def parse_role(value: Role | str, allowed: tuple[Role, ...] = INVITABLE) -> Role:
+    """A role named by a button, refused politely unless it is one of `allowed`."""
     try:
         role = Role(value)
     except ValueError:
@@ -40,7 +53,7 @@ def parse_role(value: str, allowed: tuple[Role, ...] = INVITABLE) -> Role:
 
 
 def admin_choice() -> Choice:
-    return Choice(t("admin.back"), "adm")
+    return AdminHub().button(t("admin.back"))
 
 
 async def commune_of(ctx: Context) -> Commune:
@@ -57,13 +70,37 @@ async def hub(ctx: Context) -> Replies:
     return Reply(
         t("admin.hub"),
         choices=(
-            Choice(t("admin.villages_button"), "av"),
-            Choice(t("admin.locations_button"), "al"),
-            Choice(t("admin.invite_button"), "ai"),
-            Choice(t("admin.people_button"), "ap"),
+            ListVillages().button(t("admin.villages_button")),
+            ListLocations().button(t("admin.locations_button")),
+            StartInvite().button(t("admin.invite_button")),
+            ListPeople().button(t("admin.people_button")),
             menu_choice(),
         ),
     )
+
+
+def clean_place_name(raw: str) -> str:
+    name = " ".join(raw.split())
+    if not 1 <= len(name) <= 120:
+        raise DomainError("places.bad_name")
+    if any(not (ch.isalnum() or ch in NAME_PUNCTUATION) for ch in name):
+        raise DomainError("admin.bad_place_name")
+    return name
+
+
+def parse_count(raw: str) -> int:
+    digits = raw.strip().replace(".", "").replace(",", "").replace(" ", "")
+    if not digits.isascii() or not digits.isdigit() or not 0 <= int(digits) <= MAX_COUNT:
+        raise DomainError("places.bad_count")
+    return int(digits)
+
+
+def place_name(raw: str) -> str:
+    """A place name typed in a flow; a bad one is asked for again."""
+    try:
+        return clean_place_name(raw)
+    except DomainError as problem:
+        raise Invalid(t(problem.key, **problem.values)) from None
 
 
 # -------------------------------------------------------------------------------- villages
@@ -71,15 +108,6 @@ async def hub(ctx: Context) -> Replies:
 
 async def villages(ctx: Context) -> Replies:
     """Villages with households registered, covered, and the official count; add or set."""
-    if ctx.args[:1] == ["add"]:
-        ctx.start_flow(VILLAGE_FLOW, "name")
-        return Reply(t("admin.ask_village_name"), choices=(admin_choice(),))
-    if ctx.args[:1] == ["set"]:
-        village = await ctx.session.get(Village, ctx.int_arg(1))
-        if village is None:
-            raise UserError(t("errors.bad_button"))
-        ctx.start_flow(VILLAGE_FLOW, "count", village_id=village.id, name=village.name)
-        return ask_count(village.name, setting=True)
     ctx.end_flow()
     return await village_list(ctx)
 
@@ -116,70 +144,84 @@ async def village_list(ctx: Context, notice: str | None = None) -> Reply:
                 official=official,
             )
         )
-    choices = [Choice(t("admin.add_village"), "av:add")]
+    choices = [AddVillage().button(t("admin.add_village"))]
     choices += [
-        Choice(t("admin.set_count_button", name=v.name[:30]), f"av:set:{v.id}") for v in rows
+        SetVillageCount(v.id).button(t("admin.set_count_button", name=v.name[:30])) for v in rows
     ]
     return Reply("\n".join(lines), choices=(*choices, admin_choice()), columns=2)
 
 
-def ask_count(name: str, *, setting: bool, problem: str | None = None) -> Reply:
-    text = t("admin.ask_count", name=name)
-    if problem:
-        text = f"{problem}\n\n{text}"
-    skip = t("admin.clear_count") if setting else t("admin.skip_count")
-    return Reply(text, choices=(Choice(skip, "af:count:skip"), admin_choice()))
+class VillageData(FlowData):
+    name: str = ""
+    village_id: int | None = None  # set: the existing village whose count is being set
 
 
-def clean_place_name(raw: str) -> str:
-    name = " ".join(raw.split())
-    if not 1 <= len(name) <= 120:
-        raise DomainError("places.bad_name")
-    if any(not (ch.isalnum() or ch in NAME_PUNCTUATION) for ch in name):
-        raise DomainError("admin.bad_place_name")
-    return name
+async def add_village(ctx: Context) -> Replies:
+    """Add a village: its name, then its official household count (or skip)."""
+    return await VILLAGE.start(ctx, VillageData(), "name")
 
 
-def parse_count(raw: str) -> int:
-    digits = raw.strip().replace(".", "").replace(",", "").replace(" ", "")
-    if not digits.isascii() or not digits.isdigit() or not 0 <= int(digits) <= MAX_COUNT:
-        raise DomainError("places.bad_count")
-    return int(digits)
+async def set_village_count(ctx: Context, pressed: SetVillageCount) -> Replies:
+    """Set (or clear) the official household count of an existing village."""
+    village = await ctx.session.get(Village, pressed.village)
+    if village is None:
+        raise UserError(t("errors.bad_button"))
+    data = VillageData(name=village.name, village_id=village.id)
+    return await VILLAGE.start(ctx, data, "count")
 
 
-async def village_step(ctx: Context, raw: str, *, pressed: bool = False) -> Replies:
-    """Add a village (name, then official count or skip) or set a village's count."""
-    data = ctx.state.data
-    if ctx.state.step == "name":
-        try:
-            name = clean_place_name(raw)
-            if await places.find_village(ctx.session, name) is not None:
-                raise DomainError("places.village_exists", name=name)
-        except DomainError as problem:
-            text = t(problem.key, **problem.values)
-            return Reply(f"{text}\n\n{t('admin.ask_village_name')}", choices=(admin_choice(),))
-        ctx.set_step("count", name=name)
-        return ask_count(name, setting=False)
-    setting = "village_id" in data
-    try:
-        count = None if pressed and raw == "skip" else parse_count(raw)
-    except DomainError as problem:
-        return ask_count(str(data.get("name")), setting=setting, problem=t(problem.key))
-    ctx.end_flow()
-    if setting:
-        village = await ctx.session.get(Village, int(data["village_id"]))
-        if village is None:
-            raise DomainError("households.not_found")
-        await places.set_official_households(ctx.session, village, count, actor_id=ctx.person.id)
-        return await village_list(ctx, t("admin.count_saved", name=village.name))
-    village = await places.add_village(
-        ctx.session,
-        await commune_of(ctx),
-        str(data.get("name")),
-        official_households=count,
-        actor_id=ctx.person.id,
+async def ask_village_name(ctx: Context, data: VillageData) -> Reply:
+    return Reply(t("admin.ask_village_name"), choices=(admin_choice(),))
+
+
+async def read_village_name(ctx: Context, data: VillageData, answer: Answer) -> Next:
+    name = place_name(answer.text)
+    if await places.find_village(ctx.session, name) is not None:
+        raise Invalid(t("places.village_exists", name=name))
+    data.name = name
+    return "count"
+
+
+async def ask_count(ctx: Context, data: VillageData) -> Reply:
+    skip = t("admin.clear_count") if data.village_id is not None else t("admin.skip_count")
+    return Reply(
+        t("admin.ask_count", name=data.name),
+        choices=(VILLAGE.option("count", SKIP, skip), admin_choice()),
     )
-    return await village_list(ctx, t("admin.village_added", name=village.name))
+
+
+async def read_count(ctx: Context, data: VillageData, answer: Answer) -> Next:
+    try:
+        count = None if answer.pressed and answer.text == SKIP else parse_count(answer.text)
+    except DomainError as problem:
+        raise Invalid(t(problem.key)) from None
+    if data.village_id is None:
+        village = await places.add_village(
+            ctx.session,
+            await commune_of(ctx),
+            data.name,
+            official_households=count,
+            actor_id=ctx.person.id,
+        )
+        return Done(await village_list(ctx, t("admin.village_added", name=village.name)))
+    existing = await ctx.session.get(Village, data.village_id)
+    if existing is None:
+        raise DomainError("households.not_found")
+    await places.set_official_households(ctx.session, existing, count, actor_id=ctx.person.id)
+    return Done(await village_list(ctx, t("admin.count_saved", name=existing.name)))
+
+
+VILLAGE = Flow(
+    "adm_village",
+    VillageData,
+    {
+        "name": Step(ask_village_name, read_village_name),
+        "count": Step(ask_count, read_count),
+    },
+    prefix="af",
+    texts=TEXTS,
+    way_out=admin_choice,
+)
 
 
 # ------------------------------------------------------------------------------- locations
@@ -190,9 +232,6 @@ KIND_KEYS = {kind: f"admin.kind_{kind.value}" for kind in LocationKind}
 
 async def locations(ctx: Context) -> Replies:
     """Help-desk locations; add one."""
-    if ctx.args[:1] == ["add"]:
-        ctx.start_flow(LOCATION_FLOW, "name")
-        return Reply(t("admin.ask_location_name"), choices=(admin_choice(),))
     ctx.end_flow()
     return await location_list(ctx)
 
@@ -208,55 +247,70 @@ async def location_list(ctx: Context, notice: str | None = None) -> Reply:
         lines.append(t("admin.location_line", name=location.name, kind=kind, where=where))
     return Reply(
         "\n".join(lines),
-        choices=(Choice(t("admin.add_location"), "al:add"), admin_choice()),
+        choices=(AddLocation().button(t("admin.add_location")), admin_choice()),
     )
 
 
-def ask_kind(name: str) -> Reply:
+class LocationData(FlowData):
+    name: str = ""
+
+
+async def add_location(ctx: Context) -> Replies:
+    """Add a location: its name, its kind, and the village of a cultural house."""
+    return await LOCATION.start(ctx, LocationData(), "name")
+
+
+async def ask_location_name(ctx: Context, data: LocationData) -> Reply:
+    return Reply(t("admin.ask_location_name"), choices=(admin_choice(),))
+
+
+async def read_location_name(ctx: Context, data: LocationData, answer: Answer) -> Next:
+    data.name = place_name(answer.text)
+    return "kind"
+
+
+async def ask_kind(ctx: Context, data: LocationData) -> Reply:
     return Reply(
-        t("admin.ask_kind", name=name),
+        t("admin.ask_kind", name=data.name),
         choices=(
-            *(Choice(t(key), f"af:kind:{kind.value}") for kind, key in KIND_KEYS.items()),
+            *(LOCATION.option("kind", kind.value, t(key)) for kind, key in KIND_KEYS.items()),
             admin_choice(),
         ),
     )
 
 
-async def location_step(ctx: Context, raw: str, *, pressed: bool = False) -> Replies:
-    """Name, then kind (buttons), then the village for a cultural house."""
-    data, step = ctx.state.data, ctx.state.step
-    if step == "name":
-        try:
-            name = clean_place_name(raw)
-        except DomainError as problem:
-            text = f"{t(problem.key)}\n\n{t('admin.ask_location_name')}"
-            return Reply(text, choices=(admin_choice(),))
-        ctx.set_step("kind", name=name)
-        return ask_kind(name)
-    if step == "kind":
-        try:
-            kind = LocationKind(raw) if pressed else None
-        except ValueError:
-            kind = None
-        if kind is None:
-            return ask_kind(str(data.get("name")))
-        rows = await places.list_villages(ctx.session)
-        if kind is LocationKind.CULTURAL_HOUSE and rows:
-            ctx.set_step("village", kind=kind.value)
-            choices = [Choice(village.name, f"af:village:{village.id}") for village in rows]
-            choices.append(Choice(t("admin.no_village"), "af:village:0"))
-            return Reply(t("admin.ask_location_village"), choices=tuple(choices), columns=2)
-        return await save_location(ctx, kind, None)
-    village_id = int(raw) if pressed and raw.isdigit() else -1
-    village = await ctx.session.get(Village, village_id) if village_id > 0 else None
-    if village_id < 0 or (village_id > 0 and village is None):
-        raise UserError(t("admin.use_buttons"))
-    return await save_location(ctx, LocationKind(str(data.get("kind"))), village)
+async def read_kind(ctx: Context, data: LocationData, answer: Answer) -> Next:
+    try:
+        kind = LocationKind(answer.text)
+    except ValueError:
+        raise Invalid(t("admin.use_buttons")) from None
+    if kind is LocationKind.CULTURAL_HOUSE and await places.list_villages(ctx.session):
+        return "village"
+    return Done(await save_location(ctx, data.name, kind, None))
 
 
-async def save_location(ctx: Context, kind: LocationKind, village: Village | None) -> Reply:
-    name = str(ctx.state.data.get("name"))
-    ctx.end_flow()
+async def ask_location_village(ctx: Context, data: LocationData) -> Reply:
+    choices = [
+        LOCATION.option("village", village.id, village.name)
+        for village in await places.list_villages(ctx.session)
+    ]
+    choices.append(LOCATION.option("village", NO_VILLAGE, t("admin.no_village")))
+    return Reply(t("admin.ask_location_village"), choices=tuple(choices), columns=2)
+
+
+async def read_location_village(ctx: Context, data: LocationData, answer: Answer) -> Next:
+    """Only a cultural house comes to this step."""
+    text = answer.text
+    village_id = int(text) if text.isascii() and text.isdigit() and len(text) <= 15 else -1
+    village = await ctx.session.get(Village, village_id) if village_id > NO_VILLAGE else None
+    if village is None and village_id != NO_VILLAGE:
+        raise Invalid(t("admin.use_buttons"))
+    return Done(await save_location(ctx, data.name, LocationKind.CULTURAL_HOUSE, village))
+
+
+async def save_location(
+    ctx: Context, name: str, kind: LocationKind, village: Village | None
+) -> Reply:
     await places.add_location(
         ctx.session,
         await commune_of(ctx),
@@ -268,32 +322,15 @@ async def save_location(ctx: Context, kind: LocationKind, village: Village | Non
     return await location_list(ctx, t("admin.location_added", name=name))
 
 
-async def typed(ctx: Context) -> Replies:
-    """Typed text in an admin flow."""
-    text = ctx.incoming.text or ""
-    if ctx.state.flow == VILLAGE_FLOW:
-        return await village_step(ctx, text)
-    return await location_step(ctx, text)
-
-
-async def flow_button(ctx: Context) -> Replies:
-    """ "af:<step>:<value>": a button answer in an admin flow; old buttons are refused."""
-    flow, step = ctx.state.flow, ctx.state.step
-    if flow not in (VILLAGE_FLOW, LOCATION_FLOW) or len(ctx.args) != 2 or ctx.args[0] != step:
-        return Reply(t("admin.stale_button"), choices=(admin_choice(),))
-    if flow == VILLAGE_FLOW:
-        return await village_step(ctx, ctx.args[1], pressed=True)
-    return await location_step(ctx, ctx.args[1], pressed=True)
-
-
-def register(registry: Registry) -> None:
-    registry.command("admin", hub, roles=ADMIN)
-    registry.command("villages", villages, roles=ADMIN)
-    registry.command("locations", locations, roles=ADMIN)
-    registry.choice("adm", hub, roles=ADMIN)
-    registry.choice("av", villages, roles=ADMIN)
-    registry.choice("al", locations, roles=ADMIN)
-    registry.choice("af", flow_button, roles=ADMIN)
-    registry.flow(VILLAGE_FLOW, typed, roles=ADMIN)
-    registry.flow(LOCATION_FLOW, typed, roles=ADMIN)
-    registry.menu(t("admin.menu"), "adm", roles=ADMIN)
+LOCATION = Flow(
+    "adm_location",
+    LocationData,
+    {
+        "name": Step(ask_location_name, read_location_name),
+        "kind": Step(ask_kind, read_kind, typed=False),
+        "village": Step(ask_location_village, read_location_village, typed=False),
+    },
+    prefix="af",
+    texts=TEXTS,
+    way_out=admin_choice,
+)

@@ -10,41 +10,64 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from bot.actions.admin import (
+    ConfirmRevoke,
+    InviteRole,
+    InviteVillage,
+    ListPeople,
+    Revoke,
+)
+from bot.core.actions import menu_choice
 from bot.core.context import Context, UserError
-from bot.core.messages import Choice, Reply
-from bot.core.registry import Registry, Replies, menu_choice
+from bot.core.messages import Choice, Replies, Reply
+from bot.core.state import active_roles
 from bot.db.models import Person, Role, RoleGrant, Village
 from bot.locales import t
 from bot.services import invites, people, places
 from bot.services.privacy import mask_phone
-from handlers.admin import ADMIN, INVITABLE, admin_choice, parse_role, role_name
+from handlers.admin import INVITABLE, admin_choice, parse_role, role_name
 from handlers.start import main_menu
 
 PEOPLE_PAGE = 8
+WHOLE_COMMUNE = 0
 
 # --------------------------------------------------------------------------------- invites
 
 
 async def invite(ctx: Context) -> Replies:
-    """Choose the role, then the village (or the whole commune); show the code and link."""
+    """Choose the role of a new invite."""
     ctx.end_flow()
-    if not ctx.args or ctx.args[0] not in ("r", "v"):
-        choices = [Choice(role_name(role), f"ai:r:{role.value}") for role in INVITABLE]
-        return Reply(t("admin.invite_role"), choices=(*choices, admin_choice()), columns=2)
-    role = parse_role(ctx.args[1] if len(ctx.args) > 1 else "")
-    if ctx.args[0] == "r" and role is not Role.ADMIN:
-        rows = await places.list_villages(ctx.session)
-        choices = [Choice(t("admin.whole_commune"), f"ai:v:{role.value}:0")]
-        choices += [Choice(v.name, f"ai:v:{role.value}:{v.id}") for v in rows]
-        return Reply(
-            t("admin.invite_village", role=role_name(role)),
-            choices=(*choices, admin_choice()),
-            columns=2,
-        )
-    village_id = ctx.int_arg(2) if ctx.args[0] == "v" and role is not Role.ADMIN else 0
+    choices = [InviteRole(role).button(role_name(role)) for role in INVITABLE]
+    return Reply(t("admin.invite_role"), choices=(*choices, admin_choice()), columns=2)
+
+
+async def invite_role(ctx: Context, pressed: InviteRole) -> Replies:
+    """The role is chosen: ask for the village (an admin invite is for the whole commune)."""
+    role = parse_role(pressed.role)
+    if role is Role.ADMIN:
+        return await create_invite(ctx, role, None)
+    rows = await places.list_villages(ctx.session)
+    choices = [InviteVillage(role, WHOLE_COMMUNE).button(t("admin.whole_commune"))]
+    choices += [InviteVillage(role, village.id).button(village.name) for village in rows]
+    return Reply(
+        t("admin.invite_village", role=role_name(role)),
+        choices=(*choices, admin_choice()),
+        columns=2,
+    )
+
+
+async def invite_village(ctx: Context, pressed: InviteVillage) -> Replies:
+    """Create the invite for a role in one village, or the whole commune."""
+    role = parse_role(pressed.role)
+    village_id = WHOLE_COMMUNE if role is Role.ADMIN else pressed.village
     village = await ctx.session.get(Village, village_id) if village_id else None
     if village_id and village is None:
         raise UserError(t("errors.bad_button"))
+    return await create_invite(ctx, role, village)
+
+
+async def create_invite(ctx: Context, role: Role, village: Village | None) -> Replies:
+    """A new code, and the message to forward to the person invited."""
     created, code = await invites.create(
         ctx.session,
         role,
@@ -60,15 +83,15 @@ async def invite(ctx: Context) -> Replies:
         code=code,
         expires=expires.strftime("%H:%M %d/%m/%Y"),
     )
-    link_base = ctx.services.start_links.get(ctx.incoming.channel)
-    forward = f"{link_base}join-{code}" if link_base else f"/start join-{code}"
+    link = ctx.channel.start_link
+    forward = f"{link}join-{code}" if link else f"/start join-{code}"
     return [Reply(text), Reply(forward, choices=(admin_choice(),))]
 
 
 # ---------------------------------------------------------------------------------- people
 
 
-async def staff(ctx: Context) -> list[tuple[Person, dict[str, list[int | None]]]]:
+async def staff(ctx: Context) -> list[tuple[Person, dict[Role, list[int | None]]]]:
     """Everyone holding a staff role now, with each role's villages (None: whole commune)."""
     rows = (
         await ctx.session.execute(
@@ -78,16 +101,27 @@ async def staff(ctx: Context) -> list[tuple[Person, dict[str, list[int | None]]]
             .order_by(Person.display_name, Person.id, RoleGrant.role)
         )
     ).all()
-    grouped: dict[int, tuple[Person, dict[str, list[int | None]]]] = {}
+    grouped: dict[int, tuple[Person, dict[Role, list[int | None]]]] = {}
     for person, role, village_id in rows:
-        grouped.setdefault(person.id, (person, {}))[1].setdefault(role, []).append(village_id)
+        held = grouped.setdefault(person.id, (person, {}))[1]
+        held.setdefault(Role(role), []).append(village_id)
     return list(grouped.values())
 
 
 async def people_list(ctx: Context) -> Replies:
-    """Staff with their roles, villages and masked phones; a revoke button per role."""
+    """/people [page]: staff with their roles, villages and masked phones."""
     ctx.end_flow()
-    page = ctx.int_arg(0) if ctx.args else 0
+    return await people_reply(ctx, ctx.int_arg(0) if ctx.args else 0)
+
+
+async def people_page(ctx: Context, pressed: ListPeople) -> Replies:
+    """A page of the staff list."""
+    ctx.end_flow()
+    return await people_reply(ctx, pressed.page or 0)
+
+
+async def people_reply(ctx: Context, page: int) -> Reply:
+    """One page of staff, with a revoke button per role held."""
     everyone = await staff(ctx)
     names = {village.id: village.name for village in await places.list_villages(ctx.session)}
     shown = everyone[page * PEOPLE_PAGE : (page + 1) * PEOPLE_PAGE]
@@ -101,16 +135,15 @@ async def people_list(ctx: Context) -> Replies:
         phone = mask_phone(person.phone) if person.phone else t("admin.no_phone")
         lines.append(t("admin.person_line", name=name, phone=phone, roles=held))
         choices += [
-            Choice(
-                t("admin.revoke_button", name=name[:24], role=role_name(role)),
-                f"apr:{person.id}:{role}",
+            ConfirmRevoke(person.id, role).button(
+                t("admin.revoke_button", name=name[:24], role=role_name(role))
             )
             for role in roles
         ]
     if page > 0:
-        choices.append(Choice(t("admin.previous"), f"ap:{page - 1}"))
+        choices.append(ListPeople(page - 1).button(t("admin.previous")))
     if len(everyone) > (page + 1) * PEOPLE_PAGE:
-        choices.append(Choice(t("admin.more"), f"ap:{page + 1}"))
+        choices.append(ListPeople(page + 1).button(t("admin.more")))
     return Reply("\n".join(lines), choices=(*choices, admin_choice()))
 
 
@@ -120,33 +153,34 @@ def where(villages: list[int | None], names: dict[int, str]) -> str:
     return ", ".join(names.get(village_id, "?") for village_id in villages if village_id)
 
 
-async def holder(ctx: Context) -> tuple[Person, Role]:
-    """The person and role named by a revoke button; it must be a role they hold now."""
-    person = await ctx.session.get(Person, ctx.int_arg(0))
-    role = parse_role(ctx.args[1] if len(ctx.args) > 1 else "")
+async def holder(ctx: Context, person_id: int, role: Role) -> Person:
+    """The person named by a revoke button; the role must be one they hold now."""
+    person = await ctx.session.get(Person, person_id)
+    parse_role(role)
     if person is None:
         raise UserError(t("errors.bad_button"))
-    if role not in await people.active_roles(ctx.session, person.id):
+    if role not in await active_roles(ctx.session, person.id):
         raise UserError(t("admin.not_held"))
-    return person, role
+    return person
 
 
-async def confirm_revoke(ctx: Context) -> Replies:
+async def confirm_revoke(ctx: Context, pressed: ConfirmRevoke) -> Replies:
     """Ask before revoking."""
-    person, role = await holder(ctx)
+    person = await holder(ctx, pressed.person, pressed.role)
     return Reply(
-        t("admin.revoke_question", name=person.display_name, role=role_name(role)),
+        t("admin.revoke_question", name=person.display_name, role=role_name(pressed.role)),
         choices=(
-            Choice(t("admin.revoke_yes"), f"apy:{person.id}:{role.value}"),
-            Choice(t("admin.revoke_no"), "ap"),
+            Revoke(person.id, pressed.role).button(t("admin.revoke_yes")),
+            ListPeople().button(t("admin.revoke_no")),
         ),
         columns=2,
     )
 
 
-async def revoke(ctx: Context) -> Replies:
+async def revoke(ctx: Context, pressed: Revoke) -> Replies:
     """Revoke the role; the last admin cannot be removed."""
-    person, role = await holder(ctx)
+    role = pressed.role
+    person = await holder(ctx, pressed.person, role)
     if role is Role.ADMIN:
         admins = await ctx.session.scalar(
             select(func.count(func.distinct(RoleGrant.person_id))).where(
@@ -158,10 +192,8 @@ async def revoke(ctx: Context) -> Replies:
     await people.revoke_role(
         ctx.session, person.id, role, revoked_by_id=ctx.person.id, now=ctx.now
     )
-    ctx.args = []
-    listing = await people_list(ctx)
     done = Reply(t("admin.revoked", name=person.display_name, role=role_name(role)))
-    return [done, *(listing if isinstance(listing, list) else [listing])]
+    return [done, await people_reply(ctx, 0)]
 
 
 # ------------------------------------------------------------------------------------ join
@@ -176,7 +208,7 @@ async def join(ctx: Context) -> Replies:
     result = await invites.redeem(ctx.session, ctx.identity, ctx.person, code, ctx.now)
     if result.outcome is not invites.JoinOutcome.JOINED or result.grant is None:
         return Reply(t(f"join.{result.outcome.value}"), choices=(menu_choice(),))
-    ctx.roles = await people.active_roles(ctx.session, ctx.person.id)
+    ctx.roles = await active_roles(ctx.session, ctx.person.id)
     village_id = result.grant.village_id
     village = await ctx.session.get(Village, village_id) if village_id else None
     text = t(
@@ -186,14 +218,3 @@ async def join(ctx: Context) -> Replies:
         where=village.name if village else t("admin.whole_commune"),
     )
     return await main_menu(ctx, text)
-
-
-def register(registry: Registry) -> None:
-    registry.command("join", join)
-    registry.deep_link("join", join)
-    registry.command("invite", invite, roles=ADMIN)
-    registry.command("people", people_list, roles=ADMIN)
-    registry.choice("ai", invite, roles=ADMIN)
-    registry.choice("ap", people_list, roles=ADMIN)
-    registry.choice("apr", confirm_revoke, roles=ADMIN)
-    registry.choice("apy", revoke, roles=ADMIN)

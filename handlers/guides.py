@@ -5,10 +5,20 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
+from bot.actions.guides import (
+    FinishGuide,
+    GuidePicture,
+    ListGuides,
+    OpenGuide,
+    RateGuide,
+    ShowStep,
+    StuckOnStep,
+)
+from bot.actions.handoff import HandoffHub
 from bot.content.catalog import Guide, GuideGroup
+from bot.core.actions import MainMenu, menu_choice
 from bot.core.context import Context, UserError
-from bot.core.messages import Choice, Reply
-from bot.core.registry import Registry, Replies, menu_choice
+from bot.core.messages import Choice, Replies, Reply
 from bot.locales import t
 from bot.services.guides import progress as guide_progress
 
@@ -19,7 +29,6 @@ GROUP_ICONS = {
     GuideGroup.SAFETY: "🛡",
 }
 HELP_DESK = "help-desk"
-HANDOFF = "ho"  # "talk to a person": handlers/handoff.py answers this payload
 CONFIDENT = 0.85  # match score from which a question opens its guide straight away
 SCAM_NOTICE = "scam-warning"
 
@@ -28,9 +37,8 @@ def group_name(group: GuideGroup) -> str:
     return t(f"guides.group_{group.value.replace('-', '_')}")
 
 
-def guide_from(ctx: Context, index: int = 0) -> Guide:
-    """The guide named by a button or link argument; unknown ids are refused politely."""
-    guide_id = ctx.args[index] if len(ctx.args) > index else ""
+def guide_named(ctx: Context, guide_id: str) -> Guide:
+    """The guide named by a button or link; unknown ids are refused politely."""
     guide = ctx.services.catalog.get(guide_id)
     if guide is None:
         raise UserError(t("errors.bad_button"))
@@ -38,7 +46,11 @@ def guide_from(ctx: Context, index: int = 0) -> Guide:
 
 
 def open_choice(guide: Guide) -> Choice:
-    return Choice(guide.title, f"g:{guide.id}")
+    return OpenGuide(guide.id).button(guide.title)
+
+
+def talk_choice() -> Choice:
+    return HandoffHub().button(t("guides.talk_to_person"))
 
 
 async def list_guides(ctx: Context) -> Replies:
@@ -57,9 +69,14 @@ async def list_guides(ctx: Context) -> Replies:
     return Reply("\n".join(lines), choices=(*choices, menu_choice()), columns=2)
 
 
-async def open_guide(ctx: Context) -> Replies:
+async def open_linked_guide(ctx: Context) -> Replies:
+    """/start guide-<id>: a guide opened from a link or a poster."""
+    return await open_guide(ctx, OpenGuide(ctx.args[0]))
+
+
+async def open_guide(ctx: Context, pressed: OpenGuide) -> Replies:
     """A guide's introduction: what it is, where, fees, what to bring; the scam warning once."""
-    guide = guide_from(ctx)
+    guide = guide_named(ctx, pressed.guide)
     await guide_progress.record_step(ctx.session, ctx.person.id, guide.id, 0, ctx.now)
     intro = Reply(
         t(
@@ -72,9 +89,9 @@ async def open_guide(ctx: Context) -> Replies:
             legal="; ".join(guide.legal_basis),
         ),
         choices=(
-            Choice(t("guides.start_button", count=len(guide.steps)), f"gs:{guide.id}:1"),
-            Choice(t("guides.picture_button"), f"gi:{guide.id}"),
-            Choice(t("guides.other_guides"), "gl"),
+            ShowStep(guide.id, 1).button(t("guides.start_button", count=len(guide.steps))),
+            GuidePicture(guide.id).button(t("guides.picture_button")),
+            ListGuides().button(t("guides.other_guides")),
             menu_choice(),
         ),
     )
@@ -85,12 +102,12 @@ async def open_guide(ctx: Context) -> Replies:
     return intro
 
 
-async def show_step(ctx: Context) -> Replies:
+async def show_step(ctx: Context, pressed: ShowStep) -> Replies:
     """Step n of a guide, with back / next (or done) / stuck; it replaces the previous step."""
-    guide = guide_from(ctx)
-    number = ctx.int_arg(1)
+    guide = guide_named(ctx, pressed.guide)
+    number = pressed.number
     if number == 0:
-        return await open_guide(ctx)
+        return await open_guide(ctx, OpenGuide(guide.id))
     if number > len(guide.steps):
         raise UserError(t("errors.bad_button"))
     step = guide.steps[number - 1]
@@ -102,14 +119,14 @@ async def show_step(ctx: Context) -> Replies:
         text += t("guides.tip", tip=step.tip)
     last = number == len(guide.steps)
     forward = (
-        Choice(t("guides.finish"), f"gd:{guide.id}")
+        FinishGuide(guide.id).button(t("guides.finish"))
         if last
-        else Choice(t("guides.next"), f"gs:{guide.id}:{number + 1}")
+        else ShowStep(guide.id, number + 1).button(t("guides.next"))
     )
     choices = (
-        Choice(t("guides.back"), f"gs:{guide.id}:{number - 1}"),
+        ShowStep(guide.id, number - 1).button(t("guides.back")),
         forward,
-        Choice(t("guides.stuck"), f"gk:{guide.id}:{number}"),
+        StuckOnStep(guide.id, number).button(t("guides.stuck")),
         menu_choice(),
     )
     image = ctx.services.catalog.step_image(guide, step)
@@ -122,65 +139,61 @@ async def show_step(ctx: Context) -> Replies:
     )
 
 
-async def finish_guide(ctx: Context) -> Replies:
+async def finish_guide(ctx: Context, pressed: FinishGuide) -> Replies:
     """The end of a guide: ask whether the problem was solved."""
-    guide = guide_from(ctx)
+    guide = guide_named(ctx, pressed.guide)
     await guide_progress.finish(ctx.session, ctx.person.id, guide.id, ctx.now)
     return Reply(
         t("guides.done_question", title=guide.title),
         choices=(
-            Choice(t("guides.solved_yes"), f"gf:{guide.id}:1"),
-            Choice(t("guides.solved_no"), f"gf:{guide.id}:0"),
+            RateGuide(guide.id, solved=True).button(t("guides.solved_yes")),
+            RateGuide(guide.id, solved=False).button(t("guides.solved_no")),
         ),
         columns=2,
         replace=True,
     )
 
 
-async def feedback(ctx: Context) -> Replies:
+async def rate_guide(ctx: Context, pressed: RateGuide) -> Replies:
     """Store whether the guide solved the problem, then offer related guides."""
-    guide = guide_from(ctx)
-    solved = ctx.int_arg(1)
-    if solved not in (0, 1):
-        raise UserError(t("errors.bad_button"))
-    await guide_progress.record_feedback(
-        ctx.session, ctx.person.id, guide.id, bool(solved), ctx.now
-    )
+    guide = guide_named(ctx, pressed.guide)
+    solved = pressed.solved
+    await guide_progress.record_feedback(ctx.session, ctx.person.id, guide.id, solved, ctx.now)
     related = [ctx.services.catalog.get(other) for other in guide.related]
     choices = [open_choice(other) for other in related if other is not None]
     if solved:
         return Reply(t("guides.thanks_solved"), choices=(*choices, menu_choice()))
-    choices.insert(0, Choice(t("guides.talk_to_person"), HANDOFF))
+    choices.insert(0, talk_choice())
     return Reply(t("guides.thanks_not_solved"), choices=(*choices, menu_choice()))
 
 
-async def stuck(ctx: Context) -> Replies:
+async def stuck(ctx: Context, pressed: StuckOnStep) -> Replies:
     """The person is stuck on a step: encourage, and offer a person or the picture."""
-    guide = guide_from(ctx)
-    number = ctx.int_arg(1)
+    guide = guide_named(ctx, pressed.guide)
+    number = pressed.number
     if not 1 <= number <= len(guide.steps):
         raise UserError(t("errors.bad_button"))
     await guide_progress.record_stuck(ctx.session, ctx.person.id, guide.id, number, ctx.now)
     return Reply(
         t("guides.stuck_text", number=number),
         choices=(
-            Choice(t("guides.back_to_step", number=number), f"gs:{guide.id}:{number}"),
-            Choice(t("guides.picture_button"), f"gi:{guide.id}"),
-            Choice(t("guides.talk_to_person"), HANDOFF),
+            ShowStep(guide.id, number).button(t("guides.back_to_step", number=number)),
+            GuidePicture(guide.id).button(t("guides.picture_button")),
+            talk_choice(),
             menu_choice(),
         ),
     )
 
 
-async def picture(ctx: Context) -> Replies:
+async def picture(ctx: Context, pressed: GuidePicture) -> Replies:
     """All of a guide's steps as one picture."""
-    guide = guide_from(ctx)
+    guide = guide_named(ctx, pressed.guide)
     image = await asyncio.to_thread(ctx.services.pictures.picture, guide)
     return Reply(
         t("guides.picture_caption", title=guide.title),
         image=image,
         choices=(
-            Choice(t("guides.start_button", count=len(guide.steps)), f"gs:{guide.id}:1"),
+            ShowStep(guide.id, 1).button(t("guides.start_button", count=len(guide.steps))),
             menu_choice(),
         ),
     )
@@ -193,9 +206,8 @@ async def answer_question(ctx: Context) -> Replies:
     alternatives = [guide for guide in map(catalog.get, match.alternatives) if guide is not None]
     if match.guide_id is not None and (match.score >= CONFIDENT or not alternatives):
         if match.guide_id == HELP_DESK:  # "gặp cán bộ": the way to a person, not just the guide
-            return await ctx.services.registry.choices[HANDOFF].handler(ctx)
-        ctx.args = [match.guide_id]
-        opened = await open_guide(ctx)
+            return await ctx.follow(HandoffHub())
+        opened = await open_guide(ctx, OpenGuide(match.guide_id))
         return _with_alternatives(opened, alternatives)
     top = catalog.get(match.guide_id) if match.guide_id else None
     found = ([top] if top else []) + alternatives
@@ -205,8 +217,8 @@ async def answer_question(ctx: Context) -> Replies:
     return Reply(
         t("guides.out_of_scope"),
         choices=(
-            Choice(t("guides.menu"), "gl"),
-            Choice(t("guides.talk_to_person"), HANDOFF),
+            ListGuides().button(t("guides.menu")),
+            talk_choice(),
             menu_choice(),
         ),
     )
@@ -219,11 +231,12 @@ def _with_alternatives(replies: Replies, alternatives: list[Guide]) -> Replies:
     items = replies if isinstance(replies, list) else [replies]
     last = items[-1]
     extra = tuple(
-        Choice(t("guides.maybe", title=guide.title)[:60], f"g:{guide.id}")
+        OpenGuide(guide.id).button(t("guides.maybe", title=guide.title)[:60])
         for guide in alternatives
     )
-    menu = tuple(choice for choice in last.choices if choice.payload == "menu")
-    others = tuple(choice for choice in last.choices if choice.payload != "menu")
+    main_menu = MainMenu().pack()
+    menu = tuple(choice for choice in last.choices if choice.payload == main_menu)
+    others = tuple(choice for choice in last.choices if choice.payload != main_menu)
     return [*items[:-1], replace(last, choices=(*others, *extra, *menu))]
 
 
@@ -236,19 +249,4 @@ async def resume_offer(ctx: Context) -> list[Choice]:
     if guide is None or progress.step > len(guide.steps):
         return []
     label = t("guides.resume", title=guide.title, number=progress.step)
-    return [Choice(label[:60], f"gs:{guide.id}:{progress.step}")]
-
-
-def register(registry: Registry) -> None:
-    registry.command("guides", list_guides, description="Danh sách hướng dẫn")
-    registry.choice("gl", list_guides)
-    registry.choice("g", open_guide)
-    registry.choice("gs", show_step)
-    registry.choice("gd", finish_guide)
-    registry.choice("gf", feedback)
-    registry.choice("gk", stuck)
-    registry.choice("gi", picture)
-    registry.deep_link("guide", open_guide)
-    registry.menu_hook(resume_offer)
-    registry.menu(t("guides.menu"), "gl")
-    registry.menu(t("guides.talk_to_person"), HANDOFF)
+    return [ShowStep(guide.id, progress.step).button(label[:60])]

@@ -1,38 +1,47 @@
 """Reaching a person: the "Gặp cán bộ" screen, the request flow, taking, relaying, closing.
 
-Buttons are "ho:<action>[:<request>]" and every action re-checks on the server who may do it:
-the list and "take" need a volunteer, officer or admin role; writing to the citizen only the
-staff member who took the request; "done" that person or an admin; replying and cancelling
-only the citizen who asked. Someone else's request looks the same as a missing one.
+Every action re-checks on the server who may do it: the list and "take" need a volunteer,
+officer or admin role (declared at registration); writing to the citizen only the staff
+member who took the request; "done" that person or an admin; replying and cancelling only the
+citizen who asked. Someone else's request looks the same as a missing one.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from bot.actions.guides import OpenGuide
+from bot.actions.handoff import (
+    AskStaff,
+    CancelRequest,
+    CloseRequest,
+    MyRequest,
+    OpenRequest,
+    RequestList,
+    SkipPhone,
+    StopWriting,
+    TakeRequest,
+    WriteToCitizen,
+    WriteToStaff,
+)
+from bot.core.actions import menu_choice
 from bot.core.context import Context, UserError
-from bot.core.messages import Choice, Reply
-from bot.core.registry import Registry, Replies, menu_choice
+from bot.core.errors import DomainError
+from bot.core.flows import Answer, Done, Flow, FlowData, FlowTexts, Invalid, Next, Step
+from bot.core.messages import Choice, Replies, Reply
 from bot.db.models import HelpRequest, HelpStatus, Person, Role
 from bot.locales import t
 from bot.services import handoff
-from bot.services.errors import DomainError
 from bot.services.households import normalize_phone
 from bot.services.privacy import mask_phone
-from handlers.guides import HANDOFF, HELP_DESK
+from handlers.guides import HELP_DESK
 
-ASK_FLOW = "ho_ask"
-TO_CITIZEN_FLOW = "ho_to_citizen"
-TO_STAFF_FLOW = "ho_to_staff"
 STAFF = set(handoff.TAKE_ROLES)
-
-
-def button(key: str, *args: object) -> Choice:
-    return Choice(t(key), ":".join([HANDOFF, *map(str, args)]))
+TEXTS = FlowTexts(stale="handoff.stale_button")
 
 
 def stop_choice() -> Choice:
-    return button("handoff.stop_button", "stop")
+    return StopWriting().button(t("handoff.stop_button"))
 
 
 def when(ctx: Context, at: datetime) -> str:
@@ -59,75 +68,90 @@ async def hub(ctx: Context) -> Replies:
         status = await status_text(ctx, active)
         text += t("handoff.hub_waiting", number=active.id, status=status)
     choices = [
-        button("handoff.mine_button", "mine") if active else button("handoff.ask_button", "ask")
+        MyRequest().button(t("handoff.mine_button"))
+        if active
+        else AskStaff().button(t("handoff.ask_button"))
     ]
     if guide is not None:
-        choices.append(Choice(t("handoff.desk_button"), f"g:{HELP_DESK}"))
+        choices.append(OpenGuide(HELP_DESK).button(t("handoff.desk_button")))
     if ctx.has_role(*STAFF):
-        choices.append(button("handoff.list_button", "list"))
+        choices.append(RequestList().button(t("handoff.list_button")))
     return Reply(text, choices=(*choices, menu_choice()))
+
+
+class Question(FlowData):
+    question: str = ""
 
 
 async def ask(ctx: Context) -> Replies:
     """Start a request: what the person needs, in their own words."""
     if await handoff.active_for(ctx.session, ctx.person.id) is not None:
         return await mine(ctx, notice=t("handoff.already_waiting"))
-    ctx.start_flow(ASK_FLOW, "question")
+    return await ASK.start(ctx, Question(), "question")
+
+
+async def ask_question(ctx: Context, data: Question) -> Reply:
     return Reply(t("handoff.ask_question", limit=handoff.MAX_QUESTION), choices=(stop_choice(),))
 
 
-def phone_question(problem: str | None = None) -> Reply:
-    text = problem or t("handoff.ask_phone")
-    return Reply(text, choices=(button("handoff.skip_phone_button", "skip"), stop_choice()))
+async def read_question(ctx: Context, data: Question, answer: Answer) -> Next:
+    try:
+        data.question = handoff.clean_text(answer.text, handoff.MAX_QUESTION)
+    except DomainError as problem:
+        raise Invalid(t(problem.key, **problem.values)) from None
+    return "phone"
 
 
-async def typed_request(ctx: Context) -> Replies:
-    """Typed text in the request flow: first the question, then the phone number."""
-    raw = ctx.incoming.text or ""
-    if ctx.state.step == "question":
-        try:
-            question = handoff.clean_text(raw, handoff.MAX_QUESTION)
-        except DomainError as problem:
-            return Reply(t(problem.key, **problem.values), choices=(stop_choice(),))
-        ctx.set_step("phone", question=question)
-        return phone_question()
-    if ctx.state.step == "phone":
-        try:
-            phone = normalize_phone(raw)
-        except DomainError:
-            phone = None
-        if phone is None:
-            return phone_question(t("handoff.bad_phone"))
-        return await submit(ctx, phone)
-    ctx.end_flow()
-    return Reply(t("handoff.stale_button"), choices=(menu_choice(),))
+async def ask_phone(ctx: Context, data: Question) -> Reply:
+    return Reply(
+        t("handoff.ask_phone"),
+        choices=(SkipPhone().button(t("handoff.skip_phone_button")), stop_choice()),
+    )
+
+
+async def read_phone(ctx: Context, data: Question, answer: Answer) -> Next:
+    try:
+        phone = normalize_phone(answer.text)
+    except DomainError:
+        phone = None
+    if phone is None:
+        raise Invalid(t("handoff.bad_phone"))
+    return Done(await submit(ctx, data.question, phone))
+
+
+ASK = Flow(
+    "ho_ask",
+    Question,
+    {"question": Step(ask_question, read_question), "phone": Step(ask_phone, read_phone)},
+    texts=TEXTS,
+)
 
 
 async def skip_phone(ctx: Context) -> Replies:
     """ "Only message me here": send the request without a phone number."""
-    if ctx.state.flow != ASK_FLOW or ctx.state.step != "phone":
-        return Reply(t("handoff.stale_button"), choices=(menu_choice(),))
-    return await submit(ctx, None)
-
-
-async def submit(ctx: Context, phone: str | None) -> Replies:
-    """Store the request, tell the staff, and give the person its number."""
-    question = str(ctx.state.data.get("question", ""))
+    data = ASK.data_of(ctx)
+    if data is None or ctx.state.step != "phone":
+        return ASK.stale(ctx)
     ctx.end_flow()
+    return await submit(ctx, data.question, None)
+
+
+async def submit(ctx: Context, question: str, phone: str | None) -> Reply:
+    """Store the request, tell the staff, and give the person its number."""
     request = await handoff.create(ctx.session, ctx.person, question, phone, now=ctx.now)
     contact = (
         t("handoff.contact_phone", phone=mask_phone(phone)) if phone else t("handoff.contact_chat")
     )
     return Reply(
         t("handoff.created", number=request.id, contact=contact),
-        choices=(button("handoff.mine_button", "mine"), menu_choice()),
+        choices=(MyRequest().button(t("handoff.mine_button")), menu_choice()),
     )
 
 
 async def stop(ctx: Context) -> Replies:
     """Leave a handoff flow without sending anything."""
-    if ctx.state.flow not in (ASK_FLOW, TO_CITIZEN_FLOW, TO_STAFF_FLOW):
-        return Reply(t("handoff.stale_button"), choices=(menu_choice(),))
+    if not any(flow.is_current(ctx) for flow in (ASK, TO_CITIZEN, TO_STAFF)):
+        return ASK.stale(ctx)
     ctx.end_flow()
     return Reply(t("handoff.stopped"), choices=(menu_choice(),))
 
@@ -141,7 +165,8 @@ async def mine(ctx: Context, notice: str | None = None) -> Replies:
     request = await handoff.active_for(ctx.session, ctx.person.id)
     if request is None:
         return Reply(
-            t("handoff.none_mine"), choices=(button("handoff.ask_button", "ask"), menu_choice())
+            t("handoff.none_mine"),
+            choices=(AskStaff().button(t("handoff.ask_button")), menu_choice()),
         )
     contact = (
         t("handoff.mine_phone", phone=mask_phone(request.phone))
@@ -156,66 +181,83 @@ async def mine(ctx: Context, notice: str | None = None) -> Replies:
         question=request.question,
         contact=contact,
     )
-    choices = [button("handoff.cancel_button", "cancel", request.id), menu_choice()]
+    choices = [CancelRequest(request.id).button(t("handoff.cancel_button")), menu_choice()]
     if request.status == HelpStatus.TAKEN:
-        choices.insert(0, button("handoff.reply_button", "re", request.id))
+        choices.insert(0, WriteToStaff(request.id).button(t("handoff.reply_button")))
     return Reply(f"{notice}\n\n{text}" if notice else text, choices=tuple(choices))
 
 
-async def cancel(ctx: Context) -> Replies:
+async def cancel(ctx: Context, pressed: CancelRequest) -> Replies:
     """Cancel one's own request, after a confirmation."""
-    request = await handoff.own(ctx.session, ctx.int_arg(1), ctx.person.id)
-    if len(ctx.args) < 3:
+    request = await handoff.own(ctx.session, pressed.request, ctx.person.id)
+    if pressed.sure is None:
         if request.status not in handoff.ACTIVE:
             raise DomainError("handoff.over")
         return Reply(
             t("handoff.cancel_question", number=request.id),
             choices=(
-                button("handoff.cancel_yes", "cancel", request.id, 1),
-                button("handoff.keep_button", "mine"),
+                CancelRequest(request.id, sure=True).button(t("handoff.cancel_yes")),
+                MyRequest().button(t("handoff.keep_button")),
             ),
             columns=2,
         )
-    if ctx.int_arg(2) != 1:
+    if not pressed.sure:
         raise UserError(t("errors.bad_button"))
     await handoff.cancel(ctx.session, request.id, ctx.person, now=ctx.now)
     ctx.end_flow()
     return Reply(t("handoff.cancelled", number=request.id), choices=(menu_choice(),))
 
 
-async def write_to_staff(ctx: Context) -> Replies:
+class Conversation(FlowData):
+    request: int
+
+
+async def write_to_staff(ctx: Context, pressed: WriteToStaff) -> Replies:
     """ "Reply": the citizen's next message goes to the staff member handling the request."""
-    request = await handoff.own(ctx.session, ctx.int_arg(1), ctx.person.id)
+    request = await handoff.own(ctx.session, pressed.request, ctx.person.id)
     if request.status != HelpStatus.TAKEN:
         raise DomainError("handoff.over")
-    ctx.start_flow(TO_STAFF_FLOW, "text", request=request.id)
-    return Reply(t("handoff.write_to_staff", number=request.id), choices=(stop_choice(),))
+    return await TO_STAFF.start(ctx, Conversation(request=request.id), "text")
 
 
-async def typed_message(ctx: Context) -> Replies:
+async def ask_for_staff(ctx: Context, data: Conversation) -> Reply:
+    return Reply(t("handoff.write_to_staff", number=data.request), choices=(stop_choice(),))
+
+
+async def ask_for_citizen(ctx: Context, data: Conversation) -> Reply:
+    request = await handoff.handled_by(ctx.session, data.request, ctx.person.id)
+    citizen = await ctx.session.get(Person, request.person_id)
+    text = t("handoff.write_to_citizen", name=handoff.name_of(citizen), number=request.id)
+    return Reply(text, choices=(stop_choice(),))
+
+
+async def relay(ctx: Context, data: Conversation, answer: Answer) -> Next:
     """Text typed after "reply" or "message the citizen", relayed to the other side."""
-    number = int(ctx.state.data.get("request", 0))
-    to_citizen = ctx.state.flow == TO_CITIZEN_FLOW
+    to_citizen = TO_CITIZEN.is_current(ctx)
     try:
         if to_citizen:
-            request = await handoff.handled_by(ctx.session, number, ctx.person.id)
+            request = await handoff.handled_by(ctx.session, data.request, ctx.person.id)
         else:
-            request = await handoff.own(ctx.session, number, ctx.person.id)
+            request = await handoff.own(ctx.session, data.request, ctx.person.id)
             if request.status != HelpStatus.TAKEN:
                 raise DomainError("handoff.over")
-        text = handoff.clean_text(ctx.incoming.text or "", handoff.MAX_MESSAGE)
+        text = handoff.clean_text(answer.text, handoff.MAX_MESSAGE)
     except DomainError as problem:
-        retry = problem.key in ("handoff.too_long", "handoff.empty_text")
-        if not retry:
-            ctx.end_flow()  # the request is over: leave the flow rather than loop
-        answer = t(problem.key, **problem.values)
-        return Reply(answer, choices=(stop_choice() if retry else menu_choice(),))
+        if problem.key in ("handoff.too_long", "handoff.empty_text"):
+            return Reply(t(problem.key, **problem.values), choices=(stop_choice(),))
+        # The request is over: leave the flow rather than loop.
+        return Done(Reply(t(problem.key, **problem.values), choices=(menu_choice(),)))
     await handoff.relay(ctx.session, request, ctx.person, text, now=ctx.now)
-    ctx.end_flow()
     if not to_citizen:
-        return Reply(t("handoff.sent_to_staff"), choices=(menu_choice(),))
+        return Done(Reply(t("handoff.sent_to_staff"), choices=(menu_choice(),)))
     choices = (*handoff.staff_actions(request.id, more=True), menu_choice())
-    return Reply(t("handoff.sent_to_citizen", number=request.id), choices=choices, columns=2)
+    return Done(Reply(t("handoff.sent_to_citizen", number=request.id), choices=choices, columns=2))
+
+
+TO_STAFF = Flow("ho_to_staff", Conversation, {"text": Step(ask_for_staff, relay)}, texts=TEXTS)
+TO_CITIZEN = Flow(
+    "ho_to_citizen", Conversation, {"text": Step(ask_for_citizen, relay)}, texts=TEXTS
+)
 
 
 # ---------------------------------------------------------------------------- staff side
@@ -242,21 +284,24 @@ async def staff_list(ctx: Context) -> Replies:
                 question=" ".join(question.split()),
             )
         )
-        action = ("handoff.open_short", "open") if taken else ("handoff.take_short", "take")
-        label = t(action[0], number=request.id)
-        choices.append(Choice(label, f"{HANDOFF}:{action[1]}:{request.id}"))
+        choices.append(
+            OpenRequest(request.id).button(t("handoff.open_short", number=request.id))
+            if taken
+            else TakeRequest(request.id).button(t("handoff.take_short", number=request.id))
+        )
     return Reply("\n".join(lines), choices=(*choices, menu_choice()), columns=2)
 
 
-async def take(ctx: Context) -> Replies:
+async def take(ctx: Context, pressed: TakeRequest) -> Replies:
     """ "I'll take it": only the first press wins; the winner sees the details."""
-    request = await handoff.take(ctx.session, ctx.int_arg(1), ctx.person, now=ctx.now)
+    request = await handoff.take(ctx.session, pressed.request, ctx.person, now=ctx.now)
     return await details(ctx, request)
 
 
-async def open_request(ctx: Context) -> Replies:
+async def open_request(ctx: Context, pressed: OpenRequest) -> Replies:
     """A request this staff member handles, shown again."""
-    return await details(ctx, await handoff.handled_by(ctx.session, ctx.int_arg(1), ctx.person.id))
+    request = await handoff.handled_by(ctx.session, pressed.request, ctx.person.id)
+    return await details(ctx, request)
 
 
 async def details(ctx: Context, request: HelpRequest) -> Reply:
@@ -277,65 +322,24 @@ async def details(ctx: Context, request: HelpRequest) -> Reply:
     )
     choices = (
         *handoff.staff_actions(request.id, more=False),
-        button("handoff.list_button", "list"),
+        RequestList().button(t("handoff.list_button")),
     )
     return Reply(text, choices=(*choices, menu_choice()), columns=2)
 
 
-async def write_to_citizen(ctx: Context) -> Replies:
+async def write_to_citizen(ctx: Context, pressed: WriteToCitizen) -> Replies:
     """ "Message the citizen": the next text goes to them, with a reply button."""
-    request = await handoff.handled_by(ctx.session, ctx.int_arg(1), ctx.person.id)
-    citizen = await ctx.session.get(Person, request.person_id)
-    ctx.start_flow(TO_CITIZEN_FLOW, "text", request=request.id)
-    text = t("handoff.write_to_citizen", name=handoff.name_of(citizen), number=request.id)
-    return Reply(text, choices=(stop_choice(),))
+    request = await handoff.handled_by(ctx.session, pressed.request, ctx.person.id)
+    return await TO_CITIZEN.start(ctx, Conversation(request=request.id), "text")
 
 
-async def done(ctx: Context) -> Replies:
+async def done(ctx: Context, pressed: CloseRequest) -> Replies:
     """Close the request (the taker, or an admin) and tell the citizen."""
     admin = ctx.has_role(Role.ADMIN)
     request = await handoff.close(
-        ctx.session, ctx.int_arg(1), ctx.person, admin=admin, now=ctx.now
+        ctx.session, pressed.request, ctx.person, admin=admin, now=ctx.now
     )
-    if ctx.state.flow == TO_CITIZEN_FLOW:
+    if TO_CITIZEN.is_current(ctx):
         ctx.end_flow()
-    choices = (button("handoff.list_button", "list"), menu_choice())
+    choices = (RequestList().button(t("handoff.list_button")), menu_choice())
     return Reply(t("handoff.closed", number=request.id), choices=choices)
-
-
-ACTIONS = {
-    "": hub,
-    "ask": ask,
-    "skip": skip_phone,
-    "stop": stop,
-    "mine": mine,
-    "cancel": cancel,
-    "re": write_to_staff,
-    "list": staff_list,
-    "take": take,
-    "open": open_request,
-    "msg": write_to_citizen,
-    "done": done,
-}
-STAFF_ACTIONS = frozenset({"list", "take", "open", "msg", "done"})
-
-
-async def pressed(ctx: Context) -> Replies:
-    """A handoff button; staff-only actions are refused to everyone else."""
-    action = ctx.args[0] if ctx.args else ""
-    handler = ACTIONS.get(action)
-    if handler is None:
-        raise UserError(t("errors.bad_button"))
-    if action in STAFF_ACTIONS and not ctx.has_role(*STAFF):
-        raise UserError(t("errors.not_allowed"))
-    return await handler(ctx)
-
-
-def register(registry: Registry) -> None:
-    registry.command("myrequest", mine, description="Yêu cầu gặp cán bộ của tôi")
-    registry.command("requests", staff_list, roles=STAFF)
-    registry.choice(HANDOFF, pressed)
-    registry.flow(ASK_FLOW, typed_request)
-    registry.flow(TO_STAFF_FLOW, typed_message)
-    registry.flow(TO_CITIZEN_FLOW, typed_message, roles=STAFF)
-    registry.menu(t("handoff.list_button"), f"{HANDOFF}:list", roles=STAFF)

@@ -1,207 +1,201 @@
 """Registering a new household: consent first, then one short question per field, then save.
 
-Flow "hh_new"; typed answers go to the current step, buttons are "hc:<step>:<value>" and a
-button from an older step is not applied (the current question is asked again). Nothing is
+Flow "hh_new": typed answers go to the current step, buttons are "hc:<step>:<value>", and a
+button of an older step is not applied (the current question is asked again). Nothing is
 stored before "Save", and nothing at all without the family's consent.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
+from bot.actions.households import NewHousehold
+from bot.core.actions import menu_choice
 from bot.core.context import Context
-from bot.core.messages import Choice, Reply
-from bot.core.registry import Registry, Replies, menu_choice
+from bot.core.flows import Answer, Done, Flow, FlowData, Invalid, Next, Step
+from bot.core.messages import Choice, Replies, Reply
 from bot.db.models import Household
 from bot.locales import t
 from bot.services import households
-from bot.services.vntext import fold
+from bot.vntext import fold
 from handlers import household_fields as fields
 from handlers.households import (
-    EDIT_ROLES,
-    FIND_FLOW,
+    SEARCH,
+    TEXTS,
+    back_to_search,
     card,
     edit_scope,
     result_choice,
     village_in,
 )
 
-FLOW = "hh_new"
-PREFIX = "hc"
-NEXT = {
-    "name": "mem",
-    "dup": "mem",
-    "mem": "acc",
-    "acc": "sub",
-    "sub": "pay",
-    "pay": "tel",
-    "tel": "note",
-    "note": "done",
-}
+# The field asked after each field; the "🔢 Số khác" steps go on like their field.
+NEXT = {"mem": "acc", "acc": "sub", "sub": "pay", "pay": "tel", "tel": "note", "note": "done"}
+FIELD_STEPS = ("mem", "mem_other", "acc", "acc_other", "sub", "pay", "tel", "note")
 SUMMARY_FIELDS = ("name", "mem", "acc", "sub", "pay", "tel", "note")
+ANYWAY = "go"
+SAVE = "save"
 
 
-async def start(ctx: Context) -> Replies:
+class NewHouseholdData(FlowData):
+    """The answers so far; attribute names are the field codes of household_fields."""
+
+    village_id: int
+    village: str
+    query: str | None = None  # what was searched for before "add new": offered as the name
+    consent: bool = False
+    name: str | None = None
+    mem: int | None = None
+    acc: int | None = None
+    sub: bool | None = None
+    pay: bool | None = None
+    tel: str | None = None
+    note: str | None = None
+
+    @property
+    def members(self) -> int:
+        return self.mem or 1
+
+
+async def start(ctx: Context, pressed: NewHousehold) -> Replies:
     """ "Add a new household" in a village: ask for the family's consent first."""
-    village = await village_in(ctx, ctx.int_arg(0), await edit_scope(ctx))
-    query = None
-    if ctx.state.flow == FIND_FLOW and ctx.state.data.get("village_id") == village.id:
-        query = ctx.state.data.get("query")
-    ctx.start_flow(FLOW, "ok", village_id=village.id, village=village.name, query=query)
-    return await ask(ctx)
+    village = await village_in(ctx, pressed.village, await edit_scope(ctx))
+    search = SEARCH.data_of(ctx)
+    query = search.query if search is not None and search.village_id == village.id else None
+    data = NewHouseholdData(village_id=village.id, village=village.name, query=query)
+    return await REGISTER.start(ctx, data, "ok")
 
 
 def cancel_choice() -> Choice:
-    return Choice(t("volunteer.cancel"), f"{PREFIX}:cancel")
+    return REGISTER.cancel_option(t("volunteer.cancel"))
 
 
-async def ask(ctx: Context, problem: str | None = None) -> Reply:
-    """The question of the current step (after the problem with the last answer, if any)."""
-    data = ctx.state.data
-    step = ctx.state.step or "ok"
-    if step == "ok":
-        reply = Reply(
-            t("volunteer.consent_question", village=data.get("village", "")),
-            choices=(
-                Choice(t("volunteer.consent_yes"), f"{PREFIX}:ok:1"),
-                Choice(t("volunteer.consent_no"), f"{PREFIX}:ok:0"),
-            ),
-        )
-    elif step == "dup":
-        same = await same_name(ctx, str(data.get("name", "")))
-        reply = Reply(
-            t("volunteer.duplicate_question", name=data.get("name", "")),
-            choices=(
-                *map(result_choice, same),
-                Choice(t("volunteer.add_anyway"), f"{PREFIX}:dup:go"),
-                cancel_choice(),
-            ),
-        )
-    elif step == "done":
-        reply = summary(data)
-    else:
-        query = data.get("query")
-        reply = fields.question(
-            step,
-            PREFIX,
-            members=int(data.get("mem", 1)),
-            suggestion=query if step == "name" and fields.looks_like_name(query) else None,
-            extra=(cancel_choice(),),
-        )
-    if problem:
-        return Reply(f"{problem}\n\n{reply.text}", choices=reply.choices, columns=reply.columns)
-    return reply
+async def cancelled(ctx: Context, data: NewHouseholdData) -> Replies:
+    """ "Cancel": nothing is stored; back to the village's search."""
+    return Reply(
+        t("volunteer.create_cancelled"),
+        choices=(back_to_search(data.village_id), menu_choice()),
+    )
 
 
-def summary(data: dict[str, Any]) -> Reply:
-    lines = [t("volunteer.summary_title", village=data.get("village", ""))]
+async def ask_consent(ctx: Context, data: NewHouseholdData) -> Reply:
+    return Reply(
+        t("volunteer.consent_question", village=data.village),
+        choices=(
+            REGISTER.option("ok", 1, t("volunteer.consent_yes")),
+            REGISTER.option("ok", 0, t("volunteer.consent_no")),
+        ),
+    )
+
+
+async def read_consent(ctx: Context, data: NewHouseholdData, answer: Answer) -> Next:
+    if not fields.parse_yes_no(answer.text):
+        return Done(Reply(t("volunteer.no_consent"), choices=(menu_choice(),)))
+    data.consent = True
+    return "name"
+
+
+async def ask_name(ctx: Context, data: NewHouseholdData) -> Reply:
+    suggestion = data.query if fields.looks_like_name(data.query) else None
+    return fields.question(
+        REGISTER, "name", members=data.members, suggestion=suggestion, extra=(cancel_choice(),)
+    )
+
+
+async def read_name(ctx: Context, data: NewHouseholdData, answer: Answer) -> Next:
+    """A typed name, or the searched one (its button); a name already there is shown first."""
+    data.name = fields.clean_name((data.query or "") if answer.pressed else answer.text)
+    return "dup" if await same_name(ctx, data) else "mem"
+
+
+async def same_name(ctx: Context, data: NewHouseholdData) -> list[Household]:
+    """Households of the flow's village whose head has exactly this name (accents aside)."""
+    name = data.name or ""
+    found = await households.search(ctx.session, data.village_id, name, limit=5)
+    return [household for household in found if household.folded_head == fold(name)]
+
+
+async def ask_duplicate(ctx: Context, data: NewHouseholdData) -> Reply:
+    same = await same_name(ctx, data)
+    return Reply(
+        t("volunteer.duplicate_question", name=data.name or ""),
+        choices=(
+            *map(result_choice, same),
+            REGISTER.option("dup", ANYWAY, t("volunteer.add_anyway")),
+            cancel_choice(),
+        ),
+    )
+
+
+async def read_duplicate(ctx: Context, data: NewHouseholdData, answer: Answer) -> Next:
+    """ "Not one of these, add it anyway" (opening one of them leaves the flow)."""
+    if answer.text != ANYWAY:
+        raise Invalid(t("errors.bad_button"))
+    return "mem"
+
+
+def field_step(step: str) -> Step[NewHouseholdData]:
+    """A field's question and answer; a usable answer moves on to the next field."""
+
+    async def ask(ctx: Context, data: NewHouseholdData) -> Reply:
+        return fields.question(REGISTER, step, members=data.members, extra=(cancel_choice(),))
+
+    async def read(ctx: Context, data: NewHouseholdData, answer: Answer) -> Next:
+        other = fields.other_step(step, answer)
+        if other is not None:
+            return other
+        field = fields.field_of(step)
+        setattr(data, field, fields.read(step, answer, members=data.members))
+        return NEXT[field]
+
+    return Step(ask, read)
+
+
+async def ask_summary(ctx: Context, data: NewHouseholdData) -> Reply:
+    lines = [t("volunteer.summary_title", village=data.village)]
     for field in SUMMARY_FIELDS:
-        value = fields.show(field, data.get(field))
+        value = fields.show(field, getattr(data, field))
         lines.append(t("volunteer.summary_line", field=fields.field_label(field), value=value))
     return Reply(
         "\n".join(lines),
-        choices=(Choice(t("volunteer.save"), f"{PREFIX}:done:save"), cancel_choice()),
+        choices=(REGISTER.option("done", SAVE, t("volunteer.save")), cancel_choice()),
         columns=2,
     )
 
 
-async def same_name(ctx: Context, name: str) -> list[Household]:
-    """Households of the flow's village whose head has exactly this name (accents aside)."""
-    village_id = int(ctx.state.data.get("village_id", 0))
-    found = await households.search(ctx.session, village_id, name, limit=5)
-    return [household for household in found if household.folded_head == fold(name)]
+async def read_summary(ctx: Context, data: NewHouseholdData, answer: Answer) -> Next:
+    if not (answer.pressed and answer.text == SAVE):
+        raise Invalid(t("volunteer.press_save"))
+    return Done(await save(ctx, data))
 
 
-async def typed(ctx: Context) -> Replies:
-    """A typed answer to the current question."""
-    return await answer(ctx, ctx.state.step or "ok", ctx.incoming.text or "", pressed=False)
-
-
-async def pressed(ctx: Context) -> Replies:
-    """A button of the flow: "hc:<step>:<value>" or "hc:cancel"."""
-    if ctx.state.flow != FLOW:
-        return Reply(t("volunteer.stale_button"), choices=(menu_choice(),))
-    if ctx.args[:1] == ["cancel"]:
-        return cancel(ctx)
-    if len(ctx.args) != 2:
-        return await ask(ctx, t("errors.bad_button"))
-    step, value = ctx.args
-    if step != ctx.state.step:
-        return await ask(ctx, t("volunteer.old_button"))
-    return await answer(ctx, step, value, pressed=True)
-
-
-def cancel(ctx: Context) -> Reply:
-    village_id = ctx.state.data.get("village_id")
-    ctx.end_flow()
-    back = (Choice(t("volunteer.find_other"), f"hv:{village_id}"),) if village_id else ()
-    return Reply(t("volunteer.create_cancelled"), choices=(*back, menu_choice()))
-
-
-async def answer(ctx: Context, step: str, raw: str, *, pressed: bool) -> Replies:
-    data = ctx.state.data
-    if step == "ok":
-        try:
-            agreed = fields.parse_yes_no(raw)
-        except fields.BadInput as problem:
-            return await ask(ctx, problem.text)
-        if not agreed:
-            ctx.end_flow()
-            return Reply(t("volunteer.no_consent"), choices=(menu_choice(),))
-        ctx.set_step("name", consent=True)
-        return await ask(ctx)
-    if step == "dup":
-        if pressed and raw == "go":
-            ctx.set_step("mem")
-        return await ask(ctx)
-    if step == "done":
-        if pressed and raw == "save":
-            return await save(ctx)
-        return await ask(ctx, t("volunteer.press_save"))
-    if step not in NEXT:
-        ctx.end_flow()
-        return Reply(t("volunteer.stale_button"), choices=(menu_choice(),))
-    if step in ("mem", "acc") and pressed and raw == fields.OTHER:
-        return Reply(fields.type_number_prompt(step, int(data.get("mem", 1))))
-    if step == "name" and pressed and raw == "q":
-        raw = str(data.get("query") or "")
-    try:
-        value = fields.parse(step, raw, members=int(data.get("mem", 1)))
-    except fields.BadInput as problem:
-        return await ask(ctx, problem.text)
-    if step == "name" and await same_name(ctx, value):
-        ctx.set_step("dup", name=value)
-        return await ask(ctx)
-    ctx.set_step(NEXT[step], **{step: value})
-    return await ask(ctx)
-
-
-async def save(ctx: Context) -> Replies:
+async def save(ctx: Context, data: NewHouseholdData) -> Reply:
     """Store the household (scope re-checked), audit it, and show its card."""
-    data = ctx.state.data
-    village = await village_in(ctx, int(data.get("village_id", 0)), await edit_scope(ctx))
+    village = await village_in(ctx, data.village_id, await edit_scope(ctx))
     record = households.HouseholdData(
-        head_name=str(data["name"]),
-        members=int(data["mem"]),
-        members_with_account=int(data["acc"]),
-        submitted_online=bool(data["sub"]),
-        paid_online=bool(data["pay"]),
-        phone=data.get("tel"),
-        note=data.get("note"),
+        head_name=data.name or "",
+        members=data.members,
+        members_with_account=data.acc or 0,
+        submitted_online=bool(data.sub),
+        paid_online=bool(data.pay),
+        phone=data.tel,
+        note=data.note,
     )
     household = await households.create(
-        ctx.session,
-        village,
-        record,
-        actor_id=ctx.person.id,
-        consent=bool(data.get("consent")),
-        now=ctx.now,
+        ctx.session, village, record, actor_id=ctx.person.id, consent=data.consent, now=ctx.now
     )
-    ctx.start_flow(FIND_FLOW, "query", village_id=village.id)
     return await card(ctx, household, notice=t("volunteer.created", code=household.code))
 
 
-def register(registry: Registry) -> None:
-    registry.choice("hn", start, roles=EDIT_ROLES)
-    registry.choice(PREFIX, pressed, roles=EDIT_ROLES)
-    registry.flow(FLOW, typed, roles=EDIT_ROLES)
+REGISTER = Flow(
+    "hh_new",
+    NewHouseholdData,
+    {
+        "ok": Step(ask_consent, read_consent),
+        "name": Step(ask_name, read_name),
+        "dup": Step(ask_duplicate, read_duplicate, typed=False),
+        **{step: field_step(step) for step in FIELD_STEPS},
+        "done": Step(ask_summary, read_summary),
+    },
+    prefix="hc",
+    texts=TEXTS,
+    on_cancel=cancelled,
+)

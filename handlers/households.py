@@ -6,25 +6,40 @@ Who may do what (checked again on every update, whatever the button says):
   edit/assist routes refuse them, because the register should be written by those who helped;
 - citizens are refused politely.
 Creating, editing and logging assistance live in household_create, household_edit and
-assistance_log; this module holds the shared access checks and the card.
+assistance_log; this module holds the shared access checks, the search flow and the card.
 """
 
 from __future__ import annotations
 
+from bot.actions.households import (
+    AddAccount,
+    ChooseVillage,
+    EditHousehold,
+    LogHelp,
+    NewHousehold,
+    OpenHousehold,
+    PickVillage,
+)
+from bot.core.actions import menu_choice
 from bot.core.context import Context
-from bot.core.messages import Choice, Reply
-from bot.core.registry import Registry, Replies, menu_choice
+from bot.core.errors import DomainError
+from bot.core.flows import Answer, Done, Flow, FlowData, FlowTexts, Next, Step
+from bot.core.messages import Choice, Replies, Reply
 from bot.db.models import AssistAction, Household, Person, Role, Village
 from bot.locales import t
 from bot.services import assistance, households, people, places
-from bot.services.errors import DomainError
-from bot.services.vntext import fold
+from bot.vntext import fold
 from handlers.household_fields import show
 
 VIEW_ROLES = {Role.VOLUNTEER, Role.OFFICER, Role.OFFICIAL, Role.ADMIN}
 EDIT_ROLES = {Role.VOLUNTEER, Role.OFFICER, Role.ADMIN}
-FIND_FLOW = "hh_find"
 MAX_QUERY = 60
+# What the register's flows say about old buttons and typed text where buttons are expected.
+TEXTS = FlowTexts(
+    stale="volunteer.stale_button",
+    old_button="volunteer.old_button",
+    use_buttons="volunteer.use_buttons",
+)
 Scope = frozenset[int] | None
 
 
@@ -55,60 +70,88 @@ async def editable(ctx: Context, household_id: int) -> Household:
     return await households.get(ctx.session, household_id, await edit_scope(ctx))
 
 
+async def can_edit(ctx: Context, village_id: int) -> bool:
+    return ctx.has_role(*EDIT_ROLES) and allows(await edit_scope(ctx), village_id)
+
+
+async def add_new(ctx: Context, village_id: int) -> tuple[Choice, ...]:
+    """ "Add a new household", for those who may change this village's households."""
+    if not await can_edit(ctx, village_id):
+        return ()
+    return (NewHousehold(village_id).button(t("volunteer.add_new")),)
+
+
+def back_to_search(village_id: int) -> Choice:
+    return PickVillage(village_id).button(t("volunteer.find_other"))
+
+
 # ----------------------------------------------------------------------------- village, search
+
+
+class Search(FlowData):
+    village_id: int
+    query: str | None = None  # the last text searched for: "add new" offers it as the name
+    several: bool = False  # the person works in several villages: offer to pick another
 
 
 async def choose_village(ctx: Context) -> Replies:
     """Start: the villages in the person's scope; with only one, go straight to the search."""
     scope = await view_scope(ctx)
     villages = await places.list_villages(ctx.session, set(scope) if scope is not None else None)
-    if not villages:
-        ctx.end_flow()
-        return Reply(t("volunteer.no_villages"), choices=(menu_choice(),))
     if len(villages) == 1:
-        return await ask_search(ctx, villages[0], several=False)
+        return await SEARCH.start(ctx, Search(village_id=villages[0].id), "query")
     ctx.end_flow()
-    choices = [Choice(village.name, f"hv:{village.id}") for village in villages]
+    if not villages:
+        return Reply(t("volunteer.no_villages"), choices=(menu_choice(),))
+    choices = [PickVillage(village.id).button(village.name) for village in villages]
     return Reply(t("volunteer.choose_village"), choices=(*choices, menu_choice()), columns=2)
 
 
-async def pick_village(ctx: Context) -> Replies:
+async def pick_village(ctx: Context, pressed: PickVillage) -> Replies:
     """A village was picked: ask for the head's name or the household code."""
-    village = await village_in(ctx, ctx.int_arg(0), await view_scope(ctx))
-    return await ask_search(ctx, village, several=True)
+    village = await village_in(ctx, pressed.village, await view_scope(ctx))
+    return await SEARCH.start(ctx, Search(village_id=village.id, several=True), "query")
 
 
-async def ask_search(ctx: Context, village: Village, *, several: bool) -> Reply:
-    ctx.start_flow(FIND_FLOW, "query", village_id=village.id)
-    choices = []
-    if allows(await edit_scope(ctx), village.id) and ctx.has_role(*EDIT_ROLES):
-        choices.append(Choice(t("volunteer.add_new"), f"hn:{village.id}"))
-    if several:
-        choices.append(Choice(t("volunteer.other_village"), "hs"))
+async def ask_query(ctx: Context, data: Search) -> Reply:
+    village = await village_in(ctx, data.village_id, await view_scope(ctx))
+    choices = list(await add_new(ctx, village.id))
+    if data.several:
+        choices.append(ChooseVillage().button(t("volunteer.other_village")))
     return Reply(
         t("volunteer.ask_search", village=village.name), choices=(*choices, menu_choice())
     )
 
 
-async def search(ctx: Context) -> Replies:
+async def read_query(ctx: Context, data: Search, answer: Answer) -> Next:
     """Typed text while searching: matching households as buttons, and "add new"."""
-    village = await ctx.session.get(Village, int(ctx.state.data.get("village_id", 0)))
+    village = await ctx.session.get(Village, data.village_id)
     if village is None or not allows(await view_scope(ctx), village.id):
-        ctx.end_flow()  # the scope changed since the search began
-        return Reply(t("households.not_yours"), choices=(menu_choice(),))
-    query = " ".join((ctx.incoming.text or "").split())
-    can_add = ctx.has_role(*EDIT_ROLES) and allows(await edit_scope(ctx), village.id)
-    add = (Choice(t("volunteer.add_new"), f"hn:{village.id}"),) if can_add else ()
-    back = (Choice(t("volunteer.other_village"), "hs"), menu_choice())
+        # The scope changed since the search began.
+        return Done(Reply(t("households.not_yours"), choices=(menu_choice(),)))
+    query = " ".join(answer.text.split())
+    around = (
+        *await add_new(ctx, village.id),
+        ChooseVillage().button(t("volunteer.other_village")),
+        menu_choice(),
+    )
     if len(query) > MAX_QUERY or not fold(query):
-        return Reply(t("volunteer.bad_query", limit=MAX_QUERY), choices=(*add, *back))
-    ctx.set_step("query", query=query)
+        return Reply(t("volunteer.bad_query", limit=MAX_QUERY), choices=around)
+    data.query = query
     found = await households.search(ctx.session, village.id, query)
     if not found:
         text = t("volunteer.none_found", query=query, village=village.name)
-        return Reply(text, choices=(*add, *back))
+        return Reply(text, choices=around)
     text = t("volunteer.found", count=len(found), village=village.name)
-    return Reply(text, choices=(*map(result_choice, found), *add, *back))
+    return Reply(text, choices=(*map(result_choice, found), *around))
+
+
+SEARCH = Flow("hh_find", Search, {"query": Step(ask_query, read_query)}, texts=TEXTS)
+
+
+def search_again(ctx: Context, village_id: int) -> None:
+    """From now on, typed text searches this village (whatever flow was going on is over)."""
+    SEARCH.enter(ctx, Search(village_id=village_id), "query")
 
 
 def result_choice(household: Household) -> Choice:
@@ -119,16 +162,15 @@ def result_choice(household: Household) -> Choice:
         members=household.members,
         accounts=household.members_with_account,
     )
-    return Choice(label, f"hh:{household.id}")
+    return OpenHousehold(household.id).button(label)
 
 
 # ------------------------------------------------------------------------------------- card
 
 
-async def open_card(ctx: Context) -> Replies:
-    """The household card; typing a name afterwards searches the same village again."""
-    household = await households.get(ctx.session, ctx.int_arg(0), await view_scope(ctx))
-    ctx.start_flow(FIND_FLOW, "query", village_id=household.village_id)
+async def open_card(ctx: Context, pressed: OpenHousehold) -> Replies:
+    """The household card."""
+    household = await households.get(ctx.session, pressed.household, await view_scope(ctx))
     return await card(ctx, household)
 
 
@@ -136,7 +178,11 @@ ACTION_KEYS = {action: f"volunteer.action_{action.value}" for action in AssistAc
 
 
 async def card(ctx: Context, household: Household, notice: str | None = None) -> Reply:
-    """Everything about one household, with the actions this person may take."""
+    """Everything about one household, with the actions this person may take.
+
+    Whatever led here is over: typing a name afterwards searches the same village again.
+    """
+    search_again(ctx, household.village_id)
     village = await ctx.session.get(Village, household.village_id)
     covered = household.members_with_account > 0
     lines = [
@@ -160,12 +206,12 @@ async def card(ctx: Context, household: Household, notice: str | None = None) ->
     if notice:
         lines.insert(0, notice + "\n")
     choices: list[Choice] = []
-    if ctx.has_role(*EDIT_ROLES) and allows(await edit_scope(ctx), household.village_id):
-        choices.append(Choice(t("volunteer.log_help"), f"ha:{household.id}"))
+    if await can_edit(ctx, household.village_id):
+        choices.append(LogHelp(household.id).button(t("volunteer.log_help")))
         if household.members_with_account < household.members:
-            choices.append(Choice(t("volunteer.plus_account"), f"h1:{household.id}"))
-        choices.append(Choice(t("volunteer.edit"), f"he:{household.id}"))
-    choices.append(Choice(t("volunteer.find_other"), f"hv:{household.village_id}"))
+            choices.append(AddAccount(household.id).button(t("volunteer.plus_account")))
+        choices.append(EditHousehold(household.id).button(t("volunteer.edit")))
+    choices.append(back_to_search(household.village_id))
     choices.append(menu_choice())
     return Reply("\n".join(lines), choices=tuple(choices), columns=2)
 
@@ -184,12 +230,3 @@ async def last_help_line(ctx: Context, household: Household) -> str:
         actions=", ".join(done),
         helper=(helper.display_name if helper and helper.display_name else t("start.anonymous")),
     )
-
-
-def register(registry: Registry) -> None:
-    registry.command("households", choose_village, roles=VIEW_ROLES)
-    registry.choice("hs", choose_village, roles=VIEW_ROLES)
-    registry.choice("hv", pick_village, roles=VIEW_ROLES)
-    registry.choice("hh", open_card, roles=VIEW_ROLES)
-    registry.flow(FIND_FLOW, search, roles=VIEW_ROLES)
-    registry.menu(t("volunteer.menu"), "hs", roles=VIEW_ROLES)

@@ -1,10 +1,8 @@
 """Reports for officials in chat: coverage (table, chart, Excel), the day's tally, KPIs, and
 subscribing to the daily tally and the weekly summary.
 
-Buttons: "rp" the report menu; "rp:c" coverage; "rp:t" today's tally; "rp:d:<YYYY-MM-DD>"
-another day's; "rp:k" this month's KPIs; "rp:x" this month's workbook; "rp:s:<d|w>:<1|0>"
-subscribe to (1) or leave (0) the daily tally (d) or the weekly summary (w).
-Commands: /report, /coverage, /today, /tally [YYYY-MM-DD], /kpi [YYYY-MM].
+Buttons are the actions of bot/actions/reports.py. Commands: /report, /coverage, /today,
+/tally [YYYY-MM-DD], /kpi [YYYY-MM].
 Officials and admins only. Every report covers the villages of the person's official or admin
 grants (a commune-wide grant: every village), looked up again on every update.
 """
@@ -12,17 +10,25 @@ grants (a commune-wide grant: every village), looked up again on every update.
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import date, timedelta
 
 from sqlalchemy import delete, select
 
-from bot.core.context import Context, UserError
-from bot.core.messages import Choice, Document, Reply
-from bot.core.registry import Registry, Replies, menu_choice
+from bot.actions.reports import (
+    DayTally,
+    MonthKpis,
+    MonthWorkbook,
+    ReportHub,
+    ShowCoverage,
+    Subscribe,
+    TodayTally,
+)
+from bot.core.actions import menu_choice
+from bot.core.context import Context
+from bot.core.errors import DomainError
+from bot.core.messages import Choice, Document, Replies, Reply
 from bot.db.models import ReportKind, ReportSubscription, Role
 from bot.locales import t
-from bot.services.errors import DomainError
 from bot.services.reports.charts import render_png
 from bot.services.reports.coverage import Scope, coverage, report_scope, villages_in
 from bot.services.reports.kpis import Month, kpi_report
@@ -39,11 +45,14 @@ from bot.services.reports.workbook import monthly_workbook
 
 ROLES = {Role.OFFICIAL, Role.ADMIN}
 KINDS = {"d": ReportKind.DAILY_TALLY, "w": ReportKind.WEEKLY_SUMMARY}
-ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def back_choice() -> Choice:
-    return Choice(t("reports.back"), "rp")
+    return ReportHub().button(t("reports.back"))
+
+
+def excel_choice() -> Choice:
+    return MonthWorkbook().button(t("reports.excel_button"))
 
 
 def today_of(ctx: Context) -> date:
@@ -66,8 +75,13 @@ async def area_of(ctx: Context, scope: Scope) -> str:
 
 
 async def hub(ctx: Context) -> Replies:
-    """The report menu, with the subscribe buttons showing what the person gets now."""
+    """The report menu."""
     ctx.end_flow()
+    return await menu_reply(ctx)
+
+
+async def menu_reply(ctx: Context) -> Reply:
+    """The report menu, with the subscribe buttons showing what the person gets now."""
     scope = await scope_of(ctx)
     subscribed = set(
         await ctx.session.scalars(
@@ -77,41 +91,19 @@ async def hub(ctx: Context) -> Replies:
     daily = ReportKind.DAILY_TALLY.value in subscribed
     weekly = ReportKind.WEEKLY_SUMMARY.value in subscribed
     choices = (
-        Choice(t("reports.coverage_button"), "rp:c"),
-        Choice(t("reports.today_button"), "rp:t"),
-        Choice(t("reports.kpi_button"), "rp:k"),
-        Choice(t("reports.excel_button"), "rp:x"),
-        Choice(
-            t("reports.unsubscribe_daily" if daily else "reports.subscribe_daily"),
-            f"rp:s:d:{0 if daily else 1}",
+        ShowCoverage().button(t("reports.coverage_button")),
+        TodayTally().button(t("reports.today_button")),
+        MonthKpis().button(t("reports.kpi_button")),
+        excel_choice(),
+        Subscribe("d", on=not daily).button(
+            t("reports.unsubscribe_daily" if daily else "reports.subscribe_daily")
         ),
-        Choice(
-            t("reports.unsubscribe_weekly" if weekly else "reports.subscribe_weekly"),
-            f"rp:s:w:{0 if weekly else 1}",
+        Subscribe("w", on=not weekly).button(
+            t("reports.unsubscribe_weekly" if weekly else "reports.subscribe_weekly")
         ),
         menu_choice(),
     )
     return Reply(t("reports.hub", area=await area_of(ctx, scope)), choices=choices)
-
-
-async def pressed(ctx: Context) -> Replies:
-    """Every "rp:…" button; anything unexpected is refused politely."""
-    if not ctx.args:
-        return await hub(ctx)
-    action, rest = ctx.args[0], ctx.args[1:]
-    if action == "c" and not rest:
-        return await show_coverage(ctx)
-    if action == "t" and not rest:
-        return await show_tally(ctx, today_of(ctx))
-    if action == "d" and len(rest) == 1 and ISO_DAY.match(rest[0]):
-        return await show_tally(ctx, parse_day(rest[0], today_of(ctx)))
-    if action == "k" and not rest:
-        return await show_kpis(ctx, Month.of(today_of(ctx)))
-    if action == "x" and not rest:
-        return await send_workbook(ctx, Month.of(today_of(ctx)))
-    if action == "s" and len(rest) == 2 and rest[0] in KINDS and rest[1] in ("0", "1"):
-        return await subscribe(ctx, KINDS[rest[0]], on=rest[1] == "1")
-    raise UserError(t("errors.bad_button"))
 
 
 # ------------------------------------------------------------------------------- coverage
@@ -131,14 +123,10 @@ async def show_coverage(ctx: Context) -> Replies:
         Reply(
             t("reports.chart_caption", area=area),
             image=chart,
-            choices=(Choice(t("reports.excel_button"), "rp:x"), back_choice(), menu_choice()),
+            choices=(excel_choice(), back_choice(), menu_choice()),
             columns=1,
         ),
     ]
-
-
-async def coverage_command(ctx: Context) -> Replies:
-    return await show_coverage(ctx)
 
 
 # --------------------------------------------------------------------------------- tallies
@@ -146,16 +134,12 @@ async def coverage_command(ctx: Context) -> Replies:
 
 def tally_reply(tally: DailyTally, area: str, today: date) -> Reply:
     day = tally.day
-    navigation = [
-        Choice(t("reports.previous_day"), f"rp:d:{(day - timedelta(days=1)).isoformat()}")
-    ]
+    navigation = [DayTally(day - timedelta(days=1)).button(t("reports.previous_day"))]
     if day < today:
-        navigation.append(
-            Choice(t("reports.next_day"), f"rp:d:{(day + timedelta(days=1)).isoformat()}")
-        )
+        navigation.append(DayTally(day + timedelta(days=1)).button(t("reports.next_day")))
     return Reply(
         tally_text(tally, area),
-        choices=(*navigation, Choice(t("reports.see_coverage"), "rp:c"), back_choice()),
+        choices=(*navigation, ShowCoverage().button(t("reports.see_coverage")), back_choice()),
         columns=2,
     )
 
@@ -173,7 +157,13 @@ async def show_tally(ctx: Context, day: date) -> Replies:
 
 
 async def today_command(ctx: Context) -> Replies:
+    """Today's tally."""
     return await show_tally(ctx, today_of(ctx))
+
+
+async def day_tally(ctx: Context, pressed: DayTally) -> Replies:
+    """Another day's tally (not a day still to come)."""
+    return await show_tally(ctx, pressed.day)
 
 
 async def tally_command(ctx: Context) -> Replies:
@@ -194,8 +184,13 @@ async def show_kpis(ctx: Context, month: Month) -> Replies:
     )
     return Reply(
         kpi_text(report, await area_of(ctx, scope)),
-        choices=(Choice(t("reports.excel_button"), "rp:x"), back_choice(), menu_choice()),
+        choices=(excel_choice(), back_choice(), menu_choice()),
     )
+
+
+async def month_kpis(ctx: Context) -> Replies:
+    """This month's KPIs."""
+    return await show_kpis(ctx, Month.of(today_of(ctx)))
 
 
 async def kpi_command(ctx: Context) -> Replies:
@@ -227,11 +222,17 @@ async def send_workbook(ctx: Context, month: Month) -> Replies:
     )
 
 
+async def month_workbook(ctx: Context) -> Replies:
+    """This month's Excel workbook."""
+    return await send_workbook(ctx, Month.of(today_of(ctx)))
+
+
 # ---------------------------------------------------------------------------- subscriptions
 
 
-async def subscribe(ctx: Context, kind: ReportKind, *, on: bool) -> Replies:
+async def subscribe(ctx: Context, pressed: Subscribe) -> Replies:
     """Join or leave a pushed report; pressing twice changes nothing."""
+    kind, on = KINDS[pressed.kind], pressed.on
     await scope_of(ctx)
     existing = await ctx.session.get(ReportSubscription, (ctx.person.id, kind.value))
     reports = ctx.services.settings.reports
@@ -255,16 +256,6 @@ async def subscribe(ctx: Context, kind: ReportKind, *, on: bool) -> Replies:
         weekday = t(f"reports.weekday_{WEEKDAYS.index(reports.weekly_summary_day)}")
         time = reports.weekly_summary_time.strftime("%H:%M")
         text = t(key, weekday=weekday[:1].upper() + weekday[1:], time=time) if on else t(key)
-    menu = await hub(ctx)
-    assert isinstance(menu, Reply)
+    ctx.end_flow()
+    menu = await menu_reply(ctx)
     return Reply(f"{text}\n\n{menu.text}", choices=menu.choices, replace=True)
-
-
-def register(registry: Registry) -> None:
-    registry.command("report", hub, roles=ROLES)
-    registry.command("coverage", coverage_command, roles=ROLES)
-    registry.command("today", today_command, roles=ROLES)
-    registry.command("tally", tally_command, roles=ROLES)
-    registry.command("kpi", kpi_command, roles=ROLES)
-    registry.choice("rp", pressed, roles=ROLES)
-    registry.menu(t("reports.menu"), "rp", roles=ROLES)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.core.context import Context
-from bot.core.messages import Reply
-from bot.core.registry import Registry, Replies
+from bot.core.messages import Replies, Reply
 from bot.locales import t
 from bot.services.safety import looks_like_secret
 
@@ -19,7 +18,3 @@ async def warn_about_secrets(ctx: Context) -> Replies | None:
         return None
     log.info("message withheld: it looked like a secret (person %s)", ctx.person.id)
     return Reply(t("safety.secret_warning"))
-
-
-def register(registry: Registry) -> None:
-    registry.guard(warn_about_secrets)

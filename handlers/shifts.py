@@ -1,67 +1,74 @@
 """Desk shifts for volunteers and officers: open shifts, sign-up, my shifts, stand-ins, check-in.
 
-Buttons: "sh" hub, "so[:page]" open shifts, "sj:<shift>" sign up, "sm" my shifts,
-"sw:<assignment>" withdraw, "sb:<assignment>" I can't come, "sk:<assignment>" I can come
-after all, "st:<request>" take a stand-in offer, "sc:<assignment>" check in, "su[:<day>]" days
-I am unavailable. Every payload is re-checked against the person pressing it.
+Every button is re-checked against the person pressing it: an assignment, a stand-in request
+or a day that is not theirs to act on is refused by the services.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.actions.shifts import (
+    CanCome,
+    CannotCome,
+    CheckIn,
+    MyShifts,
+    OpenShifts,
+    Roster,
+    ShiftSetup,
+    SignUp,
+    TakeStandIn,
+    Unavailable,
+    Withdraw,
+)
+from bot.core.actions import menu_choice
 from bot.core.context import Context
-from bot.core.messages import Choice, Reply
-from bot.core.registry import Registry, Replies, menu_choice
+from bot.core.errors import DomainError
+from bot.core.messages import Choice, Replies, Reply
 from bot.db.models import Location, Shift
 from bot.locales import t
-from bot.services.errors import DomainError
 from bot.services.shifts import attendance, roster, standins, views
 from bot.services.shifts import text as shift_text
-from handlers import shifts_admin, shifts_autofill, shifts_roster
-from handlers.shifts_common import (
-    ADMINS,
-    EVERYONE_ON_SHIFTS,
-    LEADS,
-    WORKERS,
-    config,
-    day_arg,
-    day_payload,
-    hub_choice,
-    today,
-    tz,
-)
+from handlers.shifts_common import ADMINS, LEADS, WORKERS, config, hub_choice, today, tz
 
 PAGE = 12
 UNAVAILABLE_DAYS = 14
 
 
+def my_choice() -> Choice:
+    return MyShifts().button(t("shifts.my_button"))
+
+
+def open_choice() -> Choice:
+    return OpenShifts().button(t("shifts.open_button"))
+
+
 async def hub(ctx: Context) -> Replies:
     """The shifts menu for this person's roles."""
     ctx.end_flow()
-    choices = []
+    choices: list[Choice] = []
     if ctx.has_role(*WORKERS):
         choices += [
-            Choice(t("shifts.open_button"), "so"),
-            Choice(t("shifts.my_button"), "sm"),
-            Choice(t("shifts.unavailable_button"), "su"),
+            open_choice(),
+            my_choice(),
+            Unavailable().button(t("shifts.unavailable_button")),
         ]
     if ctx.has_role(*LEADS):
-        choices.append(Choice(t("shift_roster.button"), "sr"))
+        choices.append(Roster().button(t("shift_roster.button")))
     if ctx.has_role(*ADMINS):
-        choices.append(Choice(t("shift_admin.button"), "sg"))
+        choices.append(ShiftSetup().button(t("shift_admin.button")))
     return Reply(t("shifts.hub"), choices=(*choices, menu_choice()))
 
 
-async def open_list(ctx: Context) -> Replies:
+async def open_list(ctx: Context, pressed: OpenShifts) -> Replies:
     """Shifts with room that this person may take, a page at a time."""
-    page = ctx.int_arg(0) if ctx.args else 0
+    page = pressed.page or 0
     scope = await roster.scope_of(ctx.session, ctx.person.id)
     until = ctx.now + timedelta(days=config(ctx).open_shifts_days)
     found = await views.open_shifts(ctx.session, ctx.person.id, scope, now=ctx.now, until=until)
     if not found:
         text = t("shifts.none_open", days=config(ctx).open_shifts_days)
-        return Reply(text, choices=(Choice(t("shifts.my_button"), "sm"), hub_choice()))
+        return Reply(text, choices=(my_choice(), hub_choice()))
     shown = found[page * PAGE : (page + 1) * PAGE]
     lines = [t("shifts.open_title", count=len(found), days=config(ctx).open_shifts_days)]
     choices = []
@@ -76,15 +83,15 @@ async def open_list(ctx: Context) -> Replies:
             )
         )
         label = f"{shift_text.short_when(item.shift, tz(ctx))} · {item.location.name[:24]}"
-        choices.append(Choice(label, f"sj:{item.shift.id}"))
+        choices.append(SignUp(item.shift.id).button(label))
     if len(found) > (page + 1) * PAGE:
-        choices.append(Choice(t("shifts.more"), f"so:{page + 1}"))
+        choices.append(OpenShifts(page + 1).button(t("shifts.more")))
     return Reply("\n".join(lines), choices=(*choices, hub_choice()), replace=page > 0)
 
 
-async def sign_up(ctx: Context) -> Replies:
+async def sign_up(ctx: Context, pressed: SignUp) -> Replies:
     """Take a place on a shift."""
-    assignment = await roster.join(ctx.session, ctx.int_arg(0), ctx.person.id, now=ctx.now)
+    assignment = await roster.join(ctx.session, pressed.shift, ctx.person.id, now=ctx.now)
     shift = await ctx.session.get(Shift, assignment.shift_id)
     assert shift is not None
     location = await ctx.session.get(Location, shift.location_id)
@@ -95,11 +102,10 @@ async def sign_up(ctx: Context) -> Replies:
         hour=config(ctx).evening_reminder_hour,
         minutes=config(ctx).reminder_minutes_before,
     )
-    choices = (Choice(t("shifts.my_button"), "sm"), Choice(t("shifts.open_button"), "so"))
-    return Reply(text, choices=(*choices, hub_choice()))
+    return Reply(text, choices=(my_choice(), open_choice(), hub_choice()))
 
 
-async def mine(ctx: Context, notice: str | None = None) -> Reply:
+async def my_shifts(ctx: Context, notice: str | None = None) -> Reply:
     """This person's coming shifts, with what they can do about each, and the month so far."""
     until = ctx.now + timedelta(days=62)
     held = await views.my_shifts(ctx.session, ctx.person.id, now=ctx.now, until=until)
@@ -120,13 +126,13 @@ async def mine(ctx: Context, notice: str | None = None) -> Reply:
         short = shift_text.short_when(item.shift, tz(ctx))
         a_id = item.assignment.id
         if item.shift.starts_at - opens <= ctx.now and item.assignment.checked_in_at is None:
-            choices.append(Choice(t("shifts.check_in_short", when=short), f"sc:{a_id}"))
+            choices.append(CheckIn(a_id).button(t("shifts.check_in_short", when=short)))
         if a_id in asking:
-            choices.append(Choice(t("shifts.can_come_short", when=short), f"sk:{a_id}"))
+            choices.append(CanCome(a_id).button(t("shifts.can_come_short", when=short)))
         elif roster.can_withdraw(item.shift, ctx.now, cutoff):
-            choices.append(Choice(t("shifts.withdraw_short", when=short), f"sw:{a_id}"))
+            choices.append(Withdraw(a_id).button(t("shifts.withdraw_short", when=short)))
         elif item.shift.starts_at > ctx.now:
-            choices.append(Choice(t("shifts.cannot_short", when=short), f"sb:{a_id}"))
+            choices.append(CannotCome(a_id).button(t("shifts.cannot_short", when=short)))
     local = ctx.now.astimezone(tz(ctx))
     counts = await attendance.monthly_counts(
         ctx.session, local.year, local.month, now=ctx.now, person_id=ctx.person.id
@@ -140,30 +146,22 @@ async def mine(ctx: Context, notice: str | None = None) -> Reply:
                 no_shows=counts[0].no_shows,
             )
         )
-    return Reply(
-        "\n".join(lines),
-        choices=(*choices, Choice(t("shifts.open_button"), "so"), hub_choice()),
-    )
+    return Reply("\n".join(lines), choices=(*choices, open_choice(), hub_choice()))
 
 
-async def my_shifts(ctx: Context) -> Replies:
-    """Show "my shifts"."""
-    return await mine(ctx)
-
-
-async def withdraw(ctx: Context) -> Replies:
+async def withdraw(ctx: Context, pressed: Withdraw) -> Replies:
     """Step back from a shift before the cut-off."""
     cutoff = timedelta(hours=config(ctx).withdraw_cutoff_hours)
     shift = await roster.withdraw(
-        ctx.session, ctx.int_arg(0), ctx.person.id, now=ctx.now, cutoff=cutoff
+        ctx.session, pressed.assignment, ctx.person.id, now=ctx.now, cutoff=cutoff
     )
-    return await mine(ctx, t("shifts.withdrawn", when=shift_text.when(shift, tz(ctx))))
+    return await my_shifts(ctx, t("shifts.withdrawn", when=shift_text.when(shift, tz(ctx))))
 
 
-async def cannot_come(ctx: Context) -> Replies:
+async def cannot_come(ctx: Context, pressed: CannotCome) -> Replies:
     """ "I can't come": offer the shift to others; they stay on it until someone takes it."""
     request, offers = await standins.ask(
-        ctx.session, ctx.int_arg(0), ctx.person.id, now=ctx.now, settings=ctx.services.settings
+        ctx.session, pressed.assignment, ctx.person.id, now=ctx.now, settings=ctx.services.settings
     )
     if offers is None:
         text = t("shift_standin.already_asked")
@@ -171,48 +169,51 @@ async def cannot_come(ctx: Context) -> Replies:
         text = t("shift_standin.asked", count=offers)
     else:
         text = t("shift_standin.asked_nobody")
-    back = Choice(t("shift_standin.can_come"), f"sk:{request.assignment_id}")
-    return Reply(text, choices=(back, Choice(t("shifts.my_button"), "sm")))
+    back = CanCome(request.assignment_id).button(t("shift_standin.can_come"))
+    return Reply(text, choices=(back, my_choice()))
 
 
-async def can_come(ctx: Context) -> Replies:
+async def can_come(ctx: Context, pressed: CanCome) -> Replies:
     """The person can come after all: close their stand-in request."""
-    closed = await standins.cancel(ctx.session, ctx.int_arg(0), ctx.person.id)
-    return await mine(
+    closed = await standins.cancel(ctx.session, pressed.assignment, ctx.person.id)
+    return await my_shifts(
         ctx, t("shift_standin.cancelled" if closed else "shift_standin.nothing_open")
     )
 
 
-async def take(ctx: Context) -> Replies:
+async def take(ctx: Context, pressed: TakeStandIn) -> Replies:
     """Accept a stand-in offer; only the first to accept gets the shift."""
     _, shift, location = await standins.take(
-        ctx.session, ctx.int_arg(0), ctx.person.id, now=ctx.now, settings=ctx.services.settings
+        ctx.session, pressed.request, ctx.person.id, now=ctx.now, settings=ctx.services.settings
     )
     text = t("shift_standin.taken", when=shift_text.when(shift, tz(ctx)), place=location.name)
-    return Reply(text, choices=(Choice(t("shifts.my_button"), "sm"), hub_choice()))
+    return Reply(text, choices=(my_choice(), hub_choice()))
 
 
-async def check_in(ctx: Context) -> Replies:
+async def check_in(ctx: Context, pressed: CheckIn) -> Replies:
     """Check in for a shift, near its time."""
     opens = timedelta(minutes=config(ctx).checkin_minutes_before)
     assignment, shift = await attendance.check_in(
-        ctx.session, ctx.int_arg(0), ctx.person.id, now=ctx.now, opens_before=opens, tz=tz(ctx)
+        ctx.session,
+        pressed.assignment,
+        ctx.person.id,
+        now=ctx.now,
+        opens_before=opens,
+        tz=tz(ctx),
     )
     at = shift_text.clock(assignment.checked_in_at or ctx.now, tz(ctx))
     text = t("shift_attend.checked_in", at=at, when=shift_text.when(shift, tz(ctx)))
-    return Reply(text, choices=(Choice(t("shifts.my_button"), "sm"),))
+    return Reply(text, choices=(my_choice(),))
 
 
-async def unavailable(ctx: Context) -> Replies:
+async def unavailable(ctx: Context, pressed: Unavailable) -> Replies:
     """Days this person cannot work (auto-fill skips them); a day button toggles it."""
     first = today(ctx) + timedelta(days=1)
     last = first + timedelta(days=UNAVAILABLE_DAYS - 1)
-    pressed = bool(ctx.args)
-    if pressed:
-        day = day_arg(ctx, 0)
-        if not first <= day <= last:
+    if pressed.day is not None:
+        if not first <= pressed.day <= last:
             raise DomainError("shifts.day_out_of_range")
-        await roster.toggle_unavailable(ctx.session, ctx.person.id, day, now=ctx.now)
+        await roster.toggle_unavailable(ctx.session, ctx.person.id, pressed.day, now=ctx.now)
     marked = {
         day for _, day in await roster.unavailable_days(ctx.session, [ctx.person.id], first, last)
     }
@@ -221,24 +222,7 @@ async def unavailable(ctx: Context) -> Replies:
         day = first + timedelta(days=offset)
         label = f"{shift_text.weekday_short(day.weekday())} {day:%d/%m}"
         box = "☑" if day in marked else "☐"
-        choices.append(Choice(f"{box} {label}", f"su:{day_payload(day)}"))
+        choices.append(Unavailable(day).button(f"{box} {label}"))
     text = t("shifts.unavailable_title", count=len(marked))
-    return Reply(text, choices=(*choices, hub_choice()), columns=2, replace=pressed)
-
-
-def register(registry: Registry) -> None:
-    registry.command("shifts", hub, roles=EVERYONE_ON_SHIFTS)
-    registry.choice("sh", hub, roles=EVERYONE_ON_SHIFTS)
-    registry.choice("so", open_list, roles=WORKERS)
-    registry.choice("sj", sign_up, roles=WORKERS)
-    registry.choice("sm", my_shifts, roles=WORKERS)
-    registry.choice("sw", withdraw, roles=WORKERS)
-    registry.choice("sb", cannot_come, roles=WORKERS)
-    registry.choice("sk", can_come, roles=WORKERS)
-    registry.choice("st", take, roles=WORKERS)
-    registry.choice("sc", check_in, roles=WORKERS)
-    registry.choice("su", unavailable, roles=WORKERS)
-    registry.menu(t("shifts.menu"), "sh", roles=EVERYONE_ON_SHIFTS)
-    shifts_roster.register(registry)
-    shifts_autofill.register(registry)
-    shifts_admin.register(registry)
+    replace = pressed.day is not None
+    return Reply(text, choices=(*choices, hub_choice()), columns=2, replace=replace)

@@ -1,9 +1,9 @@
 """Admin set-up of the desk calendar: weekly templates and generating the shifts.
 
-Buttons: "sg" overview, "sg:add" new template, "sg:del" / "sg:rm:<template>" retire a
-template (with its weekday siblings), "sg:gen" create the shifts, and "sp:<step>:<value>"
-for answers in the template flow; a button from another step is refused as stale.
-/generate_shifts [weeks] does what "sg:gen" does. Closed and make-up days: shifts_days.
+The overview lists the templates per location and the coming public holidays; a new template
+is the flow TEMPLATE (location, weekdays, hours, people needed); retiring one retires its
+weekday siblings too. /generate_shifts [weeks] does what the generate button does for the
+configured horizon. Closed and make-up days: shifts_days.
 """
 
 from __future__ import annotations
@@ -14,19 +14,24 @@ from itertools import groupby
 
 from sqlalchemy import select
 
-from bot.core.context import Context, UserError
-from bot.core.messages import Choice, Reply
-from bot.core.registry import Registry, Replies
+from bot.actions.shifts import (
+    AddTemplate,
+    ChooseTemplateToRemove,
+    DaysOff,
+    GenerateShifts,
+    RetireTemplate,
+)
+from bot.core.context import Context
+from bot.core.errors import DomainError
+from bot.core.flows import Answer, Done, Flow, FlowData, FlowTexts, Invalid, Next, Step
+from bot.core.messages import Replies, Reply
 from bot.db.models import Location, ShiftTemplate
 from bot.locales import t
-from bot.services.errors import DomainError
 from bot.services.shifts import calendar, roster
 from bot.services.shifts import templates as shift_templates
 from bot.services.shifts import text as shift_text
-from handlers import shifts_days
-from handlers.shifts_common import ADMINS, config, hub_choice, setup_choice, today, tz
+from handlers.shifts_common import config, hub_choice, setup_choice, today, tz
 
-TEMPLATE_FLOW = "shift_tpl"
 PRESETS = (("weekdays", 0b0011111), ("saturday", 0b0100000), ("sunday", 0b1000000))
 CLOCK = r"(\d{1,2})(?:[:hg.](\d{2}))?\s*[hg]?"
 HOURS = re.compile(rf"^\s*{CLOCK}\s*(?:-|–|—|đến|den|to)\s*{CLOCK}\s*$", re.IGNORECASE)
@@ -51,10 +56,10 @@ async def overview(ctx: Context, notice: str | None = None) -> Reply:
         lines.extend(upcoming)
     weeks = config(ctx).horizon_weeks
     choices = (
-        Choice(t("shift_admin.add_template"), "sg:add"),
-        Choice(t("shift_admin.remove_template"), "sg:del"),
-        Choice(t("shift_admin.overrides_button"), "sv"),
-        Choice(t("shift_admin.generate_button", weeks=weeks), "sg:gen"),
+        AddTemplate().button(t("shift_admin.add_template")),
+        ChooseTemplateToRemove().button(t("shift_admin.remove_template")),
+        DaysOff().button(t("shift_admin.overrides_button")),
+        GenerateShifts().button(t("shift_admin.generate_button", weeks=weeks)),
         hub_choice(),
     )
     return Reply("\n".join(lines), choices=choices)
@@ -88,40 +93,30 @@ def _days_off(ctx: Context, first: date, last: date) -> list[str]:
     return lines
 
 
-async def templates(ctx: Context) -> Replies:
-    """The "sg" family: overview, add, remove, generate."""
-    action = ctx.args[0] if ctx.args else ""
+async def overview_command(ctx: Context) -> Replies:
+    """/shift_setup: the calendar overview."""
     ctx.end_flow()
-    if action == "add":
-        places = await roster.locations_in(ctx.session, None)
-        if not places:
-            return Reply(t("shift_admin.no_locations"), choices=(setup_choice(),))
-        ctx.start_flow(TEMPLATE_FLOW, "location")
-        choices = [Choice(place.name, f"sp:location:{place.id}") for place in places]
-        return Reply(t("shift_admin.ask_location"), choices=(*choices, setup_choice()))
-    if action == "del":
-        return await removable(ctx)
-    if action == "rm":
-        return await retire(ctx)
-    if action == "gen":
-        return await generate(ctx, config(ctx).horizon_weeks)
     return await overview(ctx)
 
 
-async def removable(ctx: Context) -> Reply:
+async def removable(ctx: Context) -> Replies:
+    """The templates (one line per weekday group), to pick one to retire."""
+    ctx.end_flow()
     names = {loc.id: loc.name for loc in await roster.locations_in(ctx.session, None)}
     choices = []
     for group in _groups(await shift_templates.list_templates(ctx.session)):
         place = names.get(group[0].location_id, "?")[:24]
         label = f"{place}: {_group_line(group).lstrip('• ')}"
-        choices.append(Choice(label[:60], f"sg:rm:{group[0].id}"))
+        choices.append(RetireTemplate(group[0].id).button(label[:60]))
     if not choices:
         return await overview(ctx, t("shift_admin.no_templates"))
     return Reply(t("shift_admin.choose_remove"), choices=(*choices, setup_choice()))
 
 
-async def retire(ctx: Context) -> Reply:
-    chosen = await ctx.session.get(ShiftTemplate, ctx.int_arg(1))
+async def retire(ctx: Context, pressed: RetireTemplate) -> Replies:
+    """Retire a template with its weekday siblings; shifts someone holds are kept."""
+    ctx.end_flow()
+    chosen = await ctx.session.get(ShiftTemplate, pressed.template)
     if chosen is None or not chosen.active:
         raise DomainError("shift_admin.no_template")
     siblings = await ctx.session.scalars(
@@ -169,6 +164,12 @@ async def generate(ctx: Context, weeks: int) -> Reply:
     return Reply("\n".join(lines), choices=(setup_choice(),))
 
 
+async def generate_default(ctx: Context) -> Replies:
+    """The generate button: the configured number of weeks."""
+    ctx.end_flow()
+    return await generate(ctx, config(ctx).horizon_weeks)
+
+
 async def generate_command(ctx: Context) -> Replies:
     """/generate_shifts [weeks]."""
     weeks = ctx.int_arg(0) if ctx.args else config(ctx).horizon_weeks
@@ -191,85 +192,105 @@ def parse_hours(raw: str) -> tuple[time, time]:
     return starts, ends
 
 
-# ------------------------------------------------------------------------------- the flows
+# ----------------------------------------------------------------------- the template flow
 
 
-async def template_step(ctx: Context, raw: str, *, pressed: bool) -> Replies:
-    """Location (button), weekdays (button), hours (typed), people needed (button or typed)."""
-    step, data = ctx.state.step, ctx.state.data
-    if step == "location":
-        location = await ctx.session.get(Location, int(raw)) if pressed and raw.isdigit() else None
-        if location is None:
-            raise UserError(t("shift_admin.use_buttons"))
-        ctx.set_step("days", location_id=location.id)
-        choices = [
-            Choice(t(f"shift_admin.preset_{name}"), f"sp:days:{mask}") for name, mask in PRESETS
-        ]
-        choices += [
-            Choice(shift_text.weekday_name(day), f"sp:days:{1 << day}") for day in range(5)
-        ]
-        return Reply(t("shift_admin.ask_days"), choices=(*choices, setup_choice()), columns=2)
-    if step == "days":
-        mask = int(raw) if pressed and raw.isdigit() else 0
-        if not 0 < mask < 128:
-            raise UserError(t("shift_admin.use_buttons"))
-        ctx.set_step("hours", mask=mask)
-        return Reply(t("shift_admin.ask_hours"), choices=(setup_choice(),))
-    if step == "hours":
-        try:
-            starts, ends = parse_hours(raw)
-        except DomainError as problem:
-            text = f"{t(problem.key)}\n\n{t('shift_admin.ask_hours')}"
-            return Reply(text, choices=(setup_choice(),))
-        ctx.set_step("needed", starts=f"{starts:%H:%M}", ends=f"{ends:%H:%M}")
-        choices = [Choice(str(n), f"sp:needed:{n}") for n in range(1, 5)]
-        return Reply(t("shift_admin.ask_needed"), choices=(*choices, setup_choice()), columns=4)
-    needed = int(raw) if raw.strip().isdigit() else 0
-    if not 1 <= needed <= shift_templates.MAX_NEEDED:
-        warning = t("shift_admin.bad_needed", limit=shift_templates.MAX_NEEDED)
-        choices = [Choice(str(n), f"sp:needed:{n}") for n in range(1, 5)]
-        text = f"{warning}\n\n{t('shift_admin.ask_needed')}"
-        return Reply(text, choices=(*choices, setup_choice()), columns=4)
-    location = await ctx.session.get(Location, int(data["location_id"]))
+class NewTemplate(FlowData):
+    location_id: int = 0
+    mask: int = 0  # weekdays, bit 0 = Monday
+    starts: time | None = None
+    ends: time | None = None
+
+
+async def add_template(ctx: Context) -> Replies:
+    """Start a new weekly template: location, weekdays, hours, people needed."""
+    if not await roster.locations_in(ctx.session, None):
+        ctx.end_flow()
+        return Reply(t("shift_admin.no_locations"), choices=(setup_choice(),))
+    return await TEMPLATE.start(ctx, NewTemplate(), "location")
+
+
+async def ask_location(ctx: Context, data: NewTemplate) -> Reply:
+    places = await roster.locations_in(ctx.session, None)
+    choices = [TEMPLATE.option("location", place.id, place.name) for place in places]
+    return Reply(t("shift_admin.ask_location"), choices=(*choices, setup_choice()))
+
+
+async def read_location(ctx: Context, data: NewTemplate, answer: Answer) -> Next:
+    raw = answer.text
+    location = await ctx.session.get(Location, int(raw)) if raw.isdigit() else None
     if location is None:
+        raise Invalid(t("shift_admin.use_buttons"))
+    data.location_id = location.id
+    return "days"
+
+
+async def ask_days(ctx: Context, data: NewTemplate) -> Reply:
+    choices = [
+        TEMPLATE.option("days", mask, t(f"shift_admin.preset_{name}")) for name, mask in PRESETS
+    ]
+    choices += [
+        TEMPLATE.option("days", 1 << day, shift_text.weekday_name(day)) for day in range(5)
+    ]
+    return Reply(t("shift_admin.ask_days"), choices=(*choices, setup_choice()), columns=2)
+
+
+async def read_days(ctx: Context, data: NewTemplate, answer: Answer) -> Next:
+    mask = int(answer.text) if answer.text.isdigit() else 0
+    if not 0 < mask < 128:
+        raise Invalid(t("shift_admin.use_buttons"))
+    data.mask = mask
+    return "hours"
+
+
+async def ask_hours(ctx: Context, data: NewTemplate) -> Reply:
+    return Reply(t("shift_admin.ask_hours"), choices=(setup_choice(),))
+
+
+async def read_hours(ctx: Context, data: NewTemplate, answer: Answer) -> Next:
+    try:
+        data.starts, data.ends = parse_hours(answer.text)
+    except DomainError as problem:
+        raise Invalid(t(problem.key, **problem.values)) from None
+    return "needed"
+
+
+async def ask_needed(ctx: Context, data: NewTemplate) -> Reply:
+    choices = [TEMPLATE.option("needed", n, str(n)) for n in range(1, 5)]
+    return Reply(t("shift_admin.ask_needed"), choices=(*choices, setup_choice()), columns=4)
+
+
+async def read_needed(ctx: Context, data: NewTemplate, answer: Answer) -> Next:
+    raw = answer.text.strip()
+    needed = int(raw) if raw.isascii() and raw.isdigit() else 0
+    if not 1 <= needed <= shift_templates.MAX_NEEDED:
+        raise Invalid(t("shift_admin.bad_needed", limit=shift_templates.MAX_NEEDED))
+    location = await ctx.session.get(Location, data.location_id)
+    if location is None or data.starts is None or data.ends is None:
         raise DomainError("shift_admin.no_locations")
-    weekdays = [day for day in range(7) if int(data["mask"]) & (1 << day)]
+    weekdays = [day for day in range(7) if data.mask & (1 << day)]
     created = await shift_templates.add_templates(
         ctx.session,
         location,
         weekdays,
-        time.fromisoformat(str(data["starts"])),
-        time.fromisoformat(str(data["ends"])),
+        data.starts,
+        data.ends,
         needed,
         actor_id=ctx.person.id,
     )
-    ctx.end_flow()
-    return await overview(ctx, t("shift_admin.template_added", count=len(created)))
+    return Done(await overview(ctx, t("shift_admin.template_added", count=len(created))))
 
 
-async def typed(ctx: Context) -> Replies:
-    """Typed text in the template flow."""
-    return await template_step(ctx, ctx.incoming.text or "", pressed=False)
-
-
-async def flow_button(ctx: Context) -> Replies:
-    """ "sp:<step>:<value>": a button answer in the template flow; old buttons are refused."""
-    flow, step = ctx.state.flow, ctx.state.step
-    if flow != TEMPLATE_FLOW or len(ctx.args) != 2 or ctx.args[0] != step:
-        return Reply(t("shift_admin.stale_button"), choices=(setup_choice(),))
-    return await template_step(ctx, ctx.args[1], pressed=True)
-
-
-async def overview_command(ctx: Context) -> Replies:
-    """/shift_setup: the calendar overview."""
-    ctx.end_flow()
-    return await overview(ctx)
-
-
-def register(registry: Registry) -> None:
-    registry.command("shift_setup", overview_command, roles=ADMINS)
-    registry.command("generate_shifts", generate_command, roles=ADMINS)
-    registry.choice("sg", templates, roles=ADMINS)
-    registry.choice("sp", flow_button, roles=ADMINS)
-    registry.flow(TEMPLATE_FLOW, typed, roles=ADMINS)
-    shifts_days.register(registry)
+TEMPLATE = Flow(
+    "shift_tpl",
+    NewTemplate,
+    {
+        "location": Step(ask_location, read_location, typed=False),
+        "days": Step(ask_days, read_days, typed=False),
+        "hours": Step(ask_hours, read_hours),
+        "needed": Step(ask_needed, read_needed),
+    },
+    prefix="sp",
+    texts=FlowTexts(stale="shift_admin.stale_button", use_buttons="shift_admin.use_buttons"),
+    way_out=setup_choice,
+)

@@ -1,12 +1,13 @@
-"""What the shift handlers share: settings, the time zone, back buttons and day payloads."""
+"""What the shift handlers share: who may do what, settings, the time zone and back buttons."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.actions.shifts import ShiftSetup, ShiftsHub
 from bot.config import ShiftSettings
-from bot.core.context import Context, UserError
+from bot.core.context import Context
 from bot.core.messages import Choice
 from bot.db.models import Role
 from bot.locales import t
@@ -30,29 +31,11 @@ def today(ctx: Context) -> date:
 
 
 def hub_choice() -> Choice:
-    return Choice(t("shifts.back_hub"), "sh")
+    return ShiftsHub().button(t("shifts.back_hub"))
 
 
 def setup_choice() -> Choice:
-    return Choice(t("shift_admin.back"), "sg")
-
-
-def day_payload(day: date) -> str:
-    return f"{day:%Y%m%d}"
-
-
-def parse_day(raw: str) -> date:
-    """A yyyymmdd day from a payload or the flow state; anything else is refused politely."""
-    try:
-        if len(raw) != 8 or not raw.isdigit():
-            raise ValueError(raw)
-        return date(int(raw[:4]), int(raw[4:6]), int(raw[6:8]))
-    except ValueError:
-        raise UserError(t("errors.bad_button")) from None
-
-
-def day_arg(ctx: Context, index: int) -> date:
-    return parse_day(str(ctx.int_arg(index)))
+    return ShiftSetup().button(t("shift_admin.back"))
 
 
 def monday_of(day: date) -> date:

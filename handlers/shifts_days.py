@@ -1,9 +1,8 @@
 """Admin: days the desk closes (beyond public holidays) and make-up working days.
 
-Buttons: "sv" the list, "sv:closed" / "sv:working" add one, "sv:rm:<override>" remove one, and
-"sq:<step>:<value>" for answers in the flow; a button from another step is refused as stale.
-Government decisions the `holidays` package lacks (a make-up Saturday, an extra day off) go
-here; the next generation follows them.
+A day is added with the flow DAY_OFF: the date, for a working day the weekday whose shifts it
+runs, then a note (or skip). Government decisions the `holidays` package lacks (a make-up
+Saturday, an extra day off) go here; the next generation follows them.
 """
 
 from __future__ import annotations
@@ -13,30 +12,30 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from bot.core.context import Context, UserError
-from bot.core.messages import Choice, Reply
-from bot.core.registry import Registry, Replies
+from bot.actions.shifts import AddClosedDay, AddWorkingDay, RemoveDayOff
+from bot.core.context import Context
+from bot.core.errors import DomainError
+from bot.core.flows import Answer, Done, Flow, FlowData, FlowTexts, Invalid, Next, Step
+from bot.core.messages import Replies, Reply
 from bot.db.models import DayOverride
 from bot.locales import t
-from bot.services.errors import DomainError
 from bot.services.shifts import templates
 from bot.services.shifts import text as shift_text
-from handlers.shifts_common import ADMINS, setup_choice, today
+from handlers.shifts_common import setup_choice, today
 
-DAY_FLOW = "shift_day"
 DAY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?\s*$")
 
 
-async def override_list(ctx: Context) -> Replies:
-    """The "sv" family: list, start adding a closed or working day, remove one."""
-    action = ctx.args[0] if ctx.args else ""
-    if action in ("closed", "working"):
-        ctx.start_flow(DAY_FLOW, "date", working=action == "working")
-        return Reply(t("shift_admin.ask_day"), choices=(setup_choice(),))
+async def overrides_command(ctx: Context) -> Replies:
+    """Closed and make-up working days from today on, with add and remove buttons."""
     ctx.end_flow()
-    if action != "rm":
-        return await overrides(ctx)
-    override = await ctx.session.get(DayOverride, ctx.int_arg(1))
+    return await overrides(ctx)
+
+
+async def remove(ctx: Context, pressed: RemoveDayOff) -> Replies:
+    """Remove a closed or make-up day; the next generation follows the usual calendar."""
+    ctx.end_flow()
+    override = await ctx.session.get(DayOverride, pressed.override)
     if override is None:
         raise DomainError("shift_admin.no_override")
     await templates.remove_override(
@@ -59,10 +58,10 @@ async def overrides(ctx: Context, notice: str | None = None) -> Reply:
     for row in rows:
         lines.append(_override_line(row))
         label = t("shift_admin.remove_override", day=f"{row.day:%d/%m/%Y}")
-        choices.append(Choice(label, f"sv:rm:{row.id}"))
+        choices.append(RemoveDayOff(row.id).button(label))
     choices += [
-        Choice(t("shift_admin.add_closed"), "sv:closed"),
-        Choice(t("shift_admin.add_working"), "sv:working"),
+        AddClosedDay().button(t("shift_admin.add_closed")),
+        AddWorkingDay().button(t("shift_admin.add_working")),
         setup_choice(),
     ]
     return Reply("\n".join(lines), choices=tuple(choices))
@@ -95,64 +94,81 @@ def parse_day_text(raw: str, today_: date) -> date:
     return chosen
 
 
-async def day_step(ctx: Context, raw: str, *, pressed: bool) -> Replies:
-    """Date (typed), then for a working day which weekday's shifts (button), then a note."""
-    step, data = ctx.state.step, ctx.state.data
-    if step == "date":
-        try:
-            day = parse_day_text(raw, today(ctx))
-        except DomainError as problem:
-            text = f"{t(problem.key, **problem.values)}\n\n{t('shift_admin.ask_day')}"
-            return Reply(text, choices=(setup_choice(),))
-        if data.get("working"):
-            ctx.set_step("weekday", day=day.isoformat())
-            choices = [Choice(shift_text.weekday_name(w), f"sq:weekday:{w}") for w in range(7)]
-            text = t("shift_admin.ask_weekday", day=shift_text.day_label(day))
-            return Reply(text, choices=(*choices, setup_choice()), columns=2)
-        ctx.set_step("note", day=day.isoformat())
-        return ask_note()
-    if step == "weekday":
-        weekday = int(raw) if pressed and raw.isdigit() else -1
-        if not 0 <= weekday <= 6:
-            raise UserError(t("shift_admin.use_buttons"))
-        ctx.set_step("note", as_weekday=weekday)
-        return ask_note()
-    note = None if pressed else raw.strip()[:200]
-    day = date.fromisoformat(str(data["day"]))
-    as_weekday = data.get("as_weekday")
+# ---------------------------------------------------------------------------- the day flow
+
+
+class DayOff(FlowData):
+    working: bool
+    day: date | None = None
+    as_weekday: int | None = None  # a working day runs this weekday's shifts
+
+
+async def add_closed_day(ctx: Context) -> Replies:
+    """Add a day the desk closes."""
+    return await DAY_OFF.start(ctx, DayOff(working=False), "date")
+
+
+async def add_working_day(ctx: Context) -> Replies:
+    """Add a make-up working day."""
+    return await DAY_OFF.start(ctx, DayOff(working=True), "date")
+
+
+async def ask_date(ctx: Context, data: DayOff) -> Reply:
+    return Reply(t("shift_admin.ask_day"), choices=(setup_choice(),))
+
+
+async def read_date(ctx: Context, data: DayOff, answer: Answer) -> Next:
+    try:
+        data.day = parse_day_text(answer.text, today(ctx))
+    except DomainError as problem:
+        raise Invalid(t(problem.key, **problem.values)) from None
+    return "weekday" if data.working else "note"
+
+
+async def ask_weekday(ctx: Context, data: DayOff) -> Reply:
+    choices = [DAY_OFF.option("weekday", w, shift_text.weekday_name(w)) for w in range(7)]
+    day = shift_text.day_label(data.day) if data.day else ""
+    text = t("shift_admin.ask_weekday", day=day)
+    return Reply(text, choices=(*choices, setup_choice()), columns=2)
+
+
+async def read_weekday(ctx: Context, data: DayOff, answer: Answer) -> Next:
+    weekday = int(answer.text) if answer.text.isdigit() else -1
+    if not 0 <= weekday <= 6:
+        raise Invalid(t("shift_admin.use_buttons"))
+    data.as_weekday = weekday
+    return "note"
+
+
+async def ask_note(ctx: Context, data: DayOff) -> Reply:
+    skip = DAY_OFF.option("note", "skip", t("shift_admin.skip_note"))
+    return Reply(t("shift_admin.ask_note"), choices=(skip, setup_choice()))
+
+
+async def read_note(ctx: Context, data: DayOff, answer: Answer) -> Next:
+    if data.day is None:
+        return DAY_OFF.stale(ctx)
     await templates.set_override(
         ctx.session,
-        day,
-        working=bool(data.get("working")),
-        as_weekday=int(as_weekday) if as_weekday is not None else None,
-        note=note,
+        data.day,
+        working=data.working,
+        as_weekday=data.as_weekday,
+        note=None if answer.pressed else answer.text.strip()[:200],
         actor_id=ctx.person.id,
     )
-    ctx.end_flow()
-    return await overrides(ctx, t("shift_admin.override_saved", day=shift_text.day_label(day)))
+    saved = t("shift_admin.override_saved", day=shift_text.day_label(data.day))
+    return Done(await overrides(ctx, saved))
 
 
-def ask_note() -> Reply:
-    return Reply(
-        t("shift_admin.ask_note"),
-        choices=(Choice(t("shift_admin.skip_note"), "sq:note:skip"), setup_choice()),
-    )
-
-
-async def typed(ctx: Context) -> Replies:
-    """Typed text in the day flow."""
-    return await day_step(ctx, ctx.incoming.text or "", pressed=False)
-
-
-async def flow_button(ctx: Context) -> Replies:
-    """ "sq:<step>:<value>": a button answer in the day flow; old buttons are refused."""
-    flow, step = ctx.state.flow, ctx.state.step
-    if flow != DAY_FLOW or len(ctx.args) != 2 or ctx.args[0] != step:
-        return Reply(t("shift_admin.stale_button"), choices=(setup_choice(),))
-    return await day_step(ctx, ctx.args[1], pressed=True)
-
-
-def register(registry: Registry) -> None:
-    registry.choice("sv", override_list, roles=ADMINS)
-    registry.choice("sq", flow_button, roles=ADMINS)
-    registry.flow(DAY_FLOW, typed, roles=ADMINS)
+DAY_OFF = Flow(
+    "shift_day",
+    DayOff,
+    {
+        "date": Step(ask_date, read_date),
+        "weekday": Step(ask_weekday, read_weekday, typed=False),
+        "note": Step(ask_note, read_note),
+    },
+    prefix="sq",
+    texts=FlowTexts(stale="shift_admin.stale_button", use_buttons="shift_admin.use_buttons"),
+    way_out=setup_choice,
+)

@@ -1,18 +1,25 @@
 """The officers' roster: a week per location with gaps, a shift card, assigning, no-shows.
 
-Buttons: "sr" locations, "sr:<location>:<monday>" a week, "ss:<shift>" a shift, "sa:<shift>"
-candidates, "sx:<shift>:<person>" assign, "sd:<assignment>" take off, "sn:<assignment>"
-toggle a no-show. Officers see the locations their grants cover; admins see all. Auto-fill
-is in shifts_autofill.
+Officers see the locations their grants cover; admins see all. A location, shift or
+assignment outside them looks the same as a missing one. Auto-fill is in shifts_autofill.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+from bot.actions.shifts import (
+    Assign,
+    Candidates,
+    OpenShift,
+    ProposeAutofill,
+    Roster,
+    TakeOff,
+    ToggleNoShow,
+)
 from bot.core.context import Context
-from bot.core.messages import Choice, Reply
-from bot.core.registry import Registry, Replies
+from bot.core.errors import DomainError
+from bot.core.messages import Choice, Replies, Reply
 from bot.db.models import (
     AssignmentSource,
     AssignmentStatus,
@@ -22,19 +29,10 @@ from bot.db.models import (
     ShiftAssignment,
 )
 from bot.locales import t
-from bot.services.errors import DomainError
-from bot.services.outbox import enqueue
+from bot.services import outbox
 from bot.services.shifts import attendance, roster, views
 from bot.services.shifts import text as shift_text
-from handlers.shifts_common import (
-    LEADS,
-    day_arg,
-    day_payload,
-    hub_choice,
-    monday_of,
-    today,
-    tz,
-)
+from handlers.shifts_common import LEADS, hub_choice, monday_of, today, tz
 
 MAX_CANDIDATES = 20
 
@@ -55,28 +53,38 @@ async def lead_shift(ctx: Context, shift_id: int) -> tuple[Shift, Location]:
     return shift, await lead_location(ctx, shift.location_id)
 
 
-async def lead_assignment(ctx: Context) -> tuple[ShiftAssignment, Shift, Location]:
-    assignment = await ctx.session.get(ShiftAssignment, ctx.int_arg(0))
+async def lead_assignment(
+    ctx: Context, assignment_id: int
+) -> tuple[ShiftAssignment, Shift, Location]:
+    assignment = await ctx.session.get(ShiftAssignment, assignment_id)
     if assignment is None or assignment.status != AssignmentStatus.ACTIVE:
         raise DomainError("shifts.not_found")
     shift, location = await lead_shift(ctx, assignment.shift_id)
     return assignment, shift, location
 
 
-async def locations(ctx: Context) -> Replies:
-    """Pick a location; the roster of this week opens."""
+def week_choice(location_id: int, monday: date) -> Choice:
+    return Roster(location_id, monday).button(t("shift_roster.back_week"))
+
+
+async def roster_command(ctx: Context) -> Replies:
+    """/shift_roster: the locations, or this week's roster if there is only one."""
+    return await locations(ctx, Roster())
+
+
+async def locations(ctx: Context, pressed: Roster) -> Replies:
+    """Pick a location; the roster of this week opens (or of the week pressed)."""
     ctx.end_flow()
-    if ctx.args:
-        location = await lead_location(ctx, ctx.int_arg(0))
-        monday = day_arg(ctx, 1) if len(ctx.args) > 1 else monday_of(today(ctx))
-        return await week(ctx, location, monday)
+    if pressed.location is not None:
+        location = await lead_location(ctx, pressed.location)
+        return await week(ctx, location, pressed.monday or monday_of(today(ctx)))
     scope = await roster.scope_of(ctx.session, ctx.person.id, LEADS)
     places = await roster.locations_in(ctx.session, scope)
     if len(places) == 1:
         return await week(ctx, places[0], monday_of(today(ctx)))
     if not places:
         return Reply(t("shift_roster.no_locations"), choices=(hub_choice(),))
-    choices = [Choice(place.name, f"sr:{place.id}") for place in places]
+    choices = [Roster(place.id).button(place.name) for place in places]
     return Reply(t("shift_roster.choose_location"), choices=(*choices, hub_choice()))
 
 
@@ -99,22 +107,20 @@ async def week(ctx: Context, location: Location, monday: date, notice: str = "")
         )
         mark = f" ⚠️{row.missing}" if row.missing else ""
         label = f"{shift_text.short_when(row.shift, tz(ctx))}{mark}"
-        choices.append(Choice(label, f"ss:{row.shift.id}"))
+        choices.append(OpenShift(row.shift.id).button(label))
     if not rows:
         lines.append(t("shift_roster.no_shifts"))
     gaps = sum(row.missing for row in rows)
     lines.append(
         "\n" + (t("shift_roster.gaps_total", gaps=gaps) if gaps else t("shift_roster.full"))
     )
-    here = f"{location.id}:{day_payload(monday)}"
-    previous = day_payload(monday - timedelta(days=7))
-    following = day_payload(monday + timedelta(days=7))
+    week_ago, week_on = monday - timedelta(days=7), monday + timedelta(days=7)
     nav = [
-        Choice(t("shift_roster.previous_week"), f"sr:{location.id}:{previous}"),
-        Choice(t("shift_roster.next_week"), f"sr:{location.id}:{following}"),
+        Roster(location.id, week_ago).button(t("shift_roster.previous_week")),
+        Roster(location.id, week_on).button(t("shift_roster.next_week")),
     ]
     if gaps:
-        nav.append(Choice(t("shift_roster.autofill"), f"sf:{here}"))
+        nav.append(ProposeAutofill(location.id, monday).button(t("shift_roster.autofill")))
     return Reply("\n".join(lines), choices=(*choices, *nav, hub_choice()), columns=2)
 
 
@@ -142,25 +148,24 @@ async def shift_card(ctx: Context, shift: Shift, location: Location, notice: str
             key = (
                 "shift_roster.unmark_absent" if assignment.no_show else "shift_roster.mark_absent"
             )
-            choices.append(Choice(t(key, name=name), f"sn:{assignment.id}"))
+            choices.append(ToggleNoShow(assignment.id).button(t(key, name=name)))
         else:
-            choices.append(Choice(t("shift_roster.take_off", name=name), f"sd:{assignment.id}"))
+            choices.append(TakeOff(assignment.id).button(t("shift_roster.take_off", name=name)))
     if row.missing and not started:
-        choices.append(Choice(t("shift_roster.assign"), f"sa:{shift.id}"))
-    back = f"sr:{location.id}:{day_payload(monday_of(shift.day))}"
-    choices.append(Choice(t("shift_roster.back_week"), back))
+        choices.append(Candidates(shift.id).button(t("shift_roster.assign")))
+    choices.append(week_choice(location.id, monday_of(shift.day)))
     return Reply("\n".join(lines), choices=tuple(choices))
 
 
-async def open_shift(ctx: Context) -> Replies:
+async def open_shift(ctx: Context, pressed: OpenShift) -> Replies:
     """Show one shift's card."""
-    shift, location = await lead_shift(ctx, ctx.int_arg(0))
+    shift, location = await lead_shift(ctx, pressed.shift)
     return await shift_card(ctx, shift, location)
 
 
-async def candidates(ctx: Context) -> Replies:
+async def candidates(ctx: Context, pressed: Candidates) -> Replies:
     """People who could take a place on this shift, fewest shifts this month first."""
-    shift, location = await lead_shift(ctx, ctx.int_arg(0))
+    shift, location = await lead_shift(ctx, pressed.shift)
     pool = set(await roster.workers_for(ctx.session, location))
     pool -= await roster.busy_people(ctx.session, pool, shift)
     away = await roster.unavailable_days(ctx.session, pool, shift.day, shift.day)
@@ -177,15 +182,16 @@ async def candidates(ctx: Context) -> Replies:
             name=shift_text.name_of(person)[:30],
             count=counts.get(person_id, 0),
         )
-        choices.append(Choice(label, f"sx:{shift.id}:{person_id}"))
+        choices.append(Assign(shift.id, person_id).button(label))
     text = t("shift_roster.choose_person", when=shift_text.when(shift, tz(ctx)))
-    return Reply(text, choices=(*choices, Choice(t("shift_roster.open_shift"), f"ss:{shift.id}")))
+    back = OpenShift(shift.id).button(t("shift_roster.open_shift"))
+    return Reply(text, choices=(*choices, back))
 
 
-async def assign(ctx: Context) -> Replies:
+async def assign(ctx: Context, pressed: Assign) -> Replies:
     """Put a chosen person on the shift and tell them."""
-    shift, location = await lead_shift(ctx, ctx.int_arg(0))
-    person_id = ctx.int_arg(1)
+    shift, location = await lead_shift(ctx, pressed.shift)
+    person_id = pressed.person
     assignment = await roster.join(
         ctx.session,
         shift.id,
@@ -200,9 +206,9 @@ async def assign(ctx: Context) -> Replies:
         "place": location.name,
     }
     reply = Reply(t("shift_roster.assigned_you", **values), choices=(hub_choice(),))
-    await enqueue(
+    await outbox.enqueue(
         ctx.session,
-        f"assigned:{assignment.id}",
+        outbox.Keys.assigned(assignment.id),
         person_id,
         reply,
         now=ctx.now,
@@ -211,18 +217,18 @@ async def assign(ctx: Context) -> Replies:
     return await shift_card(ctx, shift, location, t("shift_roster.assigned"))
 
 
-async def take_off(ctx: Context) -> Replies:
+async def take_off(ctx: Context, pressed: TakeOff) -> Replies:
     """Take someone off a shift that has not started, and tell them."""
-    assignment, shift, location = await lead_assignment(ctx)
+    assignment, shift, location = await lead_assignment(ctx, pressed.assignment)
     if shift.starts_at <= ctx.now:
         raise DomainError("shifts.already_started")
     await roster.end(
         ctx.session, assignment, AssignmentStatus.REMOVED, now=ctx.now, actor_id=ctx.person.id
     )
     values = {"when": shift_text.when(shift, tz(ctx)), "place": location.name}
-    await enqueue(
+    await outbox.enqueue(
         ctx.session,
-        f"removed:{assignment.id}",
+        outbox.Keys.removed(assignment.id),
         assignment.person_id,
         Reply(t("shift_roster.removed_you", **values)),
         now=ctx.now,
@@ -231,9 +237,9 @@ async def take_off(ctx: Context) -> Replies:
     return await shift_card(ctx, shift, location, t("shift_roster.removed"))
 
 
-async def no_show(ctx: Context) -> Replies:
+async def no_show(ctx: Context, pressed: ToggleNoShow) -> Replies:
     """Mark someone absent on a shift that has started (or undo it)."""
-    assignment, shift, location = await lead_assignment(ctx)
+    assignment, shift, location = await lead_assignment(ctx, pressed.assignment)
     await attendance.set_no_show(
         ctx.session,
         assignment,
@@ -243,13 +249,3 @@ async def no_show(ctx: Context) -> Replies:
         now=ctx.now,
     )
     return await shift_card(ctx, shift, location)
-
-
-def register(registry: Registry) -> None:
-    registry.command("shift_roster", locations, roles=LEADS)
-    registry.choice("sr", locations, roles=LEADS)
-    registry.choice("ss", open_shift, roles=LEADS)
-    registry.choice("sa", candidates, roles=LEADS)
-    registry.choice("sx", assign, roles=LEADS)
-    registry.choice("sd", take_off, roles=LEADS)
-    registry.choice("sn", no_show, roles=LEADS)

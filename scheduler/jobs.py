@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.services import outbox, people
+from bot.core import state
+from scheduler import delivery
 from scheduler.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -13,7 +14,7 @@ log = logging.getLogger(__name__)
 
 async def deliver_outbox(runtime: Runtime) -> None:
     """Send every due outbox row through its channel."""
-    stats = await outbox.drain(runtime.db, runtime.senders, runtime.clock)
+    stats = await delivery.drain(runtime.db, runtime.senders, runtime.clock)
     if stats.handled:
         log.info(
             "outbox: %d sent, %d to retry, %d dead, %d expired",
@@ -40,7 +41,7 @@ async def housekeeping(runtime: Runtime) -> None:
     """Wipe abandoned flows after a day (privacy) and idempotency keys after three days."""
     now = runtime.clock()
     async with runtime.db.transaction() as session:
-        cleared = await people.forget_stale_flows(session, now - STALE_FLOW_AGE)
-        forgotten = await people.forget_processed_updates(session, now - PROCESSED_KEY_AGE)
+        cleared = await state.forget_stale_flows(session, now - STALE_FLOW_AGE)
+        forgotten = await state.forget_processed_updates(session, now - PROCESSED_KEY_AGE)
     if cleared or forgotten:
         log.info("housekeeping: %d abandoned flows, %d old update keys", cleared, forgotten)

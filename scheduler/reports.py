@@ -13,22 +13,51 @@ from datetime import datetime
 
 from apscheduler.schedulers.base import BaseScheduler
 
+from bot.config import Settings
+from bot.db.engine import Database
+from bot.db.models import ReportKind
 from bot.services.reports import coverage, push
+from bot.services.shifts.calendar import is_working_day
 from scheduler.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 PLAN_INTERVAL_SECONDS = 60
+BATCH = 100  # officials per transaction, so a province's push never holds the database long
 
 
 async def plan_reports(runtime: Runtime) -> push.PushStats | None:
     """Queue the tallies and summaries that are due and not queued yet."""
     if not runtime.is_leader:
         return None
-    stats = await push.push_due(runtime.db, runtime.services.settings, runtime.clock())
+    stats = await push_due(runtime.db, runtime.services.settings, runtime.clock())
     if stats.queued or stats.skipped:
         log.info("reports: %d queued, %d skipped", stats.queued, stats.skipped)
     return stats
+
+
+async def push_due(db: Database, settings: Settings, now: datetime) -> push.PushStats:
+    """Queue the reports that are due and missing, committing every BATCH officials."""
+    local = now.astimezone(settings.commune.tz)
+    total = push.PushStats()
+    async with db.transaction() as session:
+        working = await is_working_day(session, local.date())
+    for kind, due, queue in (
+        (ReportKind.DAILY_TALLY, push.daily_due, push.queue_daily_tallies),
+        (ReportKind.WEEKLY_SUMMARY, push.weekly_due, push.queue_weekly_summaries),
+    ):
+        if not due(local, settings.reports, working):
+            continue
+        async with db.transaction() as session:
+            people = await push.waiting(session, kind, local.date())
+        for start in range(0, len(people), BATCH):
+            async with db.transaction() as session:
+                stats = await queue(
+                    session, settings, local.date(), now, people[start : start + BATCH]
+                )
+            total.queued += stats.queued
+            total.skipped += stats.skipped
+    return total
 
 
 async def snapshot_coverage(runtime: Runtime) -> int:

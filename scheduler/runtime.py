@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.app import Services
 from bot.core.delivery import Sender
+from bot.core.services import Services
 from bot.db.base import utcnow
 from bot.db.engine import Database
 from scheduler.leader import Leadership

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 from apscheduler.events import (
     EVENT_JOB_ERROR,
     EVENT_JOB_EXECUTED,
     EVENT_JOB_SUBMITTED,
     JobEvent,
+    JobExecutionEvent,
 )
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -17,6 +19,8 @@ from scheduler import jobs
 from scheduler import reports as reports_jobs
 from scheduler import shifts as shifts_jobs
 from scheduler.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 OUTBOX_INTERVAL_SECONDS = 2
 LEADERSHIP_INTERVAL_SECONDS = 30
@@ -39,7 +43,28 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         )
     reports_jobs.add_jobs(scheduler, runtime)
     shifts_jobs.add_jobs(scheduler, runtime)
+    quiet_apscheduler()
+    scheduler.add_listener(log_failure, EVENT_JOB_ERROR)
     return scheduler
+
+
+def quiet_apscheduler() -> None:
+    """APScheduler logs two INFO lines per run (the outbox runs every 2 s) and a traceback per
+    failure; we log a failure ourselves, in one line, and nothing for a run that went well."""
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.executors").setLevel(logging.CRITICAL)
+
+
+def log_failure(event: JobExecutionEvent) -> None:
+    """One line per failed run: the job and the error (with the traceback only at DEBUG)."""
+    error = event.exception
+    log.error(
+        "job %s failed: %s: %s",
+        event.job_id,
+        type(error).__name__,
+        error,
+        exc_info=error if log.isEnabledFor(logging.DEBUG) else None,
+    )
 
 
 class RunningJobs:

@@ -13,14 +13,22 @@ _keys = itertools.count(1)
 class ChatUser:
     """A person chatting through the real dispatcher on a test channel."""
 
-    def __init__(self, app: App, user_id: str = "1001", name: str = "Nguyễn Văn An") -> None:
+    def __init__(
+        self,
+        app: App,
+        user_id: str = "1001",
+        name: str = "Nguyễn Văn An",
+        *,
+        channel: str = "test",
+    ) -> None:
         self.app = app
         self.user_id = user_id
         self.name = name
+        self.channel = channel
 
     def incoming(self, *, text: str | None = None, payload: str | None = None) -> Incoming:
         return Incoming(
-            channel="test",
+            channel=self.channel,
             chat_id=self.user_id,
             user_id=self.user_id,
             text=text,

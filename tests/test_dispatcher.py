@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
 from bot.app import App
 from bot.core.context import Context
-from bot.core.messages import Attachment, Incoming, Reply
-from bot.core.registry import Replies
+from bot.core.flows import Answer, Flow, FlowData, Next, Step
+from bot.core.messages import Attachment, Incoming, Replies, Reply
 from bot.db.models import ChatIdentity, ConversationState, Person, ProcessedUpdate, Role
 from bot.locales import t
 from bot.services import people
@@ -86,7 +87,7 @@ async def test_handler_exception_rolls_back_and_apologises(app: App) -> None:
         await ctx.session.flush()
         raise RuntimeError("boom")
 
-    app.services.registry.command("breakme", breaks_halfway)
+    app.registry.command("breakme", breaks_halfway)
     replies = await user.says("/breakme")
     assert texts(replies) == t("errors.apology")
     async with app.sessionmaker() as session:
@@ -100,7 +101,7 @@ async def test_role_gated_command_refuses_citizens(app: App) -> None:
     async def staff_only(ctx: Context) -> Replies:
         return Reply("secret roster")
 
-    app.services.registry.command("roster", staff_only, roles={Role.OFFICER})
+    app.registry.command("roster", staff_only, roles={Role.OFFICER})
     user = ChatUser(app)
     assert texts(await user.says("/roster")) == t("errors.not_allowed")
 
@@ -115,16 +116,30 @@ async def test_role_gated_command_refuses_citizens(app: App) -> None:
     assert texts(await user.says("/roster")) == t("errors.not_allowed")
 
 
+class Nothing(FlowData):
+    pass
+
+
+def one_step_flow(name: str, question: str, answer: Callable[[str], str]) -> Flow[Nothing]:
+    """A flow of one step that asks `question` and answers every typed text, staying there."""
+
+    async def ask(ctx: Context, data: Nothing) -> Reply:
+        return Reply(question)
+
+    async def read(ctx: Context, data: Nothing, typed: Answer) -> Next:
+        return Reply(answer(typed.text))
+
+    return Flow(name, Nothing, {"one": Step(ask, read)})
+
+
 async def test_flow_step_receives_text_and_cancel_leaves_it(app: App) -> None:
+    echo = one_step_flow("echo", "Say something", lambda text: f"echo: {text}")
+
     async def begin(ctx: Context) -> Replies:
-        ctx.start_flow("echo", "ask")
-        return Reply("Say something")
+        return await echo.start(ctx, Nothing(), "one")
 
-    async def step(ctx: Context) -> Replies:
-        return Reply(f"echo: {ctx.incoming.text}")
-
-    app.services.registry.command("echo", begin)
-    app.services.registry.flow("echo", step)
+    app.registry.command("echo", begin)
+    app.registry.flow(echo)
     user = ChatUser(app)
     await user.says("/echo")
     assert texts(await user.says("xin chào")) == "echo: xin chào"
@@ -137,15 +152,13 @@ def _now() -> datetime:
 
 
 async def test_revoked_role_ends_the_flow_instead_of_trapping_the_person(app: App) -> None:
+    edit = one_step_flow("roster-edit", "Tên?", lambda text: "saved")
+
     async def begin(ctx: Context) -> Replies:
-        ctx.start_flow("roster-edit", "name")
-        return Reply("Tên?")
+        return await edit.start(ctx, Nothing(), "one")
 
-    async def step(ctx: Context) -> Replies:
-        return Reply("saved")
-
-    app.services.registry.command("edit", begin, roles={Role.OFFICER})
-    app.services.registry.flow("roster-edit", step, roles={Role.OFFICER})
+    app.registry.command("edit", begin, roles={Role.OFFICER})
+    app.registry.flow(edit, roles={Role.OFFICER})
     user = ChatUser(app)
     await user.says("/start")
     async with app.db.transaction() as session:

@@ -9,9 +9,9 @@ import pytest
 
 from bot.content.catalog import load_catalog
 from bot.services.guides.matching import LANGUAGE_FILE, GuideMatcher, Language, Match
-from bot.services.vntext import strip_accents
+from bot.vntext import strip_accents
 
-DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "questions-dev.tsv"
+DEV_SET = Path(__file__).resolve().parent / "data" / "questions-dev.tsv"
 EXTRA_SET = Path(__file__).resolve().parent / "data" / "questions-extra.tsv"
 DEV_MIN_ACCURACY = 0.9
 EXTRA_MIN_ACCURACY = 0.95

@@ -8,7 +8,7 @@ from bot.app import App
 from bot.channels.telegram import TelegramChannel
 from bot.db.models import Role
 from bot.locales import t
-from bot.services import outbox
+from scheduler import delivery
 from tests.fakes import FakeTelegramServer
 from tests.test_households_e2e import Chat, button_data
 from tests.test_households_flow import grant
@@ -41,7 +41,7 @@ async def test_a_citizen_reaches_an_officer_and_gets_an_answer(
     assert created.text is not None and "Đã gửi yêu cầu số 1" in created.text
 
     # The officer hears of it once the outbox is delivered, and takes it.
-    stats = await outbox.drain(app.db, senders, clock)
+    stats = await delivery.drain(app.db, senders, clock)
     assert stats.sent == 1
     [notice] = (await fake_telegram.wait_for(OFFICER, 2))[1:]
     assert notice.text is not None and "VNeID mức 2" in notice.text and "Hoa" in notice.text
@@ -56,7 +56,7 @@ async def test_a_citizen_reaches_an_officer_and_gets_an_answer(
         "Chào em, em đưa mẹ ra bộ phận một cửa sáng thứ Hai nhé, mang theo căn cước."
     )
     before = len(fake_telegram.messages_to(CITIZEN))
-    assert (await outbox.drain(app.db, senders, clock)).sent == 2
+    assert (await delivery.drain(app.db, senders, clock)).sent == 2
     taken, message = (await fake_telegram.wait_for(CITIZEN, before + 2))[before:]
     assert taken.text is not None and "Hùng" in taken.text
     assert message.text is not None and "sáng thứ Hai" in message.text
@@ -66,13 +66,13 @@ async def test_a_citizen_reaches_an_officer_and_gets_an_answer(
     fake_telegram.user_presses_button(CITIZEN, "ho:re:1", message_id=message.message_id)
     await fake_telegram.wait_for(CITIZEN, before + 3)
     await citizen.says("Dạ em cảm ơn anh ạ.")
-    assert (await outbox.drain(app.db, senders, clock)).sent == 1
+    assert (await delivery.drain(app.db, senders, clock)).sent == 1
     answer = fake_telegram.messages_to(OFFICER)[-1]
     assert answer.text is not None and "Dạ em cảm ơn anh ạ." in answer.text
     assert answer.button_labels == [t("handoff.more_button"), t("handoff.done_button")]
 
     closed = await officer.presses("ho:done:1")
     assert closed.text == t("handoff.closed", number=1)
-    assert (await outbox.drain(app.db, senders, clock)).sent == 1
+    assert (await delivery.drain(app.db, senders, clock)).sent == 1
     last = fake_telegram.messages_to(CITIZEN)[-1]
     assert last.text == t("handoff.closed_citizen", number=1)

@@ -13,11 +13,11 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from bot.app import App
+from bot.core.errors import DomainError
 from bot.db.models import AuditEntry, Household, Village
 from bot.locales import t
 from bot.services import places
 from bot.services.demo import load_demo
-from bot.services.errors import DomainError
 from bot.services.household_io import (
     ImportReport,
     RowError,

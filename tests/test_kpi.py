@@ -8,10 +8,10 @@ import pytest
 
 from bot.app import App
 from bot.config import ReportsSettings
+from bot.core.errors import DomainError
 from bot.db.models import Person, Shift, ShiftAssignment
 from bot.locales import t
 from bot.services import places
-from bot.services.errors import DomainError
 from bot.services.reports import kpis
 from bot.services.reports.coverage import Figures
 from bot.services.reports.kpis import Month

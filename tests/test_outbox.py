@@ -9,9 +9,11 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.channels.telegram import TelegramChannel
+from bot.core import state
 from bot.core.messages import Incoming, Reply
 from bot.db.models import OutboxMessage, OutboxStatus
-from bot.services import outbox, people
+from bot.services import outbox
+from scheduler import delivery
 from tests.fakes import FakeTelegramServer
 
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
@@ -47,8 +49,8 @@ async def test_a_key_is_queued_and_sent_once(
     assert await queue(app, "reminder:1:eve", 101, "Nhắc ca trực")
     assert not await queue(app, "reminder:1:eve", 101, "Nhắc ca trực")
     senders = {"telegram": telegram}
-    first = await outbox.drain(app.db, senders, clock)
-    second = await outbox.drain(app.db, senders, clock)
+    first = await delivery.drain(app.db, senders, clock)
+    second = await delivery.drain(app.db, senders, clock)
     assert (first.sent, second.sent) == (1, 0)
     assert [m.text for m in fake_telegram.messages_to(101)] == ["Nhắc ca trực"]
     assert (await rows(app))["reminder:1:eve"].status == OutboxStatus.SENT
@@ -61,16 +63,16 @@ async def test_retry_after_delays_only_that_row(
     await queue(app, "a", 201, "cho A")
     await queue(app, "b", 202, "cho B")
     fake_telegram.fail_next("sendMessage", status=429, retry_after=7, chat_id=201)
-    stats = await outbox.drain(app.db, {"telegram": telegram}, clock)
+    stats = await delivery.drain(app.db, {"telegram": telegram}, clock)
     assert (stats.sent, stats.retried) == (1, 1)
     state = await rows(app)
     assert state["b"].status == OutboxStatus.SENT
     assert state["a"].status == OutboxStatus.PENDING
     assert timedelta(seconds=7) <= state["a"].next_attempt_at - START <= timedelta(seconds=8)
     clock.advance(seconds=3)
-    assert (await outbox.drain(app.db, {"telegram": telegram}, clock)).sent == 0
+    assert (await delivery.drain(app.db, {"telegram": telegram}, clock)).sent == 0
     clock.advance(seconds=6)
-    assert (await outbox.drain(app.db, {"telegram": telegram}, clock)).sent == 1
+    assert (await delivery.drain(app.db, {"telegram": telegram}, clock)).sent == 1
     assert len(fake_telegram.messages_to(201)) == 1 and len(fake_telegram.messages_to(202)) == 1
 
 
@@ -79,7 +81,7 @@ async def test_blocked_chat_goes_dead_with_a_reason(
 ) -> None:
     fake_telegram.blocked_chats.add(301)
     await queue(app, "x", 301, "không tới được")
-    stats = await outbox.drain(app.db, {"telegram": telegram}, FakeClock())
+    stats = await delivery.drain(app.db, {"telegram": telegram}, FakeClock())
     assert stats.dead == 1
     row = (await rows(app))["x"]
     assert row.status == OutboxStatus.DEAD and row.last_error is not None
@@ -92,21 +94,21 @@ async def test_server_errors_back_off_then_give_up(
     clock = FakeClock()
     await queue(app, "flaky", 401, "thử lại")
     fake_telegram.fail_next("sendMessage", status=502, count=2, chat_id=401)
-    await outbox.drain(app.db, {"telegram": telegram}, clock)
+    await delivery.drain(app.db, {"telegram": telegram}, clock)
     first_wait = (await rows(app))["flaky"].next_attempt_at - clock.now
     assert timedelta(seconds=0.9) <= first_wait <= timedelta(seconds=3.1)
     clock.advance(seconds=4)
-    await outbox.drain(app.db, {"telegram": telegram}, clock)
+    await delivery.drain(app.db, {"telegram": telegram}, clock)
     clock.advance(seconds=10)
-    await outbox.drain(app.db, {"telegram": telegram}, clock)
+    await delivery.drain(app.db, {"telegram": telegram}, clock)
     row = (await rows(app))["flaky"]
     assert row.status == OutboxStatus.SENT and row.attempts == 3
 
     await queue(app, "hopeless", 402, "không bao giờ tới")
     fake_telegram.fail_next("sendMessage", status=502, count=100, chat_id=402)
-    for _ in range(outbox.MAX_ATTEMPTS):
-        await outbox.drain(app.db, {"telegram": telegram}, clock)
-        clock.advance(seconds=outbox.MAX_BACKOFF_SECONDS * 2)
+    for _ in range(delivery.MAX_ATTEMPTS):
+        await delivery.drain(app.db, {"telegram": telegram}, clock)
+        clock.advance(seconds=delivery.MAX_BACKOFF_SECONDS * 2)
     hopeless = (await rows(app))["hopeless"]
     assert hopeless.status == OutboxStatus.DEAD and "gave up" in (hopeless.last_error or "")
 
@@ -116,25 +118,28 @@ async def test_expired_rows_are_not_sent(
 ) -> None:
     clock = FakeClock(START + timedelta(hours=2))
     await queue(app, "late", 501, "ca đã bắt đầu", expires_at=START + timedelta(hours=1))
-    stats = await outbox.drain(app.db, {"telegram": telegram}, clock)
+    stats = await delivery.drain(app.db, {"telegram": telegram}, clock)
     assert stats.expired == 1 and fake_telegram.messages_to(501) == []
 
 
 async def test_enqueue_for_a_person_uses_their_last_chat(app: App) -> None:
     async with app.db.transaction() as session:
         incoming = Incoming(channel="telegram", chat_id="601", user_id="601", display_name="Hà")
-        person, _ = await people.identify(session, incoming, START)
+        person, _ = await state.identify(session, incoming, START)
         assert await outbox.enqueue(session, "k", person.id, Reply("xin chào"), now=START)
     assert (await rows(app))["k"].chat_id == "601"
 
 
 @pytest.mark.parametrize("count", [3])
-async def test_unknown_channel_is_retried_not_lost(app: App, count: int) -> None:
+async def test_rows_of_a_channel_not_running_here_stay_queued(app: App, count: int) -> None:
     for number in range(count):
         async with app.db.transaction() as session:
             await outbox.enqueue_to_chat(
                 session, f"z{number}", "zalo", "9", Reply("chưa có kênh"), now=START
             )
-    stats = await outbox.drain(app.db, {}, FakeClock())
-    assert stats.retried == count
-    assert all(row.status == OutboxStatus.PENDING for row in (await rows(app)).values())
+    stats = await delivery.drain(app.db, {}, FakeClock())
+    assert stats.handled == 0
+    assert all(
+        row.status == OutboxStatus.PENDING and row.attempts == 0
+        for row in (await rows(app)).values()
+    )

@@ -10,8 +10,8 @@ from bot.channels.telegram import TelegramChannel
 from bot.core.delivery import DeliveryError, FailureKind
 from bot.db.models import AssignmentStatus, OutboxStatus
 from bot.locales import t
-from bot.services import outbox
 from bot.services.shifts import roster, views
+from scheduler import delivery
 from scheduler.leader import Leadership
 from scheduler.runtime import Runtime
 from scheduler.shifts import plan_reminders
@@ -63,7 +63,7 @@ async def test_each_reminder_is_sent_once_at_its_time_across_restarts(app: App) 
     clock.set(EVE)
     assert await plan(app, clock) == 2
     assert await plan(app, clock) == 0
-    assert (await outbox.drain(app.db, {"test": sender}, clock)).sent == 2
+    assert (await delivery.drain(app.db, {"test": sender}, clock)).sent == 2
 
     restarted = build_app(app.settings)  # a second process on the same database
     try:
@@ -80,8 +80,8 @@ async def test_each_reminder_is_sent_once_at_its_time_across_restarts(app: App) 
     try:
         clock.advance(seconds=30)
         assert await plan(again, clock) == 0
-        assert (await outbox.drain(again.db, {"test": sender}, clock)).sent == 2
-        assert (await outbox.drain(again.db, {"test": sender}, clock)).sent == 0
+        assert (await delivery.drain(again.db, {"test": sender}, clock)).sent == 2
+        assert (await delivery.drain(again.db, {"test": sender}, clock)).sent == 0
     finally:
         await again.close()
 
@@ -107,7 +107,7 @@ async def test_after_downtime_started_shifts_expire_and_the_rest_go_out(app: App
     clock.set(local(2026, 12, 1, 8))  # back after the morning shift started
     assert await plan(app, clock) == 0
     sender = RecordingSender()
-    stats = await outbox.drain(app.db, {"test": sender}, clock)
+    stats = await delivery.drain(app.db, {"test": sender}, clock)
     assert (stats.sent, stats.expired) == (1, 1)
     assert sender.to("711") == [] and len(sender.to("712")) == 1
     rows = await outbox_rows(app, "reminder:")
@@ -148,7 +148,7 @@ async def test_ended_assignments_lose_their_pending_reminders(app: App) -> None:
         await roster.end(
             session, held.assignment, AssignmentStatus.REMOVED, now=clock(), actor_id=None
         )
-    assert (await outbox.drain(app.db, {"test": RecordingSender()}, clock)).sent == 0
+    assert (await delivery.drain(app.db, {"test": RecordingSender()}, clock)).sent == 0
     clock.set(SOON)
     assert await plan(app, clock) == 0
     [row] = (await outbox_rows(app, "reminder:")).values()
@@ -180,7 +180,7 @@ async def test_retry_after_delays_only_that_reminder_and_a_blocked_chat_goes_dea
     clock = FakeClock(EVE)
     assert await plan(app, clock) == 3
     senders = {"telegram": telegram}
-    stats = await outbox.drain(app.db, senders, clock)
+    stats = await delivery.drain(app.db, senders, clock)
     assert (stats.sent, stats.retried, stats.dead) == (1, 1, 1)
     rows = {row.chat_id: row for row in (await outbox_rows(app, "reminder:")).values()}
     assert rows["762"].status == OutboxStatus.SENT
@@ -188,9 +188,9 @@ async def test_retry_after_delays_only_that_reminder_and_a_blocked_chat_goes_dea
     assert rows["761"].status == OutboxStatus.PENDING
     assert timedelta(seconds=9) <= rows["761"].next_attempt_at - EVE <= timedelta(seconds=10)
     clock.advance(seconds=5)
-    assert (await outbox.drain(app.db, senders, clock)).sent == 0
+    assert (await delivery.drain(app.db, senders, clock)).sent == 0
     clock.advance(seconds=5)
-    assert (await outbox.drain(app.db, senders, clock)).sent == 1
+    assert (await delivery.drain(app.db, senders, clock)).sent == 1
     assert [len(fake_telegram.messages_to(chat)) for chat in (761, 762, 763)] == [1, 1, 0]
 
 
@@ -200,9 +200,9 @@ async def test_transient_failures_back_off_per_row(app: App) -> None:
     sender.failures["771"] = DeliveryError(FailureKind.TRANSIENT, "502 Bad Gateway")
     clock = FakeClock(EVE)
     await plan(app, clock)
-    stats = await outbox.drain(app.db, {"test": sender}, clock)
+    stats = await delivery.drain(app.db, {"test": sender}, clock)
     assert (stats.sent, stats.retried) == (1, 1)
     del sender.failures["771"]
     clock.advance(seconds=4)
-    assert (await outbox.drain(app.db, {"test": sender}, clock)).sent == 1
+    assert (await delivery.drain(app.db, {"test": sender}, clock)).sent == 1
     assert len(sender.to("771")) == 1 and len(sender.to("772")) == 1

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App, build_app
+from bot.core.channels import ChannelInfo
 from bot.core.messages import Reply
 from bot.db.models import CoverageSnapshot, OutboxMessage, ReportKind, ReportSubscription, Role
-from bot.services import outbox, people
-from bot.services.reports import push
+from bot.services import people
+from scheduler import delivery
 from scheduler import reports as report_jobs
 from scheduler.runtime import Runtime
 from scheduler.setup import build_scheduler
@@ -30,7 +31,8 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
 class Recorder:
     """A channel that keeps what it was asked to deliver."""
 
-    name = "test"
+    info = ChannelInfo("test")
+    only_chats = None
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
@@ -55,7 +57,7 @@ async def subscriber(
 async def plan_and_send(runtime: Runtime, recorder: Recorder) -> int:
     stats = await report_jobs.plan_reports(runtime)
     assert stats is not None
-    await outbox.drain(runtime.db, {"test": recorder}, runtime.clock)
+    await delivery.drain(runtime.db, {"test": recorder}, runtime.clock)
     return stats.queued
 
 
@@ -101,7 +103,7 @@ async def test_many_subscribers_are_queued_in_batches(
     app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = await build_log(app)
-    monkeypatch.setattr(push, "BATCH", 2)
+    monkeypatch.setattr(report_jobs, "BATCH", 2)
     users = [await subscriber(app, f"860{n}", data.villages["An"]) for n in range(5)]
     recorder = Recorder()
     runtime = Runtime(db=app.db, services=app.services, clock=FakeClock(local(WED, 17, 30)))

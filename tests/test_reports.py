@@ -24,7 +24,7 @@ from bot.db.models import (
 from bot.services import places
 from bot.services.reports import coverage
 from bot.services.reports.coverage import Figures
-from bot.services.vntext import fold
+from bot.vntext import fold
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 TODAY = date(2026, 11, 18)  # a Wednesday

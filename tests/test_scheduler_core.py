@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import App
@@ -90,3 +92,44 @@ async def test_stopping_lets_a_running_job_finish() -> None:
     assert running.count == 1
     await stop_gracefully(scheduler, running)
     assert finished == [True]
+
+
+async def test_a_failing_job_logs_one_line_and_quiet_runs_log_nothing(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    import asyncio
+
+    async def kaput() -> None:
+        raise RuntimeError("máy chủ không trả lời")
+
+    async def fine() -> None:
+        return None
+
+    scheduler = build_scheduler(Runtime(db=app.db, services=app.services))
+    for job in scheduler.get_jobs():
+        job.pause()
+    scheduler.add_job(kaput, "interval", seconds=60, id="boom", next_run_time=datetime.now(UTC))
+    scheduler.add_job(fine, "interval", seconds=60, id="calm", next_run_time=datetime.now(UTC))
+    with caplog.at_level(logging.INFO):
+        scheduler.start()
+        await asyncio.sleep(0.3)
+        scheduler.shutdown(wait=False)
+    failures = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert [record.getMessage() for record in failures] == [
+        "job boom failed: RuntimeError: máy chủ không trả lời"
+    ]
+    assert failures[0].exc_info is None  # one line; the traceback only at DEBUG
+    assert not [r for r in caplog.records if r.name.startswith("apscheduler")]
+
+
+async def test_menus_left_waiting_are_forgotten_after_a_day(app: App) -> None:
+    await ChatUser(app, user_id="12").says("/help")
+    async with app.db.transaction() as session:
+        for state in await session.scalars(select(ConversationState)):
+            state.menu = {"text": "Chọn:", "items": [[1, "Một", "gl"]]}
+            state.updated_at = NOW - timedelta(hours=30)
+    await housekeeping(Runtime(db=app.db, services=app.services, clock=lambda: NOW))
+    async with app.sessionmaker() as session:
+        assert all(
+            state.menu is None for state in await session.scalars(select(ConversationState))
+        )

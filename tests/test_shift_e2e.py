@@ -9,7 +9,7 @@ from bot.app import App
 from bot.channels.telegram import TelegramChannel
 from bot.db.models import Role
 from bot.locales import t
-from bot.services import outbox
+from scheduler import delivery
 from scheduler.runtime import Runtime
 from scheduler.shifts import plan_reminders
 from tests.fakes import FakeTelegramServer
@@ -46,7 +46,7 @@ async def test_sign_up_reminders_and_a_stand_in_over_telegram(
 
     async def tick() -> None:
         await plan_reminders(runtime)
-        await outbox.drain(app.db, runtime.senders, clock)
+        await delivery.drain(app.db, runtime.senders, clock)
 
     # Lan signs up for Tuesday morning from the list of open shifts.
     menu = await lan.says("/menu")

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.app import App
+from bot.core import state
+from bot.core.channels import ChannelInfo
 from bot.core.delivery import DeliveryError, Sender
 from bot.core.messages import Incoming, Reply
 from bot.db.models import (
@@ -22,7 +24,7 @@ from bot.db.models import (
     ShiftAssignment,
     ShiftStatus,
 )
-from bot.services import people, places
+from bot.services import places
 from bot.services.shifts import calendar, templates
 from scheduler.runtime import Runtime
 from tests.helpers import ChatUser
@@ -127,7 +129,7 @@ async def member(
     else:
         incoming = Incoming(channel=channel, chat_id=user_id, user_id=user_id, display_name=name)
         async with app.db.transaction() as session:
-            await people.identify(session, incoming, datetime.now(UTC))
+            await state.identify(session, incoming, datetime.now(UTC))
     await grant(app, user_id, role, village_id, channel=channel)
     return user
 
@@ -173,7 +175,8 @@ async def location(app: App, location_id: int) -> Location:
 class RecordingSender:
     """A channel that records what it would send, and can fail for chosen chats."""
 
-    name: str = "test"
+    info: ChannelInfo = field(default_factory=lambda: ChannelInfo("test"))
+    only_chats: frozenset[str] | None = None
     sent: list[tuple[str, str]] = field(default_factory=list)
     failures: dict[str, DeliveryError] = field(default_factory=dict)
 
@@ -187,5 +190,5 @@ class RecordingSender:
 
 
 def runtime_for(app: App, clock: FakeClock, sender: Sender | None = None) -> Runtime:
-    senders = {sender.name: sender} if sender is not None else {}
+    senders = {sender.info.name: sender} if sender is not None else {}
     return Runtime(db=app.db, services=app.services, senders=senders, clock=clock)

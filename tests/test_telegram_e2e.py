@@ -8,9 +8,9 @@ from telegram import Update
 
 from bot.app import App, build_app
 from bot.channels.telegram import TelegramChannel
+from bot.core.actions import Action
 from bot.core.context import Context
-from bot.core.messages import Choice, Reply
-from bot.core.registry import Replies
+from bot.core.messages import Choice, Replies, Reply
 from bot.locales import t
 from tests.fakes import FakeTelegramServer, SentMessage
 
@@ -80,7 +80,7 @@ async def test_handler_failure_is_answered_with_an_apology(
     async def broken(ctx: Context) -> Replies:
         raise ValueError("bug")
 
-    app.services.registry.command("broken", broken)
+    app.registry.command("broken", broken)
     fake_telegram.user_sends_text(USER, "/broken")
     [message] = await fake_telegram.wait_for(USER, 1)
     assert message.text == t("errors.apology")
@@ -94,7 +94,7 @@ async def test_long_replies_are_split_and_buttons_go_last(
     async def long_answer(ctx: Context) -> Replies:
         return Reply("\n\n".join([paragraph] * 10), choices=(Choice("OK", "menu"),))
 
-    app.services.registry.command("long", long_answer)
+    app.registry.command("long", long_answer)
     fake_telegram.user_sends_text(USER, "/long")
     messages = await fake_telegram.wait_for(USER, 3)
     assert all(m.text is not None and len(m.text) <= 4096 for m in messages)
@@ -104,18 +104,19 @@ async def test_long_replies_are_split_and_buttons_go_last(
 async def test_replace_edits_the_pressed_message(
     app: App, telegram: TelegramChannel, fake_telegram: FakeTelegramServer
 ) -> None:
-    async def page(ctx: Context) -> Replies:
-        number = ctx.int_arg(0)
-        return Reply(
-            f"Trang {number}", choices=(Choice("Tiếp", f"page:{number + 1}"),), replace=True
-        )
+    class Page(Action, prefix="page"):
+        number: int
 
-    app.services.registry.choice("page", page)
+    async def page(ctx: Context, pressed: Page) -> Replies:
+        following = Page(pressed.number + 1).button("Tiếp")
+        return Reply(f"Trang {pressed.number}", choices=(following,), replace=True)
+
+    app.registry.action(Page, page)
 
     async def first(ctx: Context) -> Replies:
-        return Reply("Trang 0", choices=(Choice("Tiếp", "page:1"),))
+        return Reply("Trang 0", choices=(Page(1).button("Tiếp"),))
 
-    app.services.registry.command("pages", first)
+    app.registry.command("pages", first)
     fake_telegram.user_sends_text(USER, "/pages")
     [shown] = await fake_telegram.wait_for(USER, 1)
     fake_telegram.user_presses_button(USER, "page:1")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.channels.text import split_text
+from bot.core.rendering import split_text
 from bot.services.privacy import mask_phone
 
 

@@ -1,4 +1,9 @@
-"""Console channel: a terminal chat for trying the bot with no token; works when piped."""
+"""Console channel: a terminal chat for trying the bot with no token; works when piped.
+
+It has no buttons: the core numbers the choices and remembers them for this chat, so a typed
+number is read by the dispatcher, not here. It delivers queued notifications only to its own
+person; the others stay queued for the chat they belong to.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +13,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bot.core.channels import ChannelInfo
 from bot.core.dispatcher import Dispatcher
-from bot.core.messages import Choice, Incoming, Reply
+from bot.core.messages import Incoming, Reply
 from bot.locales import t
 
 CHANNEL = "console"
+INFO = ChannelInfo(CHANNEL, buttons=False, edits=False, max_text=100_000)
 
 
 class ConsoleChannel:
-    """Reads lines until EOF; a bare number picks one of the last reply's choices."""
+    """Reads lines until end of input and prints what the bot answers."""
 
-    name = CHANNEL
+    info = INFO
 
     def __init__(
         self,
@@ -37,13 +44,21 @@ class ConsoleChannel:
         self.stdout = stdout or sys.stdout
         self.files_dir = files_dir
         self.files_saved = 0
-        self.last_choices: tuple[Choice, ...] = ()
 
-    async def run(self, first_text: str | None = "/start") -> None:
-        """Chat until end of input."""
+    @property
+    def only_chats(self) -> frozenset[str]:
+        return frozenset({self.user_id})
+
+    async def start(self) -> None:
+        self.dispatcher.connect(self.info)
+
+    async def stop(self) -> None:
+        self.stdout.flush()
+
+    async def run(self) -> None:
+        """Chat until end of input; a question left waiting last time is asked again first."""
         interactive = self.stdin.isatty()
-        if first_text:
-            await self.submit_text(first_text)
+        self.send(await self.dispatcher.reopen(self._incoming("/start")))
         while True:
             if interactive:
                 self.stdout.write("> ")
@@ -57,24 +72,25 @@ class ConsoleChannel:
 
     async def submit_text(self, line: str) -> None:
         """Send one typed line to the dispatcher and print what comes back."""
-        payload: str | None = None
-        text: str | None = line
-        if line.isdigit() and 1 <= int(line) <= len(self.last_choices):
-            payload, text = self.last_choices[int(line) - 1].payload, None
-        incoming = Incoming(
+        self.send(await self.dispatcher.handle(self._incoming(line)))
+
+    def _incoming(self, text: str) -> Incoming:
+        return Incoming(
             channel=CHANNEL,
             chat_id=self.user_id,
             user_id=self.user_id,
             text=text,
-            payload=payload,
             display_name=self.display_name,
         )
-        self.send(await self.dispatcher.handle(incoming))
 
     async def deliver(self, chat_id: str, replies: Sequence[Reply]) -> None:
-        """Show a proactive message (a reminder, a tally) if it is for this terminal's user."""
-        if chat_id == self.user_id:
-            self.send(replies)
+        """Show a notification (a reminder, a tally) queued for this terminal's person."""
+        self.send(replies)
+
+    def send(self, replies: Sequence[Reply]) -> None:
+        for reply in replies:
+            self.stdout.write(render(reply, self._save_files(reply)) + "\n")
+        self.stdout.flush()
 
     def _save_files(self, reply: Reply) -> list[Path]:
         """Write a reply's picture or file into files_dir, so the person can open it."""
@@ -94,22 +110,12 @@ class ConsoleChannel:
             saved.append(path)
         return saved
 
-    def send(self, replies: Sequence[Reply]) -> None:
-        for reply in replies:
-            self.stdout.write(render(reply, self._save_files(reply)) + "\n")
-            if reply.choices:
-                self.last_choices = reply.choices
-        self.stdout.flush()
-
 
 def render(reply: Reply, saved: list[Path] | None = None) -> str:
-    """Text, where pictures and files were saved (a terminal cannot show them), then choices."""
+    """The text (its choices are already numbered lines), then where files were saved."""
     lines = [reply.text]
     if saved:
         lines.extend(f"[{t('console.saved_file')}: {path}]" for path in saved)
     elif reply.image is not None or reply.document is not None:
         lines.append(f"[{t('console.file_not_saved')}]")
-    if reply.choices:
-        lines.append(t("console.choose_number"))
-        lines.extend(f"  {i}. {choice.label}" for i, choice in enumerate(reply.choices, 1))
     return "\n".join(lines) + "\n"

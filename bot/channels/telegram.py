@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from collections.abc import Sequence
@@ -33,11 +32,12 @@ from telegram.error import (
 )
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from bot.channels.text import split_text
 from bot.config import TelegramSettings
+from bot.core.channels import ChannelInfo
 from bot.core.delivery import DeliveryError, FailureKind
 from bot.core.dispatcher import Dispatcher
 from bot.core.messages import Attachment, Incoming, Reply
+from bot.core.rendering import split_text
 from bot.locales import t
 
 log = logging.getLogger(__name__)
@@ -135,13 +135,14 @@ def even_rate_limiter(settings: TelegramSettings) -> AIORateLimiter:
 class TelegramChannel:
     """Bridges python-telegram-bot and the dispatcher; also sends proactive messages."""
 
-    name = CHANNEL
+    only_chats = None
 
     def __init__(self, settings: TelegramSettings, dispatcher: Dispatcher) -> None:
         if settings.token is None:
             raise ValueError("telegram.token is not configured")
         self.settings = settings
         self.dispatcher = dispatcher
+        self.info = ChannelInfo(CHANNEL, max_text=MessageLimit.MAX_TEXT_LENGTH)
         builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder()
             .token(settings.token.get_secret_value())
@@ -271,7 +272,8 @@ class TelegramChannel:
         """Initialise, start long polling and the update processing."""
         await self.application.initialize()
         username = self.application.bot.username
-        self.dispatcher.services.start_links[CHANNEL] = f"https://t.me/{username}?start="
+        self.info = replace(self.info, start_link=f"https://t.me/{username}?start=")
+        self.dispatcher.connect(self.info)
         await self._publish_commands()
         assert self.application.updater is not None
         await self.application.updater.start_polling(
@@ -288,10 +290,3 @@ class TelegramChannel:
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
-
-    async def run_until(self, stop: asyncio.Event) -> None:
-        await self.start()
-        try:
-            await stop.wait()
-        finally:
-            await self.stop()

@@ -5,18 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import typer
 
 from bot.app import App, build_app
 from bot.config import Settings
-from bot.core.delivery import Sender
-
-if TYPE_CHECKING:
-    from scheduler.runtime import Runtime
 
 T = TypeVar("T")
 
@@ -51,8 +46,8 @@ def with_app(settings: Settings, work: Callable[[App], Awaitable[T]]) -> T:
 
 def run_admin_command(ctx: typer.Context, work: Callable[[App], Awaitable[int | None]]) -> None:
     """Run a one-off command with the app; a broken rule is one polite line and exit code 1."""
+    from bot.core.errors import DomainError
     from bot.locales import t
-    from bot.services.errors import DomainError
 
     settings = settings_from(ctx)
     setup_logging(settings, quiet=True)
@@ -67,28 +62,3 @@ def run_admin_command(ctx: typer.Context, work: Callable[[App], Awaitable[int | 
     code = with_app(settings, guarded)
     if code:
         raise typer.Exit(code)
-
-
-@asynccontextmanager
-async def running_scheduler(app: App, senders: Sequence[Sender]) -> AsyncIterator[Runtime]:
-    """Run the scheduled jobs (outbox delivery, planners) while the channels run."""
-    from scheduler.leader import Leadership
-    from scheduler.runtime import Runtime
-    from scheduler.setup import RunningJobs, build_scheduler, stop_gracefully
-
-    leadership = Leadership(app.engine)
-    await leadership.refresh()
-    runtime = Runtime(
-        db=app.db,
-        services=app.services,
-        senders={sender.name: sender for sender in senders},
-        leadership=leadership,
-    )
-    scheduler = build_scheduler(runtime)
-    running = RunningJobs(scheduler)
-    scheduler.start()
-    try:
-        yield runtime
-    finally:
-        await stop_gracefully(scheduler, running)
-        await leadership.release()

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.cli.common import run_admin_command
+from bot.core.errors import DomainError
 from bot.db.models import Commune, Household, LocationKind, Role, Village
 from bot.services import invites, places
-from bot.services.errors import DomainError
 
 villages_cli = typer.Typer(
     help="The commune's villages (thôn / tổ dân phố).", no_args_is_help=True

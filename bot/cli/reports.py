@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.cli.common import run_admin_command
+from bot.core.errors import DomainError
 from bot.db.base import utcnow
 from bot.services import places
-from bot.services.errors import DomainError
 from bot.services.reports.coverage import Scope, coverage
 from bot.services.reports.kpis import Month, kpi_report
 from bot.services.reports.tallies import daily_tally, parse_day

@@ -12,16 +12,18 @@ from typing import Annotated
 import typer
 
 from bot.app import App
-from bot.cli.common import running_scheduler, settings_from, setup_logging, with_app
+from bot.cli.common import settings_from, setup_logging, with_app
 from bot.cli.households import export_cli, import_cli
 from bot.cli.places import invite, locations_cli, villages_cli
 from bot.cli.reports import report_cli
 from bot.cli.shifts import shifts_cli
 from bot.config import ConfigError, load_settings
+from bot.core import state
 from bot.core.messages import Incoming
 from bot.db.base import utcnow
 from bot.db.models import Role
 from bot.services import people
+from scheduler.jobs import deliver_outbox
 
 cli = typer.Typer(
     help="dvcbot: public-service help bot and volunteer coordinator for communes.",
@@ -79,8 +81,8 @@ async def _run_channels(app: App) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     channel = TelegramChannel(app.settings.telegram, app.dispatcher)
-    async with running_scheduler(app, [channel]):
-        await channel.run_until(stop)
+    async with app.running([channel]):
+        await stop.wait()
 
 
 @cli.command()
@@ -93,6 +95,7 @@ def chat(
         Role | None,
         typer.Option("--as", help="Also give yourself this role, to try staff features."),
     ] = None,
+    name: Annotated[str, typer.Option(help="Your name as the bot and other staff see it.")] = "",
 ) -> None:
     """Chat with the bot in this terminal (reads until end of input, so it also works piped)."""
     from bot.channels.console import CHANNEL, ConsoleChannel
@@ -101,15 +104,20 @@ def chat(
     setup_logging(settings, quiet=True)
 
     async def work(app: App) -> None:
-        if as_role is not None and as_role is not Role.CITIZEN:
-            async with app.db.transaction() as session:
-                local = Incoming(channel=CHANNEL, chat_id=user, user_id=user)
-                person, _ = await people.identify(session, local, utcnow())
+        async with app.db.transaction() as session:
+            local = Incoming(channel=CHANNEL, chat_id=user, user_id=user, display_name=name)
+            person, _ = await state.identify(session, local, utcnow())
+            if name:
+                person.display_name = name[:200]
+            if as_role is not None and as_role is not Role.CITIZEN:
                 await people.grant_role(session, person, as_role, granted_by_id=None, now=utcnow())
         files_dir = settings.content.cache_dir / "console"
-        console = ConsoleChannel(app.dispatcher, user_id=user, files_dir=files_dir)
-        async with running_scheduler(app, [console]):
+        console = ConsoleChannel(
+            app.dispatcher, user_id=user, display_name=name, files_dir=files_dir
+        )
+        async with app.running([console]) as runtime:
             await console.run()
+            await deliver_outbox(runtime)  # what arrived for this person while they typed
 
     with_app(settings, work)
 

@@ -10,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.cli.common import run_admin_command
+from bot.core.errors import DomainError
 from bot.db.base import utcnow
 from bot.db.models import Location
 from bot.services import places
-from bot.services.errors import DomainError
 from bot.services.shifts import attendance, calendar, templates
 from bot.services.shifts import text as shift_text
 from bot.services.shifts.text import WEEKDAYS
-from bot.services.vntext import fold
+from bot.vntext import fold
 
 shifts_cli = typer.Typer(help="Desk shifts: templates, days off, shifts.", no_args_is_help=True)
 template_cli = typer.Typer(help="Weekly shift templates per location.", no_args_is_help=True)

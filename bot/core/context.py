@@ -8,12 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.messages import Incoming
+from bot.core.actions import Action
+from bot.core.channels import ChannelInfo
+from bot.core.messages import Incoming, Replies
+from bot.core.services import Services
 from bot.db.models import ChatIdentity, ConversationState, Person, Role
 from bot.db.models.people import STAFF_ROLES
+from bot.locales import t
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.core.registry import Registry
 
 
 class UserError(Exception):
@@ -34,7 +38,11 @@ class Context:
     state: ConversationState
     services: Services
     now: datetime
+    channel: ChannelInfo
+    registry: Registry
     args: list[str] = field(default_factory=list)
+    # Counts flow changes, so a declared flow can tell whether a step moved to another flow.
+    flow_serial: int = 0
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
@@ -45,18 +53,18 @@ class Context:
 
     def start_flow(self, flow: str, step: str, **data: Any) -> None:
         self.state.flow, self.state.step, self.state.data = flow, step, dict(data)
-
-    def set_step(self, step: str, **data: Any) -> None:
-        self.state.step = step
-        self.state.data = {**self.state.data, **data}
+        self.flow_serial += 1
 
     def end_flow(self) -> None:
         self.state.flow, self.state.step, self.state.data = None, None, {}
+        self.flow_serial += 1
+
+    async def follow(self, action: Action) -> Replies:
+        """Answer as if the person had pressed `action` (roles are checked again)."""
+        return await self.registry.perform(self, action)
 
     def int_arg(self, index: int) -> int:
-        """A numeric argument from a command or button; anything else is refused politely."""
-        from bot.locales import t
-
+        """A numeric argument of a command; anything else is refused politely."""
         try:
             value = int(self.args[index])
         except (IndexError, ValueError):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from bot.core.channels import ChannelInfo
 from bot.core.messages import Choice, Reply
 
 
@@ -30,7 +31,13 @@ class DeliveryError(Exception):
 class Sender(Protocol):
     """A channel able to send to a chat on its own initiative."""
 
-    name: str
+    @property
+    def info(self) -> ChannelInfo:
+        """What the channel can show (its name keys the outbox rows it sends)."""
+
+    @property
+    def only_chats(self) -> frozenset[str] | None:
+        """The chats it may send to (a console: its own person's); None: every chat."""
 
     async def deliver(self, chat_id: str, replies: Sequence[Reply]) -> None:
         """Send, or raise DeliveryError saying whether and when to try again."""

@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import menus, state
+from bot.core.actions import MainMenu, menu_choice
+from bot.core.channels import ChannelInfo
 from bot.core.context import Context, UserError
-from bot.core.messages import Attachment, Incoming, Reply
-from bot.core.registry import Registry, Replies, Route, menu_choice, split_payload
+from bot.core.errors import DomainError
+from bot.core.messages import Attachment, Incoming, Replies, Reply
+from bot.core.registry import Registry, Route
+from bot.core.rendering import for_channel
+from bot.core.services import Services
 from bot.db.engine import Database
 from bot.db.models import ProcessedUpdate
 from bot.locales import t
-from bot.services import people
-from bot.services.errors import DomainError
-
-if TYPE_CHECKING:
-    from bot.app import Services
 
 log = logging.getLogger(__name__)
+
+Router = Callable[[Context], Awaitable[Replies]]
 
 
 def parse_command(text: str) -> tuple[str, list[str]]:
@@ -34,7 +36,7 @@ def parse_command(text: str) -> tuple[str, list[str]]:
 
 
 class Dispatcher:
-    """Routing order: commands, the current flow's step (text), buttons, then free text."""
+    """Routing order: commands, buttons (or a typed menu number), the current flow, free text."""
 
     def __init__(
         self,
@@ -47,16 +49,32 @@ class Dispatcher:
         self.registry = registry
         self.services = services
         self.clock = clock
+        self.channels: dict[str, ChannelInfo] = {}
+
+    def connect(self, channel: ChannelInfo) -> None:
+        """Declare (or update) what a channel can show; unknown channels get the defaults."""
+        self.channels[channel.name] = channel
+
+    def channel(self, name: str) -> ChannelInfo:
+        return self.channels.get(name) or ChannelInfo(name)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Process one update; returns what to send once it is committed."""
+        """Process one update; returns what to send, as the channel can show it, once committed."""
+        return await self._handle(incoming, self._route)
+
+    async def reopen(self, incoming: Incoming) -> list[Reply]:
+        """A chat opened again (a console started anew): the last menu is shown again with the
+        same numbers, or the question of a flow left halfway; with neither, this is /start."""
+        return await self._handle(incoming, self._reopen)
+
+    async def _handle(self, incoming: Incoming, route: Router) -> list[Reply]:
         for attempt in (1, 2):
             try:
-                return await self._handle_once(incoming)
+                return await self._handle_once(incoming, route)
             except UserError as problem:
-                return [self._with_menu_hint(problem.text)]
+                return await self._refusal(incoming, problem.text)
             except DomainError as problem:
-                return [self._with_menu_hint(t(problem.key, **problem.values))]
+                return await self._refusal(incoming, t(problem.key, **problem.values))
             except IntegrityError:
                 if incoming.key and await self._already_processed(incoming.key):
                     log.info("duplicate update %s skipped", incoming.key)
@@ -70,30 +88,60 @@ class Dispatcher:
                 return [Reply(t("errors.apology"))]
         raise AssertionError("unreachable")
 
-    async def _handle_once(self, incoming: Incoming) -> list[Reply]:
+    async def _handle_once(self, incoming: Incoming, route: Router) -> list[Reply]:
         async with self.db.transaction() as session:
             if incoming.key is not None:
                 # Claimed first: a duplicate fails right here on the primary key and is skipped.
                 session.add(ProcessedUpdate(key=incoming.key, processed_at=self.clock()))
                 await session.flush()
             ctx = await self._context(session, incoming)
-            replies = await self._route(ctx)
+            routed = await route(ctx)
+            shown, menu = for_channel(
+                routed if isinstance(routed, list) else [routed], ctx.channel
+            )
+            if menu is not None:
+                ctx.state.menu = menu.to_state()
             await session.flush()
-        return replies if isinstance(replies, list) else [replies]
+        return shown
+
+    async def _refusal(self, incoming: Incoming, text: str) -> list[Reply]:
+        """A polite refusal after the update's changes were rolled back, with the way out."""
+        channel = self.channel(incoming.channel)
+        shown, menu = for_channel([_with_menu_hint(text)], channel)
+        if menu is not None:
+            async with self.db.transaction() as session:
+                await state.remember_menu(session, incoming.channel, incoming.chat_id, menu)
+        return shown
 
     async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
         now = self.clock()
-        person, identity = await people.identify(session, incoming, now)
+        person, identity = await state.identify(session, incoming, now)
         return Context(
             session=session,
             incoming=incoming,
             person=person,
             identity=identity,
-            roles=await people.active_roles(session, person.id),
-            state=await people.load_state(session, identity),
+            roles=await state.active_roles(session, person.id),
+            state=await state.load_state(session, identity),
             services=self.services,
             now=now,
+            channel=self.channel(incoming.channel),
+            registry=self.registry,
         )
+
+    async def _reopen(self, ctx: Context) -> Replies:
+        greeting = Reply(
+            t("start.welcome_back_waiting", name=ctx.person.display_name or t("start.anonymous"))
+        )
+        menu = menus.Menu.from_state(ctx.state.menu)
+        if menu.items:
+            return [greeting, menu.asked_again()]
+        flow = self.registry.declared_flows.get(ctx.state.flow or "")
+        route = self.registry.flows.get(ctx.state.flow or "")
+        if flow is None or route is None or not route.allows(ctx.roles):
+            return await self._command(ctx, "/start")
+        waiting = await flow.ask_again(ctx)
+        return [greeting, *(waiting if isinstance(waiting, list) else [waiting])]
 
     async def _route(self, ctx: Context) -> Replies:
         incoming = ctx.incoming
@@ -101,45 +149,58 @@ class Dispatcher:
         limit = self.services.settings.bot.max_text_length
         if len(text) > limit:
             return Reply(t("errors.too_long", length=len(text), limit=limit))
+        payload = incoming.payload
+        menu = menus.Menu.from_state(ctx.state.menu)
+        if payload is None and not ctx.channel.buttons:
+            picked = menus.pick(menu, text)
+            if picked is not None:
+                payload, text = picked.payload, ""
         if text and not text.startswith("/"):
             for guard in self.registry.guards:
                 stopped = await guard(ctx)
                 if stopped is not None:
                     return stopped
+            if not ctx.channel.buttons:
+                if menu.items and (
+                    menus.typed_number(text) is not None or menus.is_navigation(text)
+                ):
+                    return menus.shown_again(menu, text)
+                if menus.is_navigation(text):
+                    return await ctx.follow(MainMenu())
         if text.startswith("/"):
-            name, ctx.args = parse_command(text)
-            route = self.registry.commands.get(name)
-            if route is None:
-                return self._with_menu_hint(t("errors.unknown_command", command=f"/{name}"))
-            return await self._call(route, ctx)
-        if incoming.payload is not None:
-            prefix, ctx.args = split_payload(incoming.payload)
-            route = self.registry.choices.get(prefix)
-            if route is None:
-                return self._with_menu_hint(t("errors.bad_button"))
-            return await self._call(route, ctx)
+            return await self._command(ctx, text)
+        if payload is not None:
+            found = self.registry.find(payload)
+            if found is None:
+                return _with_menu_hint(t("errors.bad_button"))
+            route, parts = found
+            return await self._call(route, ctx, parts)
         if not text:
             if incoming.attachment is Attachment.PHOTO:
-                return self._with_menu_hint(t("errors.photo_not_kept"))
+                return _with_menu_hint(t("errors.photo_not_kept"))
             key = "errors.unsupported" if incoming.attachment else "errors.empty"
-            return self._with_menu_hint(t(key))
-        if ctx.state.flow is not None and ctx.state.flow in self.registry.flows:
-            route = self.registry.flows[ctx.state.flow]
-            if not route.allows(ctx.roles):  # the role was revoked in the middle of the flow
+            return _with_menu_hint(t(key))
+        flow = self.registry.flows.get(ctx.state.flow or "")
+        if flow is not None:
+            if not flow.allows(ctx.roles):  # the role was revoked in the middle of the flow
                 ctx.end_flow()
-            return await self._call(route, ctx)
+            return await self._call(flow, ctx, [])
         if self.registry.free_text is None:
-            return self._with_menu_hint(t("fallback.text"))
-        return await self._call(self.registry.free_text, ctx)
+            return _with_menu_hint(t("fallback.text"))
+        return await self._call(self.registry.free_text, ctx, [])
 
-    async def _call(self, route: Route, ctx: Context) -> Replies:
+    async def _command(self, ctx: Context, text: str) -> Replies:
+        name, args = parse_command(text)
+        route = self.registry.commands.get(name)
+        if route is None:
+            return _with_menu_hint(t("errors.unknown_command", command=f"/{name}"))
+        return await self._call(route, ctx, args)
+
+    async def _call(self, route: Route, ctx: Context, parts: list[str]) -> Replies:
         if not route.allows(ctx.roles):
             log.info("person %s refused a route needing %s", ctx.person.id, route.roles)
-            return self._with_menu_hint(t("errors.not_allowed"))
-        return await route.handler(ctx)
-
-    def _with_menu_hint(self, text: str) -> Reply:
-        return Reply(text, choices=(menu_choice(),))
+            return _with_menu_hint(t("errors.not_allowed"))
+        return await route.call(ctx, parts)
 
     async def _already_processed(self, key: str) -> bool:
         async with self.db.sessionmaker() as session:
@@ -147,3 +208,7 @@ class Dispatcher:
                 select(ProcessedUpdate.key).where(ProcessedUpdate.key == key)
             )
             return found is not None
+
+
+def _with_menu_hint(text: str) -> Reply:
+    return Reply(text, choices=(menu_choice(),))

@@ -68,3 +68,6 @@ class Reply:
         """Choices grouped into keyboard rows of `columns`."""
         width = max(1, self.columns)
         return [list(self.choices[i : i + width]) for i in range(0, len(self.choices), width)]
+
+
+Replies = Reply | list[Reply]

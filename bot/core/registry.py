@@ -1,24 +1,36 @@
-"""Where handlers/ registers commands, buttons, flows, deep links and menu entries."""
+"""The routing tables: commands, button actions, flows, deep links and menu entries.
+
+handlers/__init__.py fills them in one place. Every route names the roles that may use it, and
+the dispatcher checks them again on every update, whatever a button claims.
+"""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from bot.core.context import Context
-from bot.core.messages import Choice, Reply
+from bot.core.actions import SEPARATOR, Action, BadPayload
+from bot.core.context import Context, UserError
+from bot.core.flows import Flow, FlowData
+from bot.core.messages import Choice, Replies
 from bot.db.models import Role
 from bot.locales import t
 
-Replies = Reply | list[Reply]
+A = TypeVar("A", bound=Action)
 Handler = Callable[[Context], Awaitable[Replies]]
+ActionHandler = Callable[[Context, A], Awaitable[Replies]] | Handler
 Guard = Callable[[Context], Awaitable[Replies | None]]
 MenuHook = Callable[[Context], Awaitable[list[Choice]]]
+Call = Callable[[Context, list[str]], Awaitable[Replies]]
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    handler: Handler
+    """Something a person can trigger, with the roles allowed to (None: everyone)."""
+
+    call: Call
     roles: frozenset[Role] | None = None
     description: str = ""
 
@@ -28,23 +40,24 @@ class Route:
 
 @dataclass(frozen=True, slots=True)
 class MenuEntry:
-    label: str
-    payload: str
+    choice: Choice
     roles: frozenset[Role] | None = None
 
 
 class Registry:
-    """Explicit routing tables, filled in one place (handlers.register_all)."""
+    """Explicit routing tables, filled once at start (handlers.register_all)."""
 
     def __init__(self) -> None:
         self.commands: dict[str, Route] = {}
-        self.choices: dict[str, Route] = {}
-        self.flows: dict[str, Route] = {}
+        self.buttons: dict[str, Route] = {}  # payload prefix -> route
+        self.flows: dict[str, Route] = {}  # flow name -> route for typed text
+        self.declared_flows: dict[str, Flow[Any]] = {}
         self.deep_links: dict[str, Route] = {}
         self.menu_entries: list[MenuEntry] = []
         self.free_text: Route | None = None
         self.guards: list[Guard] = []
         self.menu_hooks: list[MenuHook] = []
+        self._flows_by_prefix: dict[str, list[Flow[Any]]] = {}
 
     def command(
         self,
@@ -54,23 +67,43 @@ class Registry:
         roles: set[Role] | None = None,
         description: str = "",
     ) -> None:
-        self._add(self.commands, name.lower(), Route(handler, _frozen(roles), description))
+        """/name [args]: the handler reads ctx.args."""
+        route = Route(_with_args(handler), _frozen(roles), description)
+        _add(self.commands, name.lower(), route)
 
-    def choice(self, prefix: str, handler: Handler, *, roles: set[Role] | None = None) -> None:
-        if ":" in prefix:
-            raise ValueError(f"choice prefix may not contain ':': {prefix}")
-        self._add(self.choices, prefix, Route(handler, _frozen(roles)))
+    def action(
+        self, action: type[A], handler: ActionHandler[A], *, roles: set[Role] | None = None
+    ) -> None:
+        """A button: the payload is parsed into `action` before the handler sees it."""
+        _add(self.buttons, action.prefix, Route(_typed(action, handler), _frozen(roles)))
 
-    def flow(self, name: str, handler: Handler, *, roles: set[Role] | None = None) -> None:
-        self._add(self.flows, name, Route(handler, _frozen(roles)))
+    def flow(self, flow: Flow[Any], *, roles: set[Role] | None = None) -> None:
+        """A declared flow: typed text while it is current, and its answer buttons.
+
+        Flows of one feature may share a button prefix; a press goes to whichever is current.
+        """
+        allowed = _frozen(roles)
+        _add(self.flows, flow.name, Route(_typed_text(flow), allowed))
+        self.declared_flows[flow.name] = flow
+        if flow.prefix is None:
+            return
+        sharing = self._flows_by_prefix.setdefault(flow.prefix, [])
+        if sharing and self.buttons[flow.prefix].roles != allowed:
+            raise ValueError(f"flows sharing {flow.prefix!r} must allow the same roles")
+        if not sharing and flow.prefix in self.buttons:
+            raise ValueError(f"{flow.prefix!r} registered twice")
+        sharing.append(flow)
+        self.buttons[flow.prefix] = Route(_flow_buttons(sharing), allowed)
 
     def deep_link(self, prefix: str, handler: Handler, *, roles: set[Role] | None = None) -> None:
-        self._add(self.deep_links, prefix, Route(handler, _frozen(roles)))
+        """/start <prefix>-<value>: the handler gets the value as ctx.args[0]."""
+        _add(self.deep_links, prefix, Route(_with_args(handler), _frozen(roles)))
 
     def text(self, handler: Handler) -> None:
+        """Free text that no flow is waiting for."""
         if self.free_text is not None:
             raise ValueError("free-text handler registered twice")
-        self.free_text = Route(handler)
+        self.free_text = Route(_with_args(handler))
 
     def guard(self, guard: Guard) -> None:
         """Runs on typed text before any routing; a reply it returns ends the update."""
@@ -80,13 +113,12 @@ class Registry:
         """Adds per-person choices (such as "continue where you stopped") above the menu."""
         self.menu_hooks.append(hook)
 
-    def menu(self, label: str, payload: str, *, roles: set[Role] | None = None) -> None:
-        Choice(label, payload)  # validates the payload size now, not at the first /start
-        self.menu_entries.append(MenuEntry(label, payload, _frozen(roles)))
+    def menu(self, label: str, action: Action, *, roles: set[Role] | None = None) -> None:
+        self.menu_entries.append(MenuEntry(action.button(label), _frozen(roles)))
 
     def menu_for(self, roles: frozenset[Role]) -> tuple[Choice, ...]:
         return tuple(
-            Choice(entry.label, entry.payload)
+            entry.choice
             for entry in self.menu_entries
             if entry.roles is None or entry.roles & roles
         )
@@ -99,26 +131,81 @@ class Registry:
             if route.roles is None and route.description
         ]
 
-    @staticmethod
-    def _add(table: dict[str, Route], key: str, route: Route) -> None:
-        if key in table:
-            raise ValueError(f"{key!r} registered twice")
-        table[key] = route
+    def find(self, payload: str) -> tuple[Route, list[str]] | None:
+        """The route of a button payload (its longest registered prefix) and the parts after."""
+        parts = payload.split(SEPARATOR)
+        for length in range(len(parts), 0, -1):
+            prefix = SEPARATOR.join(parts[:length])
+            route = self.buttons.get(prefix)
+            if route is None:
+                continue
+            if length < len(parts) and self._has_verbs(prefix):
+                return None  # "ho:nonsense": not one of the verbs declared under "ho"
+            return route, parts[length:]
+        return None
+
+    def _has_verbs(self, prefix: str) -> bool:
+        return any(key.startswith(prefix + SEPARATOR) for key in self.buttons)
+
+    async def perform(self, ctx: Context, action: Action) -> Replies:
+        """Run the route of an action for this person, refusing a role they lack."""
+        found = self.find(action.pack())
+        if found is None:
+            raise ValueError(f"no route for {type(action).__name__}")
+        route, parts = found
+        if not route.allows(ctx.roles):
+            raise UserError(t("errors.not_allowed"))
+        return await route.call(ctx, parts)
+
+
+def _add(table: dict[str, Route], key: str, route: Route) -> None:
+    if key in table:
+        raise ValueError(f"{key!r} registered twice")
+    table[key] = route
 
 
 def _frozen(roles: set[Role] | None) -> frozenset[Role] | None:
     return frozenset(roles) if roles is not None else None
 
 
-def menu_choice() -> Choice:
-    """The button back to the main menu."""
-    return Choice(t("menu.main"), "menu")
+def _with_args(handler: Handler) -> Call:
+    async def call(ctx: Context, args: list[str]) -> Replies:
+        ctx.args = args
+        return await handler(ctx)
+
+    return call
 
 
-def split_payload(payload: str) -> tuple[str, list[str]]:
-    prefix, _, rest = payload.partition(":")
-    return prefix, rest.split(":") if rest else []
+def _typed(action: type[A], handler: ActionHandler[A]) -> Call:
+    required = [
+        parameter
+        for parameter in inspect.signature(handler).parameters.values()
+        if parameter.default is inspect.Parameter.empty
+    ]
+    takes_action = len(required) == 2
+
+    async def call(ctx: Context, parts: list[str]) -> Replies:
+        try:
+            pressed = action.unpack(parts)
+        except BadPayload:
+            raise UserError(t("errors.bad_button")) from None
+        if takes_action:
+            return await handler(ctx, pressed)  # type: ignore[call-arg]
+        return await handler(ctx)  # type: ignore[call-arg]
+
+    return call
 
 
-def make_payload(prefix: str, *args: object) -> str:
-    return ":".join([prefix, *(str(arg) for arg in args)])
+def _flow_buttons(flows: list[Flow[Any]]) -> Call:
+    async def call(ctx: Context, parts: list[str]) -> Replies:
+        current = next((flow for flow in flows if flow.is_current(ctx)), flows[0])
+        return await current.pressed(ctx, parts)
+
+    return call
+
+
+def _typed_text(flow: Flow[FlowData]) -> Call:
+    async def call(ctx: Context, _: list[str]) -> Replies:
+        return await flow.typed(ctx)
+
+    return call

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.errors import DomainError
 from bot.db.models import AssistAction, Assistance, Household
 from bot.services import audit, households
-from bot.services.errors import DomainError
 from bot.services.shifts import attendance
 
 

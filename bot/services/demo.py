@@ -29,7 +29,7 @@ from bot.db.models import (
 from bot.services import audit
 from bot.services.household_io import village_initials
 from bot.services.reports import coverage
-from bot.services.vntext import fold
+from bot.vntext import fold
 
 SEED = 20250701
 HISTORY_DAYS = 30

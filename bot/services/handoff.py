@@ -13,23 +13,20 @@ from datetime import datetime
 from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.actions.handoff import CloseRequest, TakeRequest, WriteToCitizen, WriteToStaff
+from bot.core.errors import DomainError
 from bot.core.messages import Choice, Reply
 from bot.db.models import (
     HelpRequest,
     HelpStatus,
-    OutboxMessage,
-    OutboxStatus,
     Person,
     Role,
     RoleGrant,
 )
 from bot.locales import t
-from bot.services import audit
-from bot.services.errors import DomainError
-from bot.services.outbox import enqueue
+from bot.services import audit, outbox
 from bot.services.shifts import attendance
 
-PREFIX = "ho"  # the handlers' button prefix; notifications carry buttons too
 MAX_QUESTION = 500
 MAX_MESSAGE = 1000
 TAKE_ROLES = frozenset({Role.VOLUNTEER, Role.OFFICER, Role.ADMIN})
@@ -136,10 +133,10 @@ async def create(
     await session.flush()
     await _audit(session, person.id, "create", request, None)
     text = t("handoff.notify_staff", number=request.id, name=name_of(person), question=question)
-    take_button = Choice(t("handoff.take_button"), f"{PREFIX}:take:{request.id}")
+    take_button = TakeRequest(request.id).button(t("handoff.take_button"))
     for staff_id in await recipients(session, now, exclude=person.id):
-        key = f"handoff:{request.id}:notify:{staff_id}"
-        await enqueue(session, key, staff_id, Reply(text, choices=(take_button,)), now=now)
+        key = outbox.Keys.handoff_notice(request.id, staff_id)
+        await outbox.enqueue(session, key, staff_id, Reply(text, choices=(take_button,)), now=now)
     return request
 
 
@@ -164,7 +161,13 @@ async def take(
         await _drop_notifications(session, request.id)
         text = t("handoff.taken_citizen", number=request.id, staff=name_of(staff))
         reply = Reply(text, choices=(reply_choice(request.id),))
-        await enqueue(session, f"handoff:{request.id}:taken", request.person_id, reply, now=now)
+        await outbox.enqueue(
+            session,
+            outbox.Keys.handoff_event(request.id, "taken"),
+            request.person_id,
+            reply,
+            now=now,
+        )
         return request
     if request.status == HelpStatus.TAKEN and request.taken_by_id == staff.id:
         return request  # pressed again: show the details once more
@@ -195,25 +198,28 @@ async def relay(
         )
     else:
         raise DomainError("handoff.not_yours")
-    number = await session.scalar(
+    counted = await session.execute(
         update(HelpRequest)
         .where(HelpRequest.id == request.id)
         .values(messages=HelpRequest.messages + 1)
         .returning(HelpRequest.messages)
     )
-    await enqueue(session, f"handoff:{request.id}:m:{number}", to, reply, now=now)
+    number = counted.scalar_one()
+    await outbox.enqueue(
+        session, outbox.Keys.handoff_message(request.id, number), to, reply, now=now
+    )
 
 
 def reply_choice(request_id: int) -> Choice:
-    return Choice(t("handoff.reply_button"), f"{PREFIX}:re:{request_id}")
+    return WriteToStaff(request_id).button(t("handoff.reply_button"))
 
 
 def staff_actions(request_id: int, *, more: bool) -> tuple[Choice, ...]:
     """Write to the citizen ("more" once a conversation is going) or close the request."""
     label = t("handoff.more_button") if more else t("handoff.message_button")
     return (
-        Choice(label, f"{PREFIX}:msg:{request_id}"),
-        Choice(t("handoff.done_button"), f"{PREFIX}:done:{request_id}"),
+        WriteToCitizen(request_id).button(label),
+        CloseRequest(request_id).button(t("handoff.done_button")),
     )
 
 
@@ -226,7 +232,13 @@ async def close(
         raise DomainError("handoff.not_yours")
     request = await _end(session, request, HelpStatus.DONE, actor.id, now)
     notice = Reply(t("handoff.closed_citizen", number=request.id))
-    await enqueue(session, f"handoff:{request.id}:closed", request.person_id, notice, now=now)
+    await outbox.enqueue(
+        session,
+        outbox.Keys.handoff_event(request.id, "closed"),
+        request.person_id,
+        notice,
+        now=now,
+    )
     return request
 
 
@@ -239,8 +251,12 @@ async def cancel(
     )
     if request.taken_by_id is not None:
         notice = Reply(t("handoff.cancelled_staff", number=request.id, name=name_of(person)))
-        await enqueue(
-            session, f"handoff:{request.id}:cancelled", request.taken_by_id, notice, now=now
+        await outbox.enqueue(
+            session,
+            outbox.Keys.handoff_event(request.id, "cancelled"),
+            request.taken_by_id,
+            notice,
+            now=now,
         )
     return request
 
@@ -292,15 +308,7 @@ async def _change(
 
 async def _drop_notifications(session: AsyncSession, request_id: int) -> None:
     """Staff notifications not yet sent are stale once the request has left "open"."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.key.like(f"handoff:{request_id}:notify:%"),
-            OutboxMessage.status == OutboxStatus.PENDING,
-        )
-        .values(status=OutboxStatus.EXPIRED.value, last_error="request no longer open")
-        .execution_options(synchronize_session=False)
-    )
+    await outbox.cancel(session, outbox.Keys.handoff_notices(request_id), "request no longer open")
 
 
 async def _audit(

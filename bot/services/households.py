@@ -11,10 +11,10 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.errors import DomainError
 from bot.db.models import Household, Village
 from bot.services import audit
-from bot.services.errors import DomainError
-from bot.services.vntext import fold
+from bot.vntext import fold
 
 MAX_MEMBERS = 60
 CODE_PATTERN = re.compile(r"^[\w./-]{1,40}$")

@@ -1,42 +1,94 @@
-"""The outbox: queue notifications with a unique key, then deliver them through their channel.
+"""The outbox: notifications queued with a unique key in the transaction of their cause.
 
-Rows are written in the transaction of the change that causes them. Delivery claims due rows
-(with FOR UPDATE SKIP LOCKED and a lease on PostgreSQL, so several workers can share the table),
-sends them outside any transaction, then records each outcome: sent, retried later (flood
-control or network trouble, per row), dead (blocked chat, refused message) or expired.
+Services only queue and cancel here (and flush); the delivery loop that sends due rows, with
+its own transactions, lives in scheduler/delivery.py. Every key is built by `Keys`, so what
+can never repeat, and what is cancelled together, can be read in one place.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import random
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.delivery import (
-    DeliveryError,
-    FailureKind,
-    Sender,
-    payload_to_reply,
-    reply_to_payload,
-)
+from bot.core.delivery import reply_to_payload
 from bot.core.messages import Reply
-from bot.db.engine import Database
 from bot.db.models import ChatIdentity, OutboxMessage, OutboxStatus
 
-log = logging.getLogger(__name__)
+CHUNK = 500
+T = TypeVar("T")
 
-LEASE = timedelta(minutes=2)
-MAX_ATTEMPTS = 8
-MAX_BACKOFF_SECONDS = 300.0
+
+class Keys:
+    """Outbox keys: a key is queued at most once; keys sharing a prefix are cancelled together."""
+
+    @staticmethod
+    def reminder(assignment_id: int, kind: str) -> str:
+        return f"reminder:{assignment_id}:{kind}"
+
+    @staticmethod
+    def assigned(assignment_id: int) -> str:
+        return f"assigned:{assignment_id}"
+
+    @staticmethod
+    def removed(assignment_id: int) -> str:
+        return f"removed:{assignment_id}"
+
+    @staticmethod
+    def standin_offers(request_id: int) -> str:
+        """Prefix of the offers of one stand-in request."""
+        return f"standin:{request_id}:offer:"
+
+    @staticmethod
+    def standin_offer(request_id: int, person_id: int) -> str:
+        return f"{Keys.standin_offers(request_id)}{person_id}"
+
+    @staticmethod
+    def standin_released(request_id: int) -> str:
+        return f"standin:{request_id}:released"
+
+    @staticmethod
+    def standin_alert(request_id: int, officer_id: int) -> str:
+        return f"standin:{request_id}:alert:{officer_id}"
+
+    @staticmethod
+    def standin_taken(request_id: int, officer_id: int) -> str:
+        return f"standin:{request_id}:taken:{officer_id}"
+
+    @staticmethod
+    def understaffed(shift_id: int, officer_id: int) -> str:
+        return f"understaffed:{shift_id}:{officer_id}"
+
+    @staticmethod
+    def handoff_notices(request_id: int) -> str:
+        """Prefix of the staff notices of one help request."""
+        return f"handoff:{request_id}:notify:"
+
+    @staticmethod
+    def handoff_notice(request_id: int, staff_id: int) -> str:
+        return f"{Keys.handoff_notices(request_id)}{staff_id}"
+
+    @staticmethod
+    def handoff_event(request_id: int, event: str) -> str:
+        """ "taken", "closed" or "cancelled": told once per request."""
+        return f"handoff:{request_id}:{event}"
+
+    @staticmethod
+    def handoff_message(request_id: int, number: int) -> str:
+        return f"handoff:{request_id}:m:{number}"
+
+    @staticmethod
+    def daily_tally(day: date, person_id: int) -> str:
+        return f"tally:{day.isoformat()}:{person_id}"
+
+    @staticmethod
+    def weekly_summary(day: date, person_id: int) -> str:
+        return f"weekly:{day.isoformat()}:{person_id}"
 
 
 async def enqueue(
@@ -49,20 +101,15 @@ async def enqueue(
     due_at: datetime | None = None,
     expires_at: datetime | None = None,
 ) -> bool:
-    """Queue to the chat the person used last; False if the key is queued already or no chat."""
-    identity = await session.scalar(
-        select(ChatIdentity)
-        .where(ChatIdentity.person_id == person_id)
-        .order_by(ChatIdentity.last_seen_at.desc())
-        .limit(1)
-    )
-    if identity is None:
+    """Queue to the person's delivery chat; False if the key is queued already or no chat."""
+    chat = (await delivery_chats(session, [person_id])).get(person_id)
+    if chat is None:
         return False
     return await enqueue_to_chat(
         session,
         key,
-        identity.channel,
-        identity.chat_id,
+        chat.channel,
+        chat.chat_id,
         reply,
         person_id=person_id,
         now=now,
@@ -105,144 +152,45 @@ async def enqueue_to_chat(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-@dataclass(frozen=True)
-class _Claimed:
-    id: int
-    channel: str
-    chat_id: str
-    payload: dict[str, Any]
-    attempts: int
-
-
-@dataclass
-class DeliveryStats:
-    sent: int = 0
-    retried: int = 0
-    dead: int = 0
-    expired: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def handled(self) -> int:
-        return self.sent + self.retried + self.dead + self.expired
-
-
-async def _claim(db: Database, now: datetime, limit: int) -> tuple[list[_Claimed], int]:
-    """Lease up to `limit` due rows; rows already past their expiry are marked expired."""
-    async with db.transaction() as session:
-        query = (
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.status == OutboxStatus.PENDING.value,
-                OutboxMessage.next_attempt_at <= now,
-                (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until < now),
-            )
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(limit)
+async def cancel(session: AsyncSession, prefix: str, reason: str) -> int:
+    """Rows whose key starts with `prefix` and are not sent yet are never sent."""
+    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.key.like(pattern, escape="\\"),
+            OutboxMessage.status == OutboxStatus.PENDING,
         )
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        claimed: list[_Claimed] = []
-        expired = 0
-        for row in await session.scalars(query):
-            if row.expires_at is not None and row.expires_at <= now:
-                row.status, row.last_error = OutboxStatus.EXPIRED.value, "expired before sending"
-                expired += 1
-                continue
-            row.lease_until = now + LEASE
-            claimed.append(_Claimed(row.id, row.channel, row.chat_id, row.payload, row.attempts))
-    return claimed, expired
-
-
-def backoff_seconds(attempts: int) -> float:
-    """Exponential backoff with jitter: about 2, 4, 8 … seconds, at most five minutes."""
-    base: float = min(MAX_BACKOFF_SECONDS, 2.0**attempts)
-    return base * random.uniform(0.5, 1.5)
-
-
-async def deliver_due(
-    db: Database,
-    senders: Mapping[str, Sender],
-    clock: Callable[[], datetime],
-    *,
-    batch: int = 100,
-    concurrency: int = 30,
-) -> DeliveryStats:
-    """Send what is due now, one batch; each row's outcome is recorded on its own."""
-    now = clock()
-    claimed, expired = await _claim(db, now, batch)
-    stats = DeliveryStats(expired=expired)
-    gate = asyncio.Semaphore(concurrency)
-
-    async def attempt(row: _Claimed) -> tuple[_Claimed, DeliveryError | None]:
-        sender = senders.get(row.channel)
-        if sender is None:
-            return row, DeliveryError(FailureKind.TRANSIENT, f"channel {row.channel} not running")
-        async with gate:
-            try:
-                await sender.deliver(row.chat_id, [payload_to_reply(row.payload)])
-            except DeliveryError as problem:
-                return row, problem
-        return row, None
-
-    outcomes = await asyncio.gather(*(attempt(row) for row in claimed))
-    finished = clock()
-    async with db.transaction() as session:
-        for row, problem in outcomes:
-            message = await session.get(OutboxMessage, row.id)
-            if message is None:
-                continue
-            message.lease_until = None
-            message.attempts = row.attempts + 1
-            _record(message, problem, finished, stats)
-    return stats
-
-
-def _record(
-    message: OutboxMessage, problem: DeliveryError | None, now: datetime, stats: DeliveryStats
-) -> None:
-    if problem is None:
-        message.status, message.sent_at, message.last_error = OutboxStatus.SENT.value, now, None
-        stats.sent += 1
-        return
-    message.last_error = str(problem)[:500]
-    stats.errors.append(message.last_error)
-    if problem.kind in (FailureKind.BLOCKED, FailureKind.REJECTED):
-        message.status = OutboxStatus.DEAD.value
-        stats.dead += 1
-        log.info("outbox %s dead: %s", message.key, problem)
-        return
-    if problem.kind is FailureKind.TRANSIENT and message.attempts >= MAX_ATTEMPTS:
-        message.status = OutboxStatus.DEAD.value
-        message.last_error = f"gave up after {message.attempts} attempts: {problem}"[:500]
-        stats.dead += 1
-        return
-    wait = (
-        problem.retry_after + random.uniform(0.0, 0.5)
-        if problem.kind is FailureKind.RETRY_AFTER
-        else backoff_seconds(message.attempts)
+        .values(status=OutboxStatus.EXPIRED.value, last_error=reason[:500])
+        .execution_options(synchronize_session=False)
     )
-    message.next_attempt_at = now + timedelta(seconds=wait)
-    stats.retried += 1
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def drain(
-    db: Database,
-    senders: Mapping[str, Sender],
-    clock: Callable[[], datetime],
-    *,
-    batch: int = 100,
-    max_batches: int = 50,
-) -> DeliveryStats:
-    """Deliver batch after batch until nothing more is due (bounded, so a job always ends)."""
-    total = DeliveryStats()
-    for _ in range(max_batches):
-        stats = await deliver_due(db, senders, clock, batch=batch)
-        total.sent += stats.sent
-        total.retried += stats.retried
-        total.dead += stats.dead
-        total.expired += stats.expired
-        total.errors.extend(stats.errors)
-        if stats.handled < batch:
-            break
-    return total
+async def queued_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    """Which of `keys` are in the outbox already (whatever became of them)."""
+    found: set[str] = set()
+    for part in _chunks(list(keys)):
+        rows = await session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(part)))
+        found.update(rows)
+    return found
+
+
+async def delivery_chats(
+    session: AsyncSession, person_ids: Iterable[int]
+) -> dict[int, ChatIdentity]:
+    """The chat each person used most recently: where their notifications go."""
+    chats: dict[int, ChatIdentity] = {}
+    for part in _chunks(sorted(set(person_ids))):
+        rows = await session.scalars(
+            select(ChatIdentity)
+            .where(ChatIdentity.person_id.in_(part))
+            .order_by(ChatIdentity.last_seen_at.desc(), ChatIdentity.id.desc())
+        )
+        for identity in rows:
+            chats.setdefault(identity.person_id, identity)
+    return chats
+
+
+def _chunks(items: list[T]) -> list[list[T]]:
+    return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]

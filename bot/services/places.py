@@ -9,10 +9,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.errors import DomainError
 from bot.db.models import Commune, Location, LocationKind, Village
 from bot.services import audit
-from bot.services.errors import DomainError
-from bot.services.vntext import fold
+from bot.vntext import fold
 
 VILLAGE_WORDS_FILE = Path(__file__).resolve().parent.parent / "content" / "import_headers.toml"
 

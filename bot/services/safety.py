@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.services.vntext import fold
+from bot.vntext import fold
 
 # A secret word followed by something code-like: "otp 123456", "mk: Abc@1234", "pass la xyz99".
 _KEYWORD_THEN_CODE = re.compile(

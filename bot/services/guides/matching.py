@@ -40,7 +40,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.content.catalog import Catalog, Guide
-from bot.services.vntext import fold
+from bot.vntext import fold
 
 LANGUAGE_FILE = Path(__file__).resolve().parents[2] / "content" / "language.toml"
 

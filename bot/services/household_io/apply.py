@@ -10,13 +10,13 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Executable
 
+from bot.core.errors import DomainError
 from bot.db.models import AuditEntry, Commune, Household
 from bot.services import places
-from bot.services.errors import DomainError
 from bot.services.household_io.plan import Plan
 from bot.services.household_io.villages import VillageEntry
 from bot.services.households import AUDITED
-from bot.services.vntext import fold
+from bot.vntext import fold
 
 WRITE_BATCH = 5_000
 

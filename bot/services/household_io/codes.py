@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from bot.services.household_io.rows import ParsedRow
 from bot.services.household_io.villages import VillageEntry
-from bot.services.vntext import fold
+from bot.vntext import fold
 
 
 def village_initials(name: str) -> str:

@@ -12,9 +12,9 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.errors import DomainError
 from bot.db.models import Household, Village
 from bot.locales import t
-from bot.services.errors import DomainError
 from bot.services.household_io.headers import FIELDS, Vocabulary, vocabulary
 
 EXPORT_COLUMN_WIDTHS = (22, 14, 28, 14, 16, 18, 22, 16, 40)

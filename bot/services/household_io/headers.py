@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from bot.services.household_io.cells import Cells, cell_text
-from bot.services.vntext import fold
+from bot.vntext import fold
 
 HEADERS_FILE = Path(__file__).resolve().parents[2] / "content" / "import_headers.toml"
 FIELDS = (

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.errors import DomainError
 from bot.db.models import Household
 from bot.locales import t
-from bot.services.errors import DomainError
 from bot.services.household_io.codes import CodeMaker, taken_codes
 from bot.services.household_io.report import ImportReport, RowError
 from bot.services.household_io.rows import NEW_HOUSEHOLD_DEFAULTS, ParsedRow

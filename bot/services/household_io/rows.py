@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.errors import DomainError
 from bot.locales import t
-from bot.services.errors import DomainError
 from bot.services.household_io.cells import Cells, cell_text, is_blank
 from bot.services.household_io.headers import FIELDS, HeaderMap, Vocabulary
 from bot.services.household_io.report import RowError

@@ -13,8 +13,8 @@ from zipfile import BadZipFile
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from bot.core.errors import DomainError
 from bot.locales import t
-from bot.services.errors import DomainError
 from bot.services.household_io.cells import Cells
 from bot.services.household_io.headers import HeaderMap, Vocabulary
 from bot.services.household_io.report import RowError

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.errors import DomainError
 from bot.db.models import Village
 from bot.services import places
-from bot.services.errors import DomainError
 from bot.services.household_io.rows import ParsedRow
-from bot.services.vntext import fold
+from bot.vntext import fold
 
 
 @dataclass

@@ -30,8 +30,8 @@ from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import ReportsSettings
+from bot.core.errors import DomainError
 from bot.db.models import Assistance, CoverageSnapshot, Person
-from bot.services.errors import DomainError
 from bot.services.reports.coverage import Figures, Scope, Target, percent, register_figures
 from bot.services.shifts import attendance
 

@@ -22,19 +22,17 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.actions.reports import ReportHub, ShowCoverage, Subscribe
 from bot.config import ReportsSettings, Settings
 from bot.core.messages import Choice, Reply
-from bot.db.engine import Database
-from bot.db.models import OutboxMessage, ReportKind, ReportSubscription
+from bot.db.models import ReportKind, ReportSubscription
 from bot.locales import t
 from bot.services import outbox
 from bot.services.reports.coverage import Scope, coverage, report_scope
 from bot.services.reports.tallies import daily_tally, range_tally, week_start
 from bot.services.reports.text import area_label, tally_text, weekly_text
-from bot.services.shifts.calendar import is_working_day
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-BATCH = 100  # officials per transaction, so a province's push never holds the database long
 EXPIRES_NEXT_DAY_AT = time(12, 0)  # an undelivered tally is dropped at noon the next day
 
 
@@ -42,14 +40,6 @@ EXPIRES_NEXT_DAY_AT = time(12, 0)  # an undelivered tally is dropped at noon the
 class PushStats:
     queued: int = 0
     skipped: int = 0  # no report role any more, or no chat to send to
-
-
-def daily_key(day: date, person_id: int) -> str:
-    return f"tally:{day.isoformat()}:{person_id}"
-
-
-def weekly_key(day: date, person_id: int) -> str:
-    return f"weekly:{day.isoformat()}:{person_id}"
 
 
 def daily_due(local: datetime, settings: ReportsSettings, working: bool) -> bool:
@@ -67,7 +57,7 @@ def weekly_due(local: datetime, settings: ReportsSettings, working: bool) -> boo
 
 async def waiting(session: AsyncSession, kind: ReportKind, day: date) -> list[int]:
     """Subscribers of `kind` who have no outbox row for `day` yet."""
-    key = daily_key if kind is ReportKind.DAILY_TALLY else weekly_key
+    key = outbox.Keys.daily_tally if kind is ReportKind.DAILY_TALLY else outbox.Keys.weekly_summary
     people = list(
         await session.scalars(
             select(ReportSubscription.person_id)
@@ -78,11 +68,7 @@ async def waiting(session: AsyncSession, kind: ReportKind, day: date) -> list[in
     if not people:
         return []
     keys = {person_id: key(day, person_id) for person_id in people}
-    queued = set(
-        await session.scalars(
-            select(OutboxMessage.key).where(OutboxMessage.key.in_(list(keys.values())))
-        )
-    )
+    queued = await outbox.queued_keys(session, list(keys.values()))
     return [person_id for person_id in people if keys[person_id] not in queued]
 
 
@@ -127,8 +113,8 @@ async def _queue(
 
 def _report_choices(unsubscribe: Choice) -> tuple[Choice, ...]:
     return (
-        Choice(t("reports.see_coverage"), "rp:c"),
-        Choice(t("reports.back"), "rp"),
+        ShowCoverage().button(t("reports.see_coverage")),
+        ReportHub().button(t("reports.back")),
         unsubscribe,
     )
 
@@ -145,12 +131,14 @@ async def queue_daily_tallies(
     async def reply_for(session: AsyncSession, scope: Scope) -> Reply:
         tally = await daily_tally(session, scope, day)
         area = area_label(settings.commune.name, scope, [v.name for v in tally.today.villages])
-        unsubscribe = Choice(t("reports.unsubscribe_daily"), "rp:s:d:0")
+        unsubscribe = Subscribe("d", on=False).button(t("reports.unsubscribe_daily"))
         return Reply(tally_text(tally, area), choices=_report_choices(unsubscribe), columns=2)
 
     if person_ids is None:
         person_ids = await waiting(session, ReportKind.DAILY_TALLY, day)
-    return await _queue(session, settings, day, now, person_ids, daily_key, reply_for)
+    return await _queue(
+        session, settings, day, now, person_ids, outbox.Keys.daily_tally, reply_for
+    )
 
 
 async def queue_weekly_summaries(
@@ -166,36 +154,13 @@ async def queue_weekly_summaries(
         week = await range_tally(session, scope, week_start(day), day)
         report = await coverage(session, scope, day, target_pct=settings.reports.coverage_target)
         area = area_label(settings.commune.name, scope, [v.name for v in report.villages])
-        unsubscribe = Choice(t("reports.unsubscribe_weekly"), "rp:s:w:0")
+        unsubscribe = Subscribe("w", on=False).button(t("reports.unsubscribe_weekly"))
         return Reply(
             weekly_text(week, report, area), choices=_report_choices(unsubscribe), columns=2
         )
 
     if person_ids is None:
         person_ids = await waiting(session, ReportKind.WEEKLY_SUMMARY, day)
-    return await _queue(session, settings, day, now, person_ids, weekly_key, reply_for)
-
-
-async def push_due(db: Database, settings: Settings, now: datetime) -> PushStats:
-    """What the planner job does each minute: queue the reports that are due and missing,
-    committing every BATCH officials."""
-    local = now.astimezone(settings.commune.tz)
-    total = PushStats()
-    async with db.transaction() as session:
-        working = await is_working_day(session, local.date())
-    for kind, due, queue in (
-        (ReportKind.DAILY_TALLY, daily_due, queue_daily_tallies),
-        (ReportKind.WEEKLY_SUMMARY, weekly_due, queue_weekly_summaries),
-    ):
-        if not due(local, settings.reports, working):
-            continue
-        async with db.transaction() as session:
-            people = await waiting(session, kind, local.date())
-        for start in range(0, len(people), BATCH):
-            async with db.transaction() as session:
-                stats = await queue(
-                    session, settings, local.date(), now, people[start : start + BATCH]
-                )
-            total.queued += stats.queued
-            total.skipped += stats.skipped
-    return total
+    return await _queue(
+        session, settings, day, now, person_ids, outbox.Keys.weekly_summary, reply_for
+    )

@@ -31,8 +31,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.errors import DomainError
 from bot.db.models import AssistAction, Assistance, Person
-from bot.services.errors import DomainError
 from bot.services.reports.coverage import Scope, VillageRow, villages_in
 from bot.services.shifts.calendar import is_working_day
 

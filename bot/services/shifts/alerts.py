@@ -6,11 +6,14 @@ planner may look every minute without repeating itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.actions.shifts import OpenShift
 from bot.config import Settings
 from bot.core.messages import Choice, Reply
 from bot.db.models import (
@@ -26,11 +29,10 @@ from bot.db.models import (
     StandinStatus,
 )
 from bot.locales import t
-from bot.services.outbox import enqueue
+from bot.services import outbox
 from bot.services.shifts import roster
 from bot.services.shifts import text as shift_text
 from bot.services.shifts.calendar import local_instant
-from bot.services.shifts.reminders import queued_keys
 
 LOOKAHEAD = timedelta(hours=48)
 
@@ -50,7 +52,7 @@ async def officers_for(session: AsyncSession, location: Location) -> list[int]:
 
 async def tell_officers(
     session: AsyncSession,
-    key: str,
+    key_for: Callable[[int], str],
     location: Location,
     shift: Shift,
     reply: Reply,
@@ -58,21 +60,21 @@ async def tell_officers(
     *,
     besides: int | None = None,
 ) -> int:
-    """Queue `reply` to every officer of the location (but `besides`) under `key:{officer}`."""
+    """Queue `reply` to every officer of the location (but `besides`), keyed per officer."""
     officers = [pid for pid in await officers_for(session, location) if pid != besides]
-    done = await queued_keys(session, [f"{key}:{officer_id}" for officer_id in officers])
+    done = await outbox.queued_keys(session, [key_for(officer_id) for officer_id in officers])
     sent = 0
     for officer_id in officers:
-        if f"{key}:{officer_id}" in done:
+        if key_for(officer_id) in done:
             continue
-        sent += await enqueue(
-            session, f"{key}:{officer_id}", officer_id, reply, now=now, expires_at=shift.ends_at
+        sent += await outbox.enqueue(
+            session, key_for(officer_id), officer_id, reply, now=now, expires_at=shift.ends_at
         )
     return sent
 
 
 def shift_button(shift: Shift) -> Choice:
-    return Choice(t("shift_roster.open_shift"), f"ss:{shift.id}")
+    return OpenShift(shift.id).button(t("shift_roster.open_shift"))
 
 
 async def standin_unfilled(
@@ -93,7 +95,14 @@ async def standin_unfilled(
         place=location.name,
     )
     reply = Reply(text, choices=(shift_button(shift),))
-    await tell_officers(session, f"standin:{request.id}:alert", location, shift, reply, now)
+    await tell_officers(
+        session,
+        partial(outbox.Keys.standin_alert, request.id),
+        location,
+        shift,
+        reply,
+        now,
+    )
 
 
 async def overdue_standins(session: AsyncSession, now: datetime, settings: Settings) -> int:
@@ -154,7 +163,14 @@ async def understaffed(session: AsyncSession, now: datetime, settings: Settings)
         )
         reply = Reply(text, choices=(shift_button(shift),))
         alerted += bool(
-            await tell_officers(session, f"understaffed:{shift.id}", location, shift, reply, now)
+            await tell_officers(
+                session,
+                partial(outbox.Keys.understaffed, shift.id),
+                location,
+                shift,
+                reply,
+                now,
+            )
         )
     return alerted
 

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.errors import DomainError
 from bot.db.models import AssignmentStatus, Person, Shift, ShiftAssignment, ShiftStatus
 from bot.services import audit
-from bot.services.errors import DomainError
 from bot.services.shifts import roster
 from bot.services.shifts import text as shift_text
 

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.errors import DomainError
 from bot.db.models import (
     AssignmentSource,
     AssignmentStatus,
@@ -24,7 +25,6 @@ from bot.db.models import (
     ShiftAssignment,
     ShiftStatus,
 )
-from bot.services.errors import DomainError
 from bot.services.shifts import roster
 from bot.services.shifts.attendance import month_counts
 

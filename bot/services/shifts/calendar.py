@@ -56,6 +56,11 @@ async def is_working_day(session: AsyncSession, day: date) -> bool:
     )
     if override is not None:
         return override.working
+    return usual_working_day(day)
+
+
+def usual_working_day(day: date) -> bool:
+    """Monday to Friday except public holidays, before any decision of the commune."""
     return day.weekday() < WEEKEND and holiday_name(day) is None
 
 

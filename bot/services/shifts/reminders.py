@@ -11,23 +11,20 @@ once the "soon" one is due.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.actions.shifts import CannotCome, CheckIn, MyShifts
 from bot.config import Settings
-from bot.core.messages import Choice, Reply
+from bot.core.messages import Reply
 from bot.db.models import (
     AssignmentStatus,
-    ChatIdentity,
     Location,
-    OutboxMessage,
-    OutboxStatus,
     Shift,
     ShiftAssignment,
     ShiftStatus,
@@ -42,10 +39,6 @@ KINDS = (EVE, SOON)
 HORIZON = timedelta(hours=48)
 CHUNK = 500
 T = TypeVar("T")
-
-
-def key(assignment_id: int, kind: str) -> str:
-    return f"reminder:{assignment_id}:{kind}"
 
 
 @dataclass(frozen=True)
@@ -84,38 +77,16 @@ def reminder_reply(
     kind: str, assignment: ShiftAssignment, shift: Shift, location: Location, policy: Policy
 ) -> Reply:
     values = {"when": shift_text.when(shift, policy.tz), "place": shift_text.place(location)}
-    cannot = Choice(t("shift_remind.cannot_come"), f"sb:{assignment.id}")
+    cannot = CannotCome(assignment.id).button(t("shift_remind.cannot_come"))
     if kind == EVE:
         return Reply(
             t("shift_remind.eve", **values),
-            choices=(cannot, Choice(t("shifts.my_button"), "sm")),
+            choices=(cannot, MyShifts().button(t("shifts.my_button"))),
         )
     return Reply(
         t("shift_remind.soon", minutes=policy.minutes_before, **values),
-        choices=(Choice(t("shift_remind.check_in"), f"sc:{assignment.id}"), cannot),
+        choices=(CheckIn(assignment.id).button(t("shift_remind.check_in")), cannot),
     )
-
-
-async def last_chats(session: AsyncSession, person_ids: Iterable[int]) -> dict[int, ChatIdentity]:
-    """Each person's most recently used chat."""
-    chats: dict[int, ChatIdentity] = {}
-    for part in _chunks(sorted(set(person_ids))):
-        rows = await session.scalars(
-            select(ChatIdentity)
-            .where(ChatIdentity.person_id.in_(part))
-            .order_by(ChatIdentity.last_seen_at.desc(), ChatIdentity.id.desc())
-        )
-        for identity in rows:
-            chats.setdefault(identity.person_id, identity)
-    return chats
-
-
-async def queued_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for part in _chunks(list(keys)):
-        rows = await session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(part)))
-        found.update(rows)
-    return found
 
 
 async def plan(session: AsyncSession, now: datetime, policy: Policy) -> int:
@@ -138,16 +109,20 @@ async def plan(session: AsyncSession, now: datetime, policy: Policy) -> int:
     ]
     if not due:
         return 0
-    done = await queued_keys(session, [key(a.id, kind) for kind, a, _, _ in due])
-    chats = await last_chats(session, [assignment.person_id for _, assignment, _, _ in due])
+    done = await outbox.queued_keys(
+        session, [outbox.Keys.reminder(a.id, kind) for kind, a, _, _ in due]
+    )
+    chats = await outbox.delivery_chats(
+        session, [assignment.person_id for _, assignment, _, _ in due]
+    )
     queued = 0
     for kind, assignment, shift, location in due:
         chat = chats.get(assignment.person_id)
-        if key(assignment.id, kind) in done or chat is None:
+        if outbox.Keys.reminder(assignment.id, kind) in done or chat is None:
             continue
         queued += await outbox.enqueue_to_chat(
             session,
-            key(assignment.id, kind),
+            outbox.Keys.reminder(assignment.id, kind),
             chat.channel,
             chat.chat_id,
             reminder_reply(kind, assignment, shift, location, policy),
@@ -160,27 +135,5 @@ async def plan(session: AsyncSession, now: datetime, policy: Policy) -> int:
 
 async def drop_pending(session: AsyncSession, assignment_id: int) -> None:
     """Reminders of an assignment that ended and were not sent yet are never sent."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.key.in_([key(assignment_id, kind) for kind in KINDS]),
-            OutboxMessage.status == OutboxStatus.PENDING,
-        )
-        .values(status=OutboxStatus.EXPIRED.value, last_error="assignment ended")
-    )
-
-
-async def drop_offers(session: AsyncSession, request_id: int) -> None:
-    """Stand-in offers of a closed request that were not sent yet are never sent."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.key.like(f"standin:{request_id}:offer:%"),
-            OutboxMessage.status == OutboxStatus.PENDING,
-        )
-        .values(status=OutboxStatus.EXPIRED.value, last_error="stand-in request closed")
-    )
-
-
-def _chunks(items: list[T]) -> list[list[T]]:
-    return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+    for kind in KINDS:
+        await outbox.cancel(session, outbox.Keys.reminder(assignment_id, kind), "assignment ended")

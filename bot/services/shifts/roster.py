@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.errors import DomainError
 from bot.db.models import (
     AssignmentSource,
     AssignmentStatus,
@@ -27,8 +28,7 @@ from bot.db.models import (
     StandinStatus,
     Unavailability,
 )
-from bot.services import audit, people
-from bot.services.errors import DomainError
+from bot.services import audit, outbox, people
 from bot.services.shifts import reminders
 
 WORK_ROLES = frozenset({Role.VOLUNTEER, Role.OFFICER})
@@ -211,7 +211,9 @@ async def end(
     )
     for request in asking:
         request.status = StandinStatus.CANCELLED.value
-        await reminders.drop_offers(session, request.id)
+        await outbox.cancel(
+            session, outbox.Keys.standin_offers(request.id), "stand-in request closed"
+        )
     await audit.record(
         session,
         actor_id=actor_id,

@@ -10,13 +10,16 @@ an alert if nobody has taken it a set time before the start.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.actions.shifts import TakeStandIn
 from bot.config import Settings
-from bot.core.messages import Choice, Reply
+from bot.core.errors import DomainError
+from bot.core.messages import Reply
 from bot.db.models import (
     AssignmentSource,
     AssignmentStatus,
@@ -28,10 +31,8 @@ from bot.db.models import (
     StandinStatus,
 )
 from bot.locales import t
-from bot.services import audit
-from bot.services.errors import DomainError
-from bot.services.outbox import enqueue
-from bot.services.shifts import alerts, reminders, roster
+from bot.services import audit, outbox
+from bot.services.shifts import alerts, roster
 from bot.services.shifts import text as shift_text
 from bot.services.shifts.attendance import month_counts
 
@@ -98,13 +99,13 @@ async def _offer(
     }
     offer = Reply(
         t("shift_standin.offer", **values),
-        choices=(Choice(t("shift_standin.take_button"), f"st:{request.id}"),),
+        choices=(TakeStandIn(request.id).button(t("shift_standin.take_button")),),
     )
     offered = 0
     for person_id in chosen:
-        offered += await enqueue(
+        offered += await outbox.enqueue(
             session,
-            f"standin:{request.id}:offer:{person_id}",
+            outbox.Keys.standin_offer(request.id, person_id),
             person_id,
             offer,
             now=now,
@@ -156,7 +157,7 @@ async def take(
     )
     session.add(assignment)
     await session.flush()
-    await reminders.drop_offers(session, request_id)
+    await outbox.cancel(session, outbox.Keys.standin_offers(request_id), "stand-in request closed")
     await _announce(session, request, shift, location, person_id, now, settings)
     return assignment, shift, location
 
@@ -178,9 +179,9 @@ async def _announce(
         "when": shift_text.when(shift, settings.commune.tz),
         "place": location.name,
     }
-    await enqueue(
+    await outbox.enqueue(
         session,
-        f"standin:{request.id}:released",
+        outbox.Keys.standin_released(request.id),
         request.requested_by_id,
         Reply(t("shift_standin.released", **values)),
         now=now,
@@ -188,7 +189,13 @@ async def _announce(
     )
     reply = Reply(t("shift_standin.officer_taken", **values))
     await alerts.tell_officers(
-        session, f"standin:{request.id}:taken", location, shift, reply, now, besides=taker_id
+        session,
+        partial(outbox.Keys.standin_taken, request.id),
+        location,
+        shift,
+        reply,
+        now,
+        besides=taker_id,
     )
 
 
@@ -211,7 +218,9 @@ async def cancel(session: AsyncSession, assignment_id: int, person_id: int) -> b
     )
     assert isinstance(result, CursorResult)
     if result.rowcount == 1:
-        await reminders.drop_offers(session, request.id)
+        await outbox.cancel(
+            session, outbox.Keys.standin_offers(request.id), "stand-in request closed"
+        )
     return result.rowcount == 1
 
 

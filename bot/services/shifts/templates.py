@@ -8,9 +8,9 @@ from datetime import date, time
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.errors import DomainError
 from bot.db.models import DayOverride, Location, ShiftTemplate
 from bot.services import audit
-from bot.services.errors import DomainError
 
 MAX_NEEDED = 20
 

@@ -1,0 +1,19 @@
+"""What a channel can show, so the core can degrade a reply for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelInfo:
+    """A channel's capabilities; the defaults are Telegram's."""
+
+    name: str
+    buttons: bool = True  # False: choices become numbered lines answered by typing the number
+    edits: bool = True  # False: a reply meant to replace the pressed message is sent anew
+    max_text: int = 4096  # longer texts are split at paragraph and line ends
+    pictures: bool = True
+    files: bool = True
+    # The start of a link that opens the bot with "/start <payload>", once the channel knows it.
+    start_link: str | None = None

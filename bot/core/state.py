@@ -1,0 +1,112 @@
+"""Who is writing and where they are: chat identity, person, roles and conversation state.
+
+The dispatcher loads these for every update; the outbox uses the menu half of the state when it
+sends a numbered menu to a channel without buttons.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from bot.core import menus
+from bot.core.messages import Incoming
+from bot.db.models import ChatIdentity, ConversationState, Person, ProcessedUpdate, Role, RoleGrant
+
+
+async def identify(
+    session: AsyncSession, incoming: Incoming, now: datetime
+) -> tuple[Person, ChatIdentity]:
+    """The person behind a chat identity, created on first contact."""
+    identity = await session.scalar(
+        select(ChatIdentity)
+        .where(
+            ChatIdentity.channel == incoming.channel,
+            ChatIdentity.external_id == incoming.user_id,
+        )
+        .options(joinedload(ChatIdentity.person))
+    )
+    if identity is None:
+        person = Person(display_name=incoming.display_name[:200], created_at=now)
+        identity = ChatIdentity(
+            person=person,
+            channel=incoming.channel,
+            external_id=incoming.user_id,
+            chat_id=incoming.chat_id,
+            username=incoming.username,
+            created_at=now,
+            last_seen_at=now,
+        )
+        session.add_all([person, identity])
+        await session.flush()
+        return person, identity
+    if now - identity.last_seen_at > LAST_SEEN_PRECISION:
+        identity.last_seen_at = now
+    identity.chat_id = incoming.chat_id
+    identity.username = incoming.username
+    if incoming.display_name and not identity.person.display_name:
+        identity.person.display_name = incoming.display_name[:200]
+    return identity.person, identity
+
+
+async def active_roles(session: AsyncSession, person_id: int) -> frozenset[Role]:
+    """Every role a person holds now; everyone is at least a citizen."""
+    names = await session.scalars(
+        select(RoleGrant.role).where(
+            RoleGrant.person_id == person_id, RoleGrant.revoked_at.is_(None)
+        )
+    )
+    return frozenset({Role.CITIZEN, *(Role(name) for name in names)})
+
+
+# Writing last_seen_at on every message would turn each read into a write; minutes are enough.
+LAST_SEEN_PRECISION = timedelta(minutes=5)
+
+
+async def load_state(session: AsyncSession, identity: ChatIdentity) -> ConversationState:
+    state = await session.get(ConversationState, identity.id)
+    if state is None:
+        state = ConversationState(identity_id=identity.id, data={})
+        session.add(state)
+    return state
+
+
+async def forget_stale_flows(session: AsyncSession, before: datetime) -> int:
+    """Forget half-finished flows and menus (and what was typed into them) left before `before`."""
+    result = await session.execute(
+        update(ConversationState)
+        .where(
+            ConversationState.flow.is_not(None) | ConversationState.menu.is_not(None),
+            ConversationState.updated_at < before,
+        )
+        .values(flow=None, step=None, data={}, menu=None)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def forget_processed_updates(session: AsyncSession, before: datetime) -> int:
+    """Drop idempotency keys older than any redelivery (Telegram keeps updates 24 hours)."""
+    result = await session.execute(
+        delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def remember_menu(
+    session: AsyncSession, channel: str, chat_id: str, menu: menus.Menu
+) -> None:
+    """Keep the numbered menu just sent to a chat, so a typed number answers it."""
+    identities = await session.scalars(
+        select(ChatIdentity.id).where(
+            ChatIdentity.channel == channel, ChatIdentity.chat_id == chat_id
+        )
+    )
+    for identity_id in identities:
+        state = await session.get(ConversationState, identity_id)
+        if state is None:
+            state = ConversationState(identity_id=identity_id, data={})
+            session.add(state)
+        state.menu = menu.to_state()

@@ -1,0 +1,202 @@
+"""Outbox delivery: claim due rows, send them through their channel, record each outcome.
+
+Only rows of running channels are claimed (and for a console, only its own person's chat), so
+whatever no channel here can send stays queued for the process that can. On PostgreSQL rows
+are claimed with FOR UPDATE SKIP LOCKED and a lease, so several workers share the table; the
+sending happens outside any transaction. Outcomes: sent; flood control -> that row retried
+after its retry_after; 5xx and timeouts -> exponential backoff with jitter, dead after
+MAX_ATTEMPTS; blocked chat or refused message -> dead with the reason; past expires_at ->
+expired, never sent. A numbered menu sent to a channel without buttons is remembered for the
+chat before the message goes out, so the person's typed number finds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.core import state
+from bot.core.delivery import DeliveryError, FailureKind, Sender, payload_to_reply
+from bot.core.rendering import for_channel
+from bot.db.engine import Database
+from bot.db.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 8
+MAX_BACKOFF_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    channel: str
+    chat_id: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass
+class DeliveryStats:
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+    expired: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retried + self.dead + self.expired
+
+    def add(self, other: DeliveryStats) -> None:
+        self.sent += other.sent
+        self.retried += other.retried
+        self.dead += other.dead
+        self.expired += other.expired
+        self.errors.extend(other.errors)
+
+
+def _sendable(senders: Mapping[str, Sender]) -> ColumnElement[bool]:
+    """Rows of the running channels (and, for a console, of its own chat only)."""
+    clauses: list[ColumnElement[bool]] = []
+    for name, sender in senders.items():
+        clause = OutboxMessage.channel == name
+        if sender.only_chats is not None:
+            clause = and_(clause, OutboxMessage.chat_id.in_(sorted(sender.only_chats)))
+        clauses.append(clause)
+    return or_(*clauses) if clauses else OutboxMessage.id.is_(None)
+
+
+async def _claim(
+    db: Database, senders: Mapping[str, Sender], now: datetime, limit: int
+) -> tuple[list[_Claimed], int]:
+    """Lease up to `limit` due rows; rows already past their expiry are marked expired."""
+    async with db.transaction() as session:
+        query = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING.value,
+                OutboxMessage.next_attempt_at <= now,
+                (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until < now),
+                _sendable(senders),
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        claimed: list[_Claimed] = []
+        expired = 0
+        for row in await session.scalars(query):
+            if row.expires_at is not None and row.expires_at <= now:
+                row.status, row.last_error = OutboxStatus.EXPIRED.value, "expired before sending"
+                expired += 1
+                continue
+            row.lease_until = now + LEASE
+            claimed.append(_Claimed(row.id, row.channel, row.chat_id, row.payload, row.attempts))
+    return claimed, expired
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with jitter: about 2, 4, 8 … seconds, at most five minutes."""
+    base: float = min(MAX_BACKOFF_SECONDS, 2.0**attempts)
+    return base * random.uniform(0.5, 1.5)
+
+
+async def _send(db: Database, sender: Sender, row: _Claimed) -> DeliveryError | None:
+    """Send one row as its channel can show it; a numbered menu is remembered first."""
+    replies, menu = for_channel([payload_to_reply(row.payload)], sender.info)
+    if menu is not None:
+        async with db.transaction() as session:
+            await state.remember_menu(session, row.channel, row.chat_id, menu)
+    try:
+        await sender.deliver(row.chat_id, replies)
+    except DeliveryError as problem:
+        return problem
+    return None
+
+
+async def deliver_due(
+    db: Database,
+    senders: Mapping[str, Sender],
+    clock: Callable[[], datetime],
+    *,
+    batch: int = 100,
+    concurrency: int = 30,
+) -> DeliveryStats:
+    """Send what is due now, one batch; each row's outcome is recorded on its own."""
+    now = clock()
+    claimed, expired = await _claim(db, senders, now, batch)
+    stats = DeliveryStats(expired=expired)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def attempt(row: _Claimed) -> tuple[_Claimed, DeliveryError | None]:
+        async with gate:
+            return row, await _send(db, senders[row.channel], row)
+
+    outcomes = await asyncio.gather(*(attempt(row) for row in claimed))
+    finished = clock()
+    async with db.transaction() as session:
+        for row, problem in outcomes:
+            message = await session.get(OutboxMessage, row.id)
+            if message is None:
+                continue
+            message.lease_until = None
+            message.attempts = row.attempts + 1
+            _record(message, problem, finished, stats)
+    return stats
+
+
+def _record(
+    message: OutboxMessage, problem: DeliveryError | None, now: datetime, stats: DeliveryStats
+) -> None:
+    if problem is None:
+        message.status, message.sent_at, message.last_error = OutboxStatus.SENT.value, now, None
+        stats.sent += 1
+        return
+    message.last_error = str(problem)[:500]
+    stats.errors.append(message.last_error)
+    if problem.kind in (FailureKind.BLOCKED, FailureKind.REJECTED):
+        message.status = OutboxStatus.DEAD.value
+        stats.dead += 1
+        log.info("outbox %s dead: %s", message.key, problem)
+        return
+    if problem.kind is FailureKind.TRANSIENT and message.attempts >= MAX_ATTEMPTS:
+        message.status = OutboxStatus.DEAD.value
+        message.last_error = f"gave up after {message.attempts} attempts: {problem}"[:500]
+        stats.dead += 1
+        return
+    wait = (
+        problem.retry_after + random.uniform(0.0, 0.5)
+        if problem.kind is FailureKind.RETRY_AFTER
+        else backoff_seconds(message.attempts)
+    )
+    message.next_attempt_at = now + timedelta(seconds=wait)
+    stats.retried += 1
+
+
+async def drain(
+    db: Database,
+    senders: Mapping[str, Sender],
+    clock: Callable[[], datetime],
+    *,
+    batch: int = 100,
+    max_batches: int = 50,
+) -> DeliveryStats:
+    """Deliver batch after batch until nothing more is due (bounded, so a job always ends)."""
+    total = DeliveryStats()
+    for _ in range(max_batches):
+        stats = await deliver_due(db, senders, clock, batch=batch)
+        total.add(stats)
+        if stats.handled < batch:
+            break
+    return total
