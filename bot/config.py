@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
+from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
-from typing import ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
+    ConfigDict,
     Field,
     SecretStr,
     ValidationError,
@@ -25,14 +28,36 @@ from pydantic_settings import (
 )
 
 DEFAULT_CONFIG_FILE = Path("config.toml")
+ENV_PREFIX = "DVCBOT_"
 CONFIG_ENV_VAR = "DVCBOT_CONFIG"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class ConfigError(Exception):
     """A configuration problem, described in one line for the person running the bot."""
 
 
-class TelegramSettings(BaseModel):
+class StartupError(ConfigError):
+    """A setting that did not work at start (the database, Telegram), with what to check."""
+
+
+def did_you_mean(written: str, known: Mapping[str, str]) -> str:
+    """A "did you mean" hint for the known name closest to what was written (difflib), or "".
+
+    `known` maps each name as compared to the name as shown: an environment variable is
+    compared without the DVCBOT_ prefix they all share, which would make any two look alike.
+    """
+    close = difflib.get_close_matches(written, list(known), n=1)
+    return f"; did you mean {known[close[0]]!r}?" if close else ""
+
+
+class Section(BaseModel):
+    """A [section] of the configuration: a key it does not have is refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TelegramSettings(Section):
     token: SecretStr | None = None
     base_url: str = "https://api.telegram.org/bot"
     base_file_url: str = "https://api.telegram.org/file/bot"
@@ -42,8 +67,15 @@ class TelegramSettings(BaseModel):
     messages_per_second: float = Field(default=30.0, gt=0, le=1000)
     group_messages_per_minute: int = Field(default=20, ge=1, le=60)
 
+    @field_validator("token")
+    @classmethod
+    def _not_empty(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError("is empty: set the token from @BotFather, or leave it out")
+        return value
 
-class DatabaseSettings(BaseModel):
+
+class DatabaseSettings(Section):
     url: str = "sqlite+aiosqlite:///./dvcbot.db"
     echo: bool = False
 
@@ -55,7 +87,7 @@ class DatabaseSettings(BaseModel):
         return value
 
 
-class CommuneSettings(BaseModel):
+class CommuneSettings(Section):
     name: str = "Xã Minh Họa"
     timezone: str = "Asia/Ho_Chi_Minh"
 
@@ -73,12 +105,12 @@ class CommuneSettings(BaseModel):
         return ZoneInfo(self.timezone)
 
 
-class ContentSettings(BaseModel):
+class ContentSettings(Section):
     guides_dir: Path | None = None
     cache_dir: Path = Path("cache")
 
 
-class ShiftSettings(BaseModel):
+class ShiftSettings(Section):
     horizon_weeks: int = Field(default=4, ge=1, le=26)
     skip_public_holidays: bool = True
     evening_reminder_hour: int = Field(default=19, ge=0, le=23)
@@ -91,16 +123,25 @@ class ShiftSettings(BaseModel):
     open_shifts_days: int = Field(default=14, ge=1, le=60)
 
 
-class BotSettings(BaseModel):
+class BotSettings(Section):
     demo_data: bool = True
     log_level: str = "INFO"
     max_text_length: int = Field(default=2000, ge=100)
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in LOG_LEVELS:
+            hint = did_you_mean(level, {name: name for name in LOG_LEVELS})
+            raise ValueError(f"{value!r} is not one of {', '.join(LOG_LEVELS)}{hint}")
+        return level
 
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
-class ReportsSettings(BaseModel):
+class ReportsSettings(Section):
     """Targets for officials' reports and when the pushed reports go out (commune time)."""
 
     coverage_target: float = Field(default=80, ge=0, le=100)
@@ -124,7 +165,7 @@ class ReportsSettings(BaseModel):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="DVCBOT_", env_nested_delimiter="__", extra="forbid"
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid"
     )
     toml_path: ClassVar[Path | None] = None
 
@@ -171,9 +212,11 @@ def load_settings(config_path: Path | None = None) -> Settings:
     path = resolve_config_path(config_path)
     if path is not None:
         try:
-            tomllib.loads(path.read_text(encoding="utf-8"))
+            written = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"Tệp cấu hình {path} sai cú pháp TOML: {exc}") from exc
+        _refuse_unknown_keys(written, path)
+    _refuse_unknown_variables(os.environ)
     settings_cls = type("FileSettings", (Settings,), {"toml_path": path})
     try:
         settings = settings_cls()
@@ -183,9 +226,82 @@ def load_settings(config_path: Path | None = None) -> Settings:
     return settings
 
 
+def known_keys() -> dict[str, tuple[str, ...]]:
+    """Every section and the keys it has, as config.example.toml documents them."""
+    sections: dict[str, tuple[str, ...]] = {}
+    for name, field in Settings.model_fields.items():
+        model = field.annotation
+        assert isinstance(model, type) and issubclass(model, BaseModel)
+        sections[name] = tuple(model.model_fields)
+    return sections
+
+
+def _dotted_keys() -> list[str]:
+    return [f"{section}.{key}" for section, keys in known_keys().items() for key in keys]
+
+
+def _refuse_unknown_keys(written: Mapping[str, Any], path: Path) -> None:
+    """A misspelt key would silently keep its default (a typo in [database] means SQLite)."""
+    sections = known_keys()
+    for section, values in written.items():
+        if section not in sections:
+            raise ConfigError(_unknown_key(section, path))
+        if isinstance(values, Mapping):
+            for key in values:
+                if key not in sections[section]:
+                    raise ConfigError(_unknown_key(f"{section}.{key}", path))
+
+
+def _unknown_key(key: str, path: Path) -> str:
+    names = [*known_keys(), *_dotted_keys()]
+    hint = did_you_mean(key, {name: name for name in names})
+    if not hint:  # a right key in the wrong place, e.g. log_level outside [bot]
+        by_name = {dotted.rsplit(".", 1)[1]: dotted for dotted in _dotted_keys()}
+        hint = did_you_mean(key.rsplit(".", 1)[-1], by_name)
+    return f"Unknown config key {key!r} in {path}{hint}"
+
+
+def _env_names() -> list[str]:
+    return [ENV_PREFIX + dotted.replace(".", "__").upper() for dotted in _dotted_keys()]
+
+
+def _refuse_unknown_variables(environ: Mapping[str, str]) -> None:
+    """DVCBOT_<SECTION>__<KEY> must name a known key; DVCBOT_TELEGRAM_TOKEN (one "_") is a typo.
+
+    Other DVCBOT_* variables (DVCBOT_CONFIG, a test's DVCBOT_TEST_POSTGRES_URL) are not
+    settings and are left alone.
+    """
+    sections = [section.upper() for section in known_keys()]
+    known = _env_names()
+    for name in environ:
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in known:
+            continue
+        rest = upper.removeprefix(ENV_PREFIX)
+        if rest in sections:  # a whole section as JSON; pydantic checks its keys
+            continue
+        if "__" in rest or any(rest.startswith(f"{section}_") for section in sections):
+            hint = did_you_mean(rest, {name.removeprefix(ENV_PREFIX): name for name in known})
+            raise ConfigError(f"Unknown environment variable {name}{hint}")
+
+
+def _env_variable(loc: tuple[int | str, ...]) -> str | None:
+    """The environment variable a bad value came from, if it was set there."""
+    present = {name.upper(): name for name in os.environ}
+    for length in range(len(loc), 0, -1):
+        name = ENV_PREFIX + "__".join(str(part) for part in loc[:length]).upper()
+        if name in present:
+            return present[name]
+    return None
+
+
 def _describe(exc: ValidationError, path: Path | None) -> str:
     error = exc.errors()[0]
     key = ".".join(str(part) for part in error["loc"]) or "?"
+    message = error["msg"].removeprefix("Value error, ")
+    variable = _env_variable(error["loc"])
+    if variable is not None:
+        return f"Invalid environment variable {variable} (config key '{key}'): {message}"
     source = f" in {path}" if path else ""
-    env_name = "DVCBOT_" + "__".join(str(part) for part in error["loc"]).upper()
-    return f"Invalid config key '{key}'{source} (or ${env_name}): {error['msg']}"
+    env_name = ENV_PREFIX + "__".join(str(part) for part in error["loc"]).upper()
+    return f"Invalid config key '{key}'{source} (or ${env_name}): {message}"

@@ -40,27 +40,27 @@ def register_all(registry: Registry) -> None:
     """Fill the registry; free text goes to the guide matcher."""
     registry.guard(safety.warn_about_secrets)
 
-    # Start, menu, help: everyone.
-    registry.command("start", start.start, description="Bắt đầu, xem danh mục")
-    registry.command("menu", start.menu, description="Danh mục chính")
-    registry.command("help", start.help_command, description="Hướng dẫn sử dụng")
-    registry.command("cancel", start.cancel, description="Dừng việc đang làm")
-    registry.action(MainMenu, start.menu)
-    registry.action(ShowHelp, start.help_command)
+    # Start, menu, help: everyone, also in group chats (where only public things are shown).
+    registry.command("start", start.start, description="Bắt đầu, xem danh mục", groups=True)
+    registry.command("menu", start.menu, description="Danh mục chính", groups=True)
+    registry.command("help", start.help_command, description="Hướng dẫn sử dụng", groups=True)
+    registry.command("cancel", start.cancel, description="Dừng việc đang làm", groups=True)
+    registry.action(MainMenu, start.menu, groups=True)
+    registry.action(ShowHelp, start.help_command, groups=True)
 
-    # Citizen guides: everyone; free text is a question for the guide matcher.
+    # Citizen guides: everyone, in groups too; free text is a question for the guide matcher.
     g = guide_actions
-    registry.command("guides", guides.list_guides, description="Danh sách hướng dẫn")
-    registry.action(g.ListGuides, guides.list_guides)
-    registry.action(g.OpenGuide, guides.open_guide)
-    registry.action(g.ShowStep, guides.show_step)
-    registry.action(g.FinishGuide, guides.finish_guide)
-    registry.action(g.RateGuide, guides.rate_guide)
-    registry.action(g.StuckOnStep, guides.stuck)
-    registry.action(g.GuidePicture, guides.picture)
-    registry.deep_link("guide", guides.open_linked_guide)
+    registry.command("guides", guides.list_guides, description="Danh sách hướng dẫn", groups=True)
+    registry.action(g.ListGuides, guides.list_guides, groups=True)
+    registry.action(g.OpenGuide, guides.open_guide, groups=True)
+    registry.action(g.ShowStep, guides.show_step, groups=True)
+    registry.action(g.FinishGuide, guides.finish_guide, groups=True)
+    registry.action(g.RateGuide, guides.rate_guide, groups=True)
+    registry.action(g.StuckOnStep, guides.stuck, groups=True)
+    registry.action(g.GuidePicture, guides.picture, groups=True)
+    registry.deep_link("guide", guides.open_linked_guide, groups=True)
     registry.menu_hook(guides.resume_offer)
-    registry.text(guides.answer_question)
+    registry.text(guides.answer_question, groups=True)
 
     # Talk to a person: citizens ask; volunteers, officers and admins take and answer.
     ho, staff = handoff_actions, handoff.STAFF
@@ -176,7 +176,7 @@ def register_all(registry: Registry) -> None:
     registry.flow(shifts_days.DAY_OFF, roles=ADMINS)
 
     # The main menu, in order; each entry shows only to the roles that can use it.
-    registry.menu(t("guides.menu"), g.ListGuides())
+    registry.menu(t("guides.menu"), g.ListGuides(), groups=True)
     registry.menu(t("guides.talk_to_person"), ho.HandoffHub())
     registry.menu(t("volunteer.menu"), h.ChooseVillage(), roles=VIEW_ROLES)
     registry.menu(t("volunteer.my_tally"), h.MyHelpTally(), roles=EDIT_ROLES)
@@ -184,4 +184,4 @@ def register_all(registry: Registry) -> None:
     registry.menu(t("reports.menu"), r.ReportHub(), roles=officials)
     registry.menu(t("shifts.menu"), s.ShiftsHub(), roles=EVERYONE_ON_SHIFTS)
     registry.menu(t("handoff.list_button"), ho.RequestList(), roles=staff)
-    registry.menu(t("menu.help"), ShowHelp())
+    registry.menu(t("menu.help"), ShowHelp(), groups=True)

@@ -205,8 +205,8 @@ async def answer_question(ctx: Context) -> Replies:
     catalog = ctx.services.catalog
     alternatives = [guide for guide in map(catalog.get, match.alternatives) if guide is not None]
     if match.guide_id is not None and (match.score >= CONFIDENT or not alternatives):
-        if match.guide_id == HELP_DESK:  # "gặp cán bộ": the way to a person, not just the guide
-            return await ctx.follow(HandoffHub())
+        if match.guide_id == HELP_DESK and not ctx.incoming.group:
+            return await ctx.follow(HandoffHub())  # "gặp cán bộ": the way to a person
         opened = await open_guide(ctx, OpenGuide(match.guide_id))
         return _with_alternatives(opened, alternatives)
     top = catalog.get(match.guide_id) if match.guide_id else None

@@ -142,8 +142,11 @@ async def submit(ctx: Context, question: str, phone: str | None) -> Reply:
     contact = (
         t("handoff.contact_phone", phone=mask_phone(phone)) if phone else t("handoff.contact_chat")
     )
+    created = t("handoff.created", number=request.id, contact=contact)
+    if request.question != question:
+        created += "\n\n" + t("handoff.numbers_hidden")
     return Reply(
-        t("handoff.created", number=request.id, contact=contact),
+        created,
         choices=(MyRequest().button(t("handoff.mine_button")), menu_choice()),
     )
 
@@ -265,7 +268,7 @@ TO_CITIZEN = Flow(
 
 async def staff_list(ctx: Context) -> Replies:
     """Requests waiting for someone, and those this staff member handles."""
-    rows = await handoff.queue(ctx.session, ctx.person.id)
+    rows = await handoff.queue(ctx.session, ctx.person.id, ctx.roles, ctx.now)
     if not rows:
         return Reply(t("handoff.list_empty"), choices=(menu_choice(),))
     lines = [t("handoff.list_title", count=len(rows))]
@@ -294,7 +297,9 @@ async def staff_list(ctx: Context) -> Replies:
 
 async def take(ctx: Context, pressed: TakeRequest) -> Replies:
     """ "I'll take it": only the first press wins; the winner sees the details."""
-    request = await handoff.take(ctx.session, pressed.request, ctx.person, now=ctx.now)
+    request = await handoff.take(
+        ctx.session, pressed.request, ctx.person, roles=ctx.roles, now=ctx.now
+    )
     return await details(ctx, request)
 
 

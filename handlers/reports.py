@@ -33,7 +33,7 @@ from bot.services.reports.charts import render_png
 from bot.services.reports.coverage import Scope, coverage, report_scope, villages_in
 from bot.services.reports.kpis import Month, kpi_report
 from bot.services.reports.push import WEEKDAYS
-from bot.services.reports.tallies import DailyTally, daily_tally, parse_day
+from bot.services.reports.tallies import FIRST_DAY, DailyTally, check_day, daily_tally, parse_day
 from bot.services.reports.text import (
     area_label,
     coverage_text,
@@ -134,7 +134,9 @@ async def show_coverage(ctx: Context) -> Replies:
 
 def tally_reply(tally: DailyTally, area: str, today: date) -> Reply:
     day = tally.day
-    navigation = [DayTally(day - timedelta(days=1)).button(t("reports.previous_day"))]
+    navigation: list[Choice] = []
+    if day > FIRST_DAY:
+        navigation.append(DayTally(day - timedelta(days=1)).button(t("reports.previous_day")))
     if day < today:
         navigation.append(DayTally(day + timedelta(days=1)).button(t("reports.next_day")))
     return Reply(
@@ -148,6 +150,7 @@ async def show_tally(ctx: Context, day: date) -> Replies:
     today = today_of(ctx)
     if day > today:
         raise DomainError("reports.future_day", day=day_label(day))
+    check_day(day)  # a button's day is user input too
     scope = await scope_of(ctx)
     tally = await daily_tally(ctx.session, scope, day)
     area = area_label(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core.actions import menu_choice
 from bot.core.context import Context, UserError
 from bot.core.messages import Replies, Reply
+from bot.core.registry import refusal_for
 from bot.locales import t
 from bot.services.guides import progress as guide_progress
 
@@ -12,8 +13,12 @@ GREETED = "greeting"  # the introduction and consent notice, shown once per pers
 
 
 async def main_menu(ctx: Context, text: str | None = None) -> Reply:
-    """The main menu for this person's roles, with their personal shortcuts first."""
+    """The main menu for this person's roles, with their personal shortcuts first; in a group,
+    only what is public."""
     registry = ctx.registry
+    if ctx.incoming.group:
+        menu = registry.menu_for(ctx.roles, group=True)
+        return Reply(text or t("groups.menu_intro"), choices=menu, columns=1)
     personal = [choice for hook in registry.menu_hooks for choice in await hook(ctx)]
     choices = (*personal, *registry.menu_for(ctx.roles))
     return Reply(text or t("start.menu_prompt"), choices=choices, columns=1)
@@ -22,9 +27,11 @@ async def main_menu(ctx: Context, text: str | None = None) -> Reply:
 async def start(ctx: Context) -> Replies:
     """Greet (the introduction and the consent notice only the first time) and show the menu;
     follow a deep link when there is one."""
-    ctx.end_flow()
     if ctx.args:
         return await follow_deep_link(ctx, ctx.args[0])
+    if ctx.incoming.group:
+        return await main_menu(ctx)
+    ctx.end_flow()
     name = ctx.person.display_name or t("start.anonymous")
     if not await guide_progress.first_time(ctx.session, ctx.person.id, GREETED, ctx.now):
         return await main_menu(ctx, t("start.welcome_back", name=name))
@@ -38,8 +45,11 @@ async def follow_deep_link(ctx: Context, link: str) -> Replies:
     route = ctx.registry.deep_links.get(prefix)
     if route is None or not value:
         return await main_menu(ctx, t("start.unknown_deep_link"))
-    if not route.allows(ctx.roles):
-        return await main_menu(ctx, t("errors.not_allowed"))
+    refusal = refusal_for(route, ctx)
+    if refusal is not None:
+        return await main_menu(ctx, refusal)
+    if not ctx.incoming.group:
+        ctx.end_flow()
     try:
         return await route.call(ctx, [value])
     except UserError:
@@ -48,7 +58,8 @@ async def follow_deep_link(ctx: Context, link: str) -> Replies:
 
 async def menu(ctx: Context) -> Replies:
     """Show the main menu."""
-    ctx.end_flow()
+    if not ctx.incoming.group:
+        ctx.end_flow()
     return await main_menu(ctx)
 
 
@@ -60,6 +71,8 @@ async def help_command(ctx: Context) -> Replies:
 
 async def cancel(ctx: Context) -> Replies:
     """Leave whatever flow the person is in."""
+    if ctx.incoming.group:
+        return await main_menu(ctx)
     was_busy = ctx.state.flow is not None
     ctx.end_flow()
     return await main_menu(ctx, t("cancel.done") if was_busy else t("cancel.nothing"))

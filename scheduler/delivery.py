@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_SECONDS = 300.0
+CONCURRENCY = 30  # sends in flight at once: what a crash may repeat
 
 
 @dataclass(frozen=True)
@@ -131,28 +132,25 @@ async def deliver_due(
     clock: Callable[[], datetime],
     *,
     batch: int = 100,
-    concurrency: int = 30,
+    concurrency: int = CONCURRENCY,
 ) -> DeliveryStats:
-    """Send what is due now, one batch; each row's outcome is recorded on its own."""
-    now = clock()
-    claimed, expired = await _claim(db, senders, now, batch)
+    """Send what is due now, one batch; each row's outcome is recorded as soon as it is known,
+    so a crash repeats at most the messages in flight."""
+    claimed, expired = await _claim(db, senders, clock(), batch)
     stats = DeliveryStats(expired=expired)
     gate = asyncio.Semaphore(concurrency)
 
-    async def attempt(row: _Claimed) -> tuple[_Claimed, DeliveryError | None]:
+    async def attempt(row: _Claimed) -> None:
         async with gate:
-            return row, await _send(db, senders[row.channel], row)
+            problem = await _send(db, senders[row.channel], row)
+            async with db.transaction() as session:
+                message = await session.get(OutboxMessage, row.id)
+                if message is not None:
+                    message.lease_until = None
+                    message.attempts = row.attempts + 1
+                    _record(message, problem, clock(), stats)
 
-    outcomes = await asyncio.gather(*(attempt(row) for row in claimed))
-    finished = clock()
-    async with db.transaction() as session:
-        for row, problem in outcomes:
-            message = await session.get(OutboxMessage, row.id)
-            if message is None:
-                continue
-            message.lease_until = None
-            message.attempts = row.attempts + 1
-            _record(message, problem, finished, stats)
+    await asyncio.gather(*(attempt(row) for row in claimed))
     return stats
 
 
@@ -174,6 +172,9 @@ def _record(
         message.status = OutboxStatus.DEAD.value
         message.last_error = f"gave up after {message.attempts} attempts: {problem}"[:500]
         stats.dead += 1
+        log.warning(
+            "outbox %s given up after %d attempts: %s", message.key, message.attempts, problem
+        )
         return
     wait = (
         problem.retry_after + random.uniform(0.0, 0.5)
@@ -182,6 +183,7 @@ def _record(
     )
     message.next_attempt_at = now + timedelta(seconds=wait)
     stats.retried += 1
+    log.warning("outbox %s not sent (%s); trying again in %.1f s", message.key, problem, wait)
 
 
 async def drain(

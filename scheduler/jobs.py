@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from bot.core import state
+from bot.services import invites, outbox
 from scheduler import delivery
 from scheduler.runtime import Runtime
 
@@ -38,10 +39,14 @@ PROCESSED_KEY_AGE = timedelta(days=3)
 
 
 async def housekeeping(runtime: Runtime) -> None:
-    """Wipe abandoned flows after a day (privacy) and idempotency keys after three days."""
+    """Wipe abandoned flows and delivered help-request messages after a day (privacy), and
+    idempotency keys after three days."""
     now = runtime.clock()
     async with runtime.db.transaction() as session:
         cleared = await state.forget_stale_flows(session, now - STALE_FLOW_AGE)
         forgotten = await state.forget_processed_updates(session, now - PROCESSED_KEY_AGE)
+        # Messages between a citizen and staff: once delivered, their text is not kept.
+        await outbox.forget_texts(session, outbox.Keys.HANDOFF, before=now - STALE_FLOW_AGE)
+        await invites.forget_failed_joins(session, now - STALE_FLOW_AGE)
     if cleared or forgotten:
         log.info("housekeeping: %d abandoned flows, %d old update keys", cleared, forgotten)

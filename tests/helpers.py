@@ -20,17 +20,24 @@ class ChatUser:
         name: str = "Nguyễn Văn An",
         *,
         channel: str = "test",
+        group: str | None = None,
     ) -> None:
         self.app = app
         self.user_id = user_id
         self.name = name
         self.channel = channel
+        self.group = group  # writing in this group chat instead of the private chat
+
+    def in_group(self, group: str) -> ChatUser:
+        """The same person writing in a group chat."""
+        return ChatUser(self.app, self.user_id, self.name, channel=self.channel, group=group)
 
     def incoming(self, *, text: str | None = None, payload: str | None = None) -> Incoming:
         return Incoming(
             channel=self.channel,
-            chat_id=self.user_id,
+            chat_id=self.group or self.user_id,
             user_id=self.user_id,
+            group=self.group is not None,
             text=text,
             payload=payload,
             display_name=self.name,

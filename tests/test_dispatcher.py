@@ -178,3 +178,14 @@ async def test_a_new_person_sending_several_messages_at_once_is_created_once(app
     assert all(replies for replies in results)
     assert all(t("errors.apology") not in texts(replies) for replies in results)
     assert await count(app, Person) == 1
+
+
+async def test_an_unknown_command_is_never_echoed_with_control_or_direction_marks(
+    app: App,
+) -> None:
+    user = ChatUser(app)
+    for typed in ("/x\x00y", "/abc\u202egnp.exe", "/" + "z" * 500, "/\u2066lệnh\u2069"):
+        answer = texts(await user.says(typed))
+        assert "Tôi không biết lệnh" in answer
+        assert not any(ch in answer for ch in "\x00\u202e\u2066\u2069")
+        assert "z" * 100 not in answer

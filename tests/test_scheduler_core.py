@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.db.engine import Database
-from bot.db.models import ConversationState, ProcessedUpdate
+from bot.db.models import ConversationState, OutboxMessage, OutboxStatus, ProcessedUpdate
 from scheduler.jobs import housekeeping
 from scheduler.leader import Leadership
 from scheduler.runtime import Runtime
@@ -133,3 +133,31 @@ async def test_menus_left_waiting_are_forgotten_after_a_day(app: App) -> None:
         assert all(
             state.menu is None for state in await session.scalars(select(ConversationState))
         )
+
+
+async def test_delivered_help_request_messages_lose_their_text_after_a_day(app: App) -> None:
+    rows = {
+        "handoff:1:m:1": OutboxStatus.SENT,
+        "handoff:1:m:2": OutboxStatus.PENDING,
+        "tally:2026-11-21:1": OutboxStatus.SENT,
+    }
+    async with app.db.transaction() as session:
+        for key, status in rows.items():
+            session.add(
+                OutboxMessage(
+                    key=key,
+                    channel="test",
+                    chat_id="1",
+                    payload={"text": "Bác mang căn cước 001088012345 đến nhé", "choices": []},
+                    status=status.value,
+                    created_at=NOW - timedelta(hours=30),
+                )
+            )
+    await housekeeping(Runtime(db=app.db, services=app.services, clock=lambda: NOW))
+    async with app.sessionmaker() as session:
+        texts = {
+            row.key: row.payload["text"] for row in await session.scalars(select(OutboxMessage))
+        }
+    assert texts["handoff:1:m:1"] == ""
+    assert texts["handoff:1:m:2"] != ""  # still to be delivered
+    assert texts["tally:2026-11-21:1"] != ""

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any, TypeAlias
+from urllib.parse import urlsplit
 
 # Opt in to PTB's coming behaviour (time periods as timedelta) so no deprecation path runs.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -20,7 +21,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import MessageLimit
+from telegram.constants import ChatType, MessageLimit
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -31,14 +32,16 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
 
-from bot.config import TelegramSettings
+from bot.config import StartupError, TelegramSettings
 from bot.core.channels import ChannelInfo
 from bot.core.delivery import DeliveryError, FailureKind
 from bot.core.dispatcher import Dispatcher
 from bot.core.messages import Attachment, Incoming, Reply
 from bot.core.rendering import split_text
 from bot.locales import t
+from bot.logs import redact, token_secrets
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,7 @@ def to_incoming(update: Update, bot_id: int) -> Incoming | None:
         display_name=user.full_name,
         username=user.username,
         key=f"{CHANNEL}:{bot_id}:{update.update_id}",
+        group=chat.type != ChatType.PRIVATE,
     )
     if update.callback_query is not None:
         return replace(base, payload=update.callback_query.data or "")
@@ -116,6 +120,17 @@ def classify(error: TelegramError) -> DeliveryError:
     return DeliveryError(FailureKind.TRANSIENT, str(error))
 
 
+class _FloodHandedOn(logging.Filter):
+    """Drops the limiter's ERROR and traceback for a flood wait it hands on (max_retries=0):
+    the sender deals with it, and the outbox logs one warning line and retries that row."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], RetryAfter))
+
+
+FLOOD_HANDED_ON = _FloodHandedOn()
+
+
 def even_rate_limiter(settings: TelegramSettings) -> AIORateLimiter:
     """PTB's limiter with bucket sizes of one, so it paces evenly instead of bursting.
 
@@ -123,6 +138,7 @@ def even_rate_limiter(settings: TelegramSettings) -> AIORateLimiter:
     second, and Telegram answers 429. One message per 1/30 s never goes over. Flood errors are
     not retried here (max_retries=0): the outbox retries that one row after its retry_after.
     """
+    logging.getLogger("telegram.ext.AIORateLimiter").addFilter(FLOOD_HANDED_ON)  # not added twice
     return AIORateLimiter(
         overall_max_rate=1,
         overall_time_period=1 / settings.messages_per_second,
@@ -130,6 +146,60 @@ def even_rate_limiter(settings: TelegramSettings) -> AIORateLimiter:
         group_time_period=60 / settings.group_messages_per_minute,
         max_retries=0,
     )
+
+
+class UpdatesRequest(HTTPXRequest):
+    """Fetches updates; one that python-telegram-bot cannot parse becomes an empty update.
+
+    PTB parses a batch as a whole: one bad update fails the batch, which it then fetches again
+    forever, logging the raw updates (what people wrote) each time. An empty update keeps the
+    id, so the offset moves past it, and the channel ignores it.
+    """
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """PTB's parsing of a response, then every update checked (the result of getUpdates)."""
+        data = HTTPXRequest.parse_json_payload(payload)
+        result = data.get("result")
+        if isinstance(result, list):
+            data["result"] = [readable for raw in result if (readable := _readable(raw))]
+        return data
+
+
+def _readable(raw: Any) -> dict[str, Any] | None:
+    """The update if PTB can parse it, else an empty one with its id (None without an id)."""
+    try:
+        Update.de_json(raw, None)
+    except Exception as error:  # whatever PTB's parsing raises
+        update_id = raw.get("update_id") if isinstance(raw, dict) else None
+        # Only the id and the kind of error: the update itself may hold a password or an OTP.
+        log.warning(
+            "skipped update %s: python-telegram-bot cannot read it (%s)",
+            update_id,
+            type(error).__name__,
+        )
+        return {"update_id": update_id} if isinstance(update_id, int) else None
+    assert isinstance(raw, dict)
+    return raw
+
+
+def start_problem(error: TelegramError, settings: TelegramSettings) -> str:
+    """What to check when Telegram does not let the bot start; never any part of the token."""
+    if isinstance(error, InvalidToken):
+        return (
+            "Telegram refused the bot token (telegram.token or DVCBOT_TELEGRAM__TOKEN): "
+            "copy it again from @BotFather."
+        )
+    address = urlsplit(settings.base_url)
+    server = f"{address.hostname}:{address.port}" if address.port else address.hostname
+    token = settings.token.get_secret_value() if settings.token else None
+    reason = redact(str(error), token_secrets(token))
+    if isinstance(error, NetworkError):
+        return (
+            f"Cannot reach the Telegram Bot API at {server} (telegram.base_url): check the "
+            f"internet connection, proxy or firewall ({reason})."
+        )
+    return f"Telegram at {server} did not let the bot start (telegram.base_url): {reason}"
 
 
 class TelegramChannel:
@@ -152,6 +222,7 @@ class TelegramChannel:
             .connection_pool_size(settings.concurrent_updates + 16)
             .pool_timeout(10.0)
             .job_queue(None)  # our scheduler runs the jobs; PTB's own would sit idle
+            .get_updates_request(UpdatesRequest(connection_pool_size=1))
         )
         if settings.rate_limit:
             builder = builder.rate_limiter(even_rate_limiter(settings))
@@ -269,10 +340,14 @@ class TelegramChannel:
         return messages
 
     async def start(self) -> None:
-        """Initialise, start long polling and the update processing."""
-        await self.application.initialize()
+        """Initialise (Telegram checks the token), start long polling and the processing."""
+        try:
+            await self.application.initialize()
+        except TelegramError as error:
+            raise StartupError(start_problem(error, self.settings)) from None
         username = self.application.bot.username
-        self.info = replace(self.info, start_link=f"https://t.me/{username}?start=")
+        link = f"https://t.me/{username}"
+        self.info = replace(self.info, chat_link=link, start_link=f"{link}?start=")
         self.dispatcher.connect(self.info)
         await self._publish_commands()
         assert self.application.updater is not None

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from pathlib import Path
+from typing import NoReturn, TypeVar
 
 import typer
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 
+from bot import logs
 from bot.app import App, build_app
-from bot.config import Settings
+from bot.config import ConfigError, Settings, StartupError
 
 T = TypeVar("T")
 
@@ -22,26 +25,96 @@ def settings_from(ctx: typer.Context) -> Settings:
     return settings
 
 
+def refuse(problem: ConfigError) -> NoReturn:
+    """End the command with the problem in one line and exit status 2."""
+    typer.echo(f"dvcbot: {problem}", err=True)
+    raise typer.Exit(2)
+
+
 def setup_logging(settings: Settings, *, quiet: bool = False) -> None:
-    level = logging.WARNING if quiet else getattr(logging, settings.bot.log_level.upper(), 20)
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    """Log at the configured level (WARNING when quiet), never showing the bot token."""
+    level = logging.getLevelNamesMapping()[settings.bot.log_level]
+    token = settings.telegram.token
+    logs.setup(
+        logging.WARNING if quiet else level,
+        logs.token_secrets(token.get_secret_value() if token else None),
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def with_app(settings: Settings, work: Callable[[App], Awaitable[T]]) -> T:
-    """Build the app, prepare the database, run `work`, and close everything."""
+    """Build the app, prepare the database, run `work`, and close everything.
+
+    A database or a Telegram that refuses at start ends the command with one line.
+    """
 
     async def runner() -> T:
         app = build_app(settings)
         try:
-            await app.prepare_database()
+            await _prepare_database(app)
             return await work(app)
         finally:
             await app.close()
 
-    return asyncio.run(runner())
+    try:
+        return asyncio.run(runner())
+    except ConfigError as problem:
+        refuse(problem)
+
+
+async def _prepare_database(app: App) -> None:
+    try:
+        await app.prepare_database()
+    except (OSError, DBAPIError) as error:
+        problem = database_problem(app.settings.database.url, error)
+        if problem is None:
+            raise
+        raise StartupError(problem) from None
+
+
+PG_NO_SUCH_DATABASE = "3D000"
+PG_LOGIN_REFUSED = ("28000", "28P01")  # no such role or pg_hba.conf entry; wrong password
+
+
+def database_problem(url: str, error: Exception) -> str | None:
+    """What to check when the database cannot be opened; None for any other error."""
+    where = make_url(url)
+    if where.get_backend_name() == "sqlite":
+        return _sqlite_problem(Path(where.database or ""), error)
+    return _postgres_problem(where, error)
+
+
+def _sqlite_problem(path: Path, error: Exception) -> str | None:
+    if not isinstance(error, DBAPIError) or "unable to open" not in str(error.orig):
+        return None
+    opening = f"Cannot open the SQLite database {path} (database.url)"
+    if not path.parent.is_dir():
+        return f"{opening}: the folder {path.parent} does not exist; create it or fix the path."
+    return f"{opening}: check that the folder {path.parent} can be written to."
+
+
+def _postgres_problem(url: URL, error: Exception) -> str | None:
+    """Never the password: only the server, the database and the user are named."""
+    server = f"{url.host or 'localhost'}:{url.port or 5432}"
+    if isinstance(error, OSError):
+        reason = error.strerror or str(error) or type(error).__name__
+        return (
+            f"Cannot reach PostgreSQL at {server} (database.url): is the server running, "
+            f"and are the host and port right? ({reason})"
+        )
+    if not isinstance(error, DBAPIError):
+        return None
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate == PG_NO_SUCH_DATABASE:
+        return (
+            f"PostgreSQL at {server}: database {url.database!r} does not exist (database.url): "
+            f"create it (createdb {url.database}) or fix the name."
+        )
+    if sqlstate in PG_LOGIN_REFUSED:
+        return (
+            f"PostgreSQL at {server} refused user {url.username!r} (database.url): check the "
+            f"user name and password ({error.orig})."
+        )
+    return None
 
 
 def run_admin_command(ctx: typer.Context, work: Callable[[App], Awaitable[int | None]]) -> None:

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from bot.app import App
-from bot.cli.common import settings_from, setup_logging, with_app
+from bot.cli.common import refuse, settings_from, setup_logging, with_app
 from bot.cli.households import export_cli, import_cli
 from bot.cli.places import invite, locations_cli, villages_cli
 from bot.cli.reports import report_cli
@@ -57,8 +57,7 @@ def main_options(ctx: typer.Context, config: ConfigOption = None) -> None:
     try:
         ctx.obj = load_settings(config)
     except ConfigError as problem:
-        typer.echo(f"dvcbot: {problem}", err=True)
-        raise typer.Exit(2) from None
+        refuse(problem)
 
 
 @cli.command()

@@ -15,5 +15,6 @@ class ChannelInfo:
     max_text: int = 4096  # longer texts are split at paragraph and line ends
     pictures: bool = True
     files: bool = True
-    # The start of a link that opens the bot with "/start <payload>", once the channel knows it.
+    # Links that open a private chat with the bot (and with "/start <payload>"), once known.
+    chat_link: str | None = None
     start_link: str | None = None

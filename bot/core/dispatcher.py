@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -16,7 +17,7 @@ from bot.core.channels import ChannelInfo
 from bot.core.context import Context, UserError
 from bot.core.errors import DomainError
 from bot.core.messages import Attachment, Incoming, Replies, Reply
-from bot.core.registry import Registry, Route
+from bot.core.registry import Registry, Route, refusal_for
 from bot.core.rendering import for_channel
 from bot.core.services import Services
 from bot.db.engine import Database
@@ -99,7 +100,7 @@ class Dispatcher:
             shown, menu = for_channel(
                 routed if isinstance(routed, list) else [routed], ctx.channel
             )
-            if menu is not None:
+            if menu is not None and not incoming.group:  # a group has no private menu
                 ctx.state.menu = menu.to_state()
             await session.flush()
         return shown
@@ -108,7 +109,7 @@ class Dispatcher:
         """A polite refusal after the update's changes were rolled back, with the way out."""
         channel = self.channel(incoming.channel)
         shown, menu = for_channel([_with_menu_hint(text)], channel)
-        if menu is not None:
+        if menu is not None and not incoming.group:
             async with self.db.transaction() as session:
                 await state.remember_menu(session, incoming.channel, incoming.chat_id, menu)
         return shown
@@ -150,7 +151,8 @@ class Dispatcher:
         if len(text) > limit:
             return Reply(t("errors.too_long", length=len(text), limit=limit))
         payload = incoming.payload
-        menu = menus.Menu.from_state(ctx.state.menu)
+        # A group chat shares none of the person's private conversation: no menu, no flow.
+        menu = menus.Menu.from_state(None if incoming.group else ctx.state.menu)
         if payload is None and not ctx.channel.buttons:
             picked = menus.pick(menu, text)
             if picked is not None:
@@ -180,7 +182,7 @@ class Dispatcher:
                 return _with_menu_hint(t("errors.photo_not_kept"))
             key = "errors.unsupported" if incoming.attachment else "errors.empty"
             return _with_menu_hint(t(key))
-        flow = self.registry.flows.get(ctx.state.flow or "")
+        flow = None if incoming.group else self.registry.flows.get(ctx.state.flow or "")
         if flow is not None:
             if not flow.allows(ctx.roles):  # the role was revoked in the middle of the flow
                 ctx.end_flow()
@@ -193,13 +195,14 @@ class Dispatcher:
         name, args = parse_command(text)
         route = self.registry.commands.get(name)
         if route is None:
-            return _with_menu_hint(t("errors.unknown_command", command=f"/{name}"))
+            return _with_menu_hint(t("errors.unknown_command", command=f"/{printable(name)}"))
         return await self._call(route, ctx, args)
 
     async def _call(self, route: Route, ctx: Context, parts: list[str]) -> Replies:
-        if not route.allows(ctx.roles):
-            log.info("person %s refused a route needing %s", ctx.person.id, route.roles)
-            return _with_menu_hint(t("errors.not_allowed"))
+        refusal = refusal_for(route, ctx)
+        if refusal is not None:
+            log.info("person %s refused a route (roles %s)", ctx.person.id, route.roles)
+            return _with_menu_hint(refusal)
         return await route.call(ctx, parts)
 
     async def _already_processed(self, key: str) -> bool:
@@ -208,6 +211,12 @@ class Dispatcher:
                 select(ProcessedUpdate.key).where(ProcessedUpdate.key == key)
             )
             return found is not None
+
+
+def printable(typed: str, limit: int = 40) -> str:
+    """Typed text safe to echo: no control or direction marks (which can disguise text), short."""
+    kept = "".join(ch for ch in typed if unicodedata.category(ch) not in ("Cc", "Cf"))
+    return kept if len(kept) <= limit else kept[: limit - 1] + "…"
 
 
 def _with_menu_hint(text: str) -> Reply:

@@ -29,6 +29,7 @@ class Incoming:
     username: str | None = None
     attachment: Attachment | None = None
     key: str | None = None
+    group: bool = False  # written in a group chat, where only public answers are given
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ class Route:
     call: Call
     roles: frozenset[Role] | None = None
     description: str = ""
+    groups: bool = False  # also answered in group chats (only what is public may be)
 
     def allows(self, roles: frozenset[Role]) -> bool:
         return self.roles is None or bool(self.roles & roles)
@@ -42,6 +43,7 @@ class Route:
 class MenuEntry:
     choice: Choice
     roles: frozenset[Role] | None = None
+    groups: bool = False
 
 
 class Registry:
@@ -66,16 +68,23 @@ class Registry:
         *,
         roles: set[Role] | None = None,
         description: str = "",
+        groups: bool = False,
     ) -> None:
         """/name [args]: the handler reads ctx.args."""
-        route = Route(_with_args(handler), _frozen(roles), description)
+        route = Route(_with_args(handler), _frozen(roles), description, groups)
         _add(self.commands, name.lower(), route)
 
     def action(
-        self, action: type[A], handler: ActionHandler[A], *, roles: set[Role] | None = None
+        self,
+        action: type[A],
+        handler: ActionHandler[A],
+        *,
+        roles: set[Role] | None = None,
+        groups: bool = False,
     ) -> None:
         """A button: the payload is parsed into `action` before the handler sees it."""
-        _add(self.buttons, action.prefix, Route(_typed(action, handler), _frozen(roles)))
+        route = Route(_typed(action, handler), _frozen(roles), groups=groups)
+        _add(self.buttons, action.prefix, route)
 
     def flow(self, flow: Flow[Any], *, roles: set[Role] | None = None) -> None:
         """A declared flow: typed text while it is current, and its answer buttons.
@@ -95,15 +104,23 @@ class Registry:
         sharing.append(flow)
         self.buttons[flow.prefix] = Route(_flow_buttons(sharing), allowed)
 
-    def deep_link(self, prefix: str, handler: Handler, *, roles: set[Role] | None = None) -> None:
+    def deep_link(
+        self,
+        prefix: str,
+        handler: Handler,
+        *,
+        roles: set[Role] | None = None,
+        groups: bool = False,
+    ) -> None:
         """/start <prefix>-<value>: the handler gets the value as ctx.args[0]."""
-        _add(self.deep_links, prefix, Route(_with_args(handler), _frozen(roles)))
+        route = Route(_with_args(handler), _frozen(roles), groups=groups)
+        _add(self.deep_links, prefix, route)
 
-    def text(self, handler: Handler) -> None:
+    def text(self, handler: Handler, *, groups: bool = False) -> None:
         """Free text that no flow is waiting for."""
         if self.free_text is not None:
             raise ValueError("free-text handler registered twice")
-        self.free_text = Route(_with_args(handler))
+        self.free_text = Route(_with_args(handler), groups=groups)
 
     def guard(self, guard: Guard) -> None:
         """Runs on typed text before any routing; a reply it returns ends the update."""
@@ -113,14 +130,17 @@ class Registry:
         """Adds per-person choices (such as "continue where you stopped") above the menu."""
         self.menu_hooks.append(hook)
 
-    def menu(self, label: str, action: Action, *, roles: set[Role] | None = None) -> None:
-        self.menu_entries.append(MenuEntry(action.button(label), _frozen(roles)))
+    def menu(
+        self, label: str, action: Action, *, roles: set[Role] | None = None, groups: bool = False
+    ) -> None:
+        self.menu_entries.append(MenuEntry(action.button(label), _frozen(roles), groups))
 
-    def menu_for(self, roles: frozenset[Role]) -> tuple[Choice, ...]:
+    def menu_for(self, roles: frozenset[Role], *, group: bool = False) -> tuple[Choice, ...]:
+        """The main menu of someone with these roles, in a private chat or in a group."""
         return tuple(
             entry.choice
             for entry in self.menu_entries
-            if entry.roles is None or entry.roles & roles
+            if (entry.roles is None or entry.roles & roles) and (entry.groups or not group)
         )
 
     def public_commands(self) -> list[tuple[str, str]]:
@@ -153,9 +173,22 @@ class Registry:
         if found is None:
             raise ValueError(f"no route for {type(action).__name__}")
         route, parts = found
-        if not route.allows(ctx.roles):
-            raise UserError(t("errors.not_allowed"))
+        refusal = refusal_for(route, ctx)
+        if refusal is not None:
+            raise UserError(refusal)
         return await route.call(ctx, parts)
+
+
+def refusal_for(route: Route, ctx: Context) -> str | None:
+    """Why this person may not use the route here, or None (in a group chat, only public
+    routes answer, whoever asks)."""
+    if ctx.incoming.group and not route.groups:
+        link = ctx.channel.chat_link
+        private = t("groups.private_only")
+        return f"{private}\n{t('groups.private_link', link=link)}" if link else private
+    if not route.allows(ctx.roles):
+        return t("errors.not_allowed")
+    return None
 
 
 def _add(table: dict[str, Route], key: str, route: Route) -> None:

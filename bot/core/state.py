@@ -20,7 +20,11 @@ from bot.db.models import ChatIdentity, ConversationState, Person, ProcessedUpda
 async def identify(
     session: AsyncSession, incoming: Incoming, now: datetime
 ) -> tuple[Person, ChatIdentity]:
-    """The person behind a chat identity, created on first contact."""
+    """The person behind a chat identity, created on first contact.
+
+    Only a private chat becomes the identity's chat (where notifications go) and counts as
+    the person's latest use of the channel: a group is never a place for personal messages.
+    """
     identity = await session.scalar(
         select(ChatIdentity)
         .where(
@@ -35,7 +39,7 @@ async def identify(
             person=person,
             channel=incoming.channel,
             external_id=incoming.user_id,
-            chat_id=incoming.chat_id,
+            chat_id=None if incoming.group else incoming.chat_id,
             username=incoming.username,
             created_at=now,
             last_seen_at=now,
@@ -43,9 +47,10 @@ async def identify(
         session.add_all([person, identity])
         await session.flush()
         return person, identity
-    if now - identity.last_seen_at > LAST_SEEN_PRECISION:
-        identity.last_seen_at = now
-    identity.chat_id = incoming.chat_id
+    if not incoming.group:
+        if now - identity.last_seen_at > LAST_SEEN_PRECISION:
+            identity.last_seen_at = now
+        identity.chat_id = incoming.chat_id
     identity.username = incoming.username
     if incoming.display_name and not identity.person.display_name:
         identity.person.display_name = incoming.display_name[:200]

@@ -25,11 +25,15 @@ from bot.db.models import (
 )
 from bot.locales import t
 from bot.services import audit, outbox
+from bot.services.privacy import hide_numbers
 from bot.services.shifts import attendance
 
 MAX_QUESTION = 500
 MAX_MESSAGE = 1000
 TAKE_ROLES = frozenset({Role.VOLUNTEER, Role.OFFICER, Role.ADMIN})
+# Officers and admins see every request; a volunteer only those they were told about, or
+# every open one while on desk duty: a citizen's question and phone go to as few people as work.
+SEE_ALL_ROLES = frozenset({Role.OFFICER, Role.ADMIN})
 DUTY_ROLES = (Role.VOLUNTEER, Role.OFFICER)
 FALLBACK_ROLES = (Role.OFFICER, Role.ADMIN)
 ACTIVE = (HelpStatus.OPEN.value, HelpStatus.TAKEN.value)
@@ -121,7 +125,7 @@ async def create(
     """Store the request and tell the staff on duty (or the officers and admins)."""
     if await active_for(session, person.id) is not None:
         raise DomainError("handoff.already_waiting")
-    question = clean_text(question, MAX_QUESTION)
+    question = hide_numbers(clean_text(question, MAX_QUESTION))
     request = HelpRequest(
         person_id=person.id,
         question=question,
@@ -140,11 +144,32 @@ async def create(
     return request
 
 
+async def may_see(
+    session: AsyncSession, request_id: int, person_id: int, roles: frozenset[Role], now: datetime
+) -> bool:
+    """Officers and admins, the volunteers on duty, and those told about this request."""
+    if roles & SEE_ALL_ROLES or await _on_duty(session, person_id, now):
+        return True
+    notice = outbox.Keys.handoff_notice(request_id, person_id)
+    return bool(await outbox.queued_keys(session, [notice]))
+
+
+async def _on_duty(session: AsyncSession, person_id: int, now: datetime) -> bool:
+    return await attendance.current_shift_id(session, person_id, now) is not None
+
+
 async def take(
-    session: AsyncSession, request_id: int, staff: Person, *, now: datetime
+    session: AsyncSession,
+    request_id: int,
+    staff: Person,
+    *,
+    roles: frozenset[Role],
+    now: datetime,
 ) -> HelpRequest:
     """The first staff member to press "take" gets the request; the others are told politely."""
     request = await get(session, request_id)
+    if not await may_see(session, request_id, staff.id, roles, now):
+        raise DomainError("handoff.not_found")
     if request.person_id == staff.id:
         raise DomainError("handoff.own_request")
     won = request.status == HelpStatus.OPEN and await _change(
@@ -182,7 +207,7 @@ async def relay(
     """Pass a message between the citizen and the staff member who took the request."""
     if request.status != HelpStatus.TAKEN or request.taken_by_id is None:
         raise DomainError("handoff.over")
-    body = clean_text(text, MAX_MESSAGE)
+    body = hide_numbers(clean_text(text, MAX_MESSAGE))
     if sender.id == request.person_id:
         to = request.taken_by_id
         reply = Reply(
@@ -268,25 +293,39 @@ async def _end(
     if request.status not in ACTIVE:
         raise DomainError("handoff.over")
     before = HelpStatus(request.status)
-    values = {"status": status.value, "closed_at": now, "phone": None}
+    # The question and the phone have served their purpose: neither is kept.
+    values = {"status": status.value, "closed_at": now, "phone": None, "question": ""}
     if not await _change(session, request.id, [before], **values):
         raise DomainError("handoff.over")
     request = await get(session, request.id)
     await _audit(session, actor_id, status.value, request, before)
     await _drop_notifications(session, request.id)
+    await outbox.forget_texts(session, outbox.Keys.handoff_of(request.id))
     return request
 
 
-async def queue(session: AsyncSession, person_id: int, limit: int = 20) -> list[HelpRequest]:
-    """Requests nobody took yet and those this staff member handles, oldest first."""
+async def queue(
+    session: AsyncSession,
+    person_id: int,
+    roles: frozenset[Role],
+    now: datetime,
+    limit: int = 20,
+) -> list[HelpRequest]:
+    """Requests nobody took yet that this staff member may see, and those they handle."""
     mine = and_(HelpRequest.status == HelpStatus.TAKEN, HelpRequest.taken_by_id == person_id)
-    rows = await session.scalars(
+    query = (
         select(HelpRequest)
         .where(or_(HelpRequest.status == HelpStatus.OPEN, mine))
         .order_by(HelpRequest.created_at, HelpRequest.id)
-        .limit(limit)
     )
-    return list(rows)
+    if roles & SEE_ALL_ROLES or await _on_duty(session, person_id, now):
+        return list(await session.scalars(query.limit(limit)))
+    notices = {
+        outbox.Keys.handoff_notice(r.id, person_id): r for r in await session.scalars(query)
+    }
+    told = await outbox.queued_keys(session, list(notices))
+    seen = [row for key, row in notices.items() if key in told or row.taken_by_id == person_id]
+    return seen[:limit]
 
 
 async def _change(

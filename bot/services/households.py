@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import DomainError
@@ -17,6 +18,9 @@ from bot.services import audit
 from bot.vntext import fold
 
 MAX_MEMBERS = 60
+# First key of the two-key advisory locks on village codes ("hhcd"); the scheduler leader
+# uses a one-key lock, which never collides with a two-key one.
+CODE_LOCK_SPACE = 0x68686364
 CODE_PATTERN = re.compile(r"^[\w./-]{1,40}$")
 AUDITED = (
     "village_id",
@@ -140,21 +144,47 @@ async def search(
     )[:limit]
 
 
+async def lock_codes(session: AsyncSession, village_ids: Iterable[int]) -> None:
+    """Hold the right to write codes in these villages until the transaction ends.
+
+    Two saves reading the same "next free code" at once both pick it, and the second fails on
+    the unique constraint however often it retries under load. Serialising code assignment per
+    village is the simplest cure that is right every time, needs no new table and keeps the
+    codes gapless: PostgreSQL waits here for the other transaction to commit, then sees its
+    code. SQLite needs nothing, as every write transaction is already BEGIN IMMEDIATE. Ids are
+    locked in order so that an import locking several villages cannot deadlock with another.
+    """
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    for village_id in sorted(set(village_ids)):
+        await connection.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :village)"),
+            {"space": CODE_LOCK_SPACE, "village": village_id},
+        )
+
+
+async def code_taken(session: AsyncSession, village_id: int, code: str) -> bool:
+    """Whether a household of the village already has this code."""
+    found = await session.scalar(
+        select(Household.id).where(Household.village_id == village_id, Household.code == code)
+    )
+    return found is not None
+
+
 async def next_code(session: AsyncSession, village: Village) -> str:
-    """A new code for a household that has none: village initials and a number."""
+    """A new code for a household that has none: village initials and a number.
+
+    Free only while the caller holds lock_codes for the village.
+    """
     initials = "".join(word[0] for word in fold(village.name).split()).upper() or "H"
     count = await session.scalar(
         select(func.count()).select_from(Household).where(Household.village_id == village.id)
     )
     number = (count or 0) + 1
-    while True:
-        code = f"{initials}-{number:04d}"
-        taken = await session.scalar(
-            select(Household.id).where(Household.village_id == village.id, Household.code == code)
-        )
-        if taken is None:
-            return code
+    while await code_taken(session, village.id, f"{initials}-{number:04d}"):
         number += 1
+    return f"{initials}-{number:04d}"
 
 
 async def create(
@@ -169,12 +199,11 @@ async def create(
     """Register a household; the family's consent to store its data is required."""
     if not consent:
         raise DomainError("households.consent_needed")
-    code = data.code or await next_code(session, village)
-    taken = await session.scalar(
-        select(Household.id).where(Household.village_id == village.id, Household.code == code)
-    )
-    if taken is not None:
-        raise DomainError("households.code_taken", code=code)
+    await lock_codes(session, [village.id])
+    # Only a code someone typed can be "taken": a generated one is free under the lock.
+    if data.code is not None and await code_taken(session, village.id, data.code):
+        raise DomainError("households.code_taken", code=data.code)
+    code = data.code if data.code is not None else await next_code(session, village)
     head = " ".join(data.head_name.split())
     household = Household(
         village_id=village.id,
@@ -226,12 +255,8 @@ async def update(
     merged = {**snapshot(household), **changes}
     check_values(merged)
     if "code" in changes and changes["code"] != household.code:
-        taken = await session.scalar(
-            select(Household.id).where(
-                Household.village_id == household.village_id, Household.code == changes["code"]
-            )
-        )
-        if taken is not None:
+        await lock_codes(session, [household.village_id])
+        if await code_taken(session, household.village_id, changes["code"]):
             raise DomainError("households.code_taken", code=changes["code"])
     before = snapshot(household)
     for name, value in changes.items():

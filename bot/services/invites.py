@@ -1,14 +1,21 @@
-"""Invites: single-use, expiring codes that give a role; guessing is slowed down."""
+"""Invites: single-use, expiring codes that give a role; guessing is slowed down.
+
+Wrong codes are counted per chat (MAX_WRONG_GUESSES) and across all chats together
+(MAX_WRONG_GUESSES_ALL_CHATS), both over GUESS_WINDOW, so opening many accounts buys no more
+guesses. A refused try is not counted: the wait ends by itself one window after the wrong codes
+that caused it, however long someone keeps trying, and a right code then works again.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ChatIdentity, FailedJoin, Invite, Person, Role, RoleGrant
@@ -16,7 +23,11 @@ from bot.services import audit, people
 
 INVITE_TTL = timedelta(days=7)
 GUESS_WINDOW = timedelta(minutes=15)
+log = logging.getLogger(__name__)
+
 MAX_WRONG_GUESSES = 5
+# Far above the typos of a busy training day, far below what guessing a 10-letter code needs.
+MAX_WRONG_GUESSES_ALL_CHATS = 30
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0, i)
 CODE_LENGTH = 10
 
@@ -27,6 +38,7 @@ class JoinOutcome(StrEnum):
     USED = "used"
     EXPIRED = "expired"
     SLOW_DOWN = "slow_down"
+    BUSY = "busy"  # too many wrong codes from all chats together: everyone waits a while
 
 
 @dataclass(frozen=True)
@@ -73,17 +85,43 @@ async def create(
     return invite, code
 
 
+async def recent_failures(
+    session: AsyncSession, now: datetime, identity: ChatIdentity | None = None
+) -> int:
+    """Wrong codes tried in the last GUESS_WINDOW, from one chat or from all of them."""
+    query = select(func.count()).select_from(FailedJoin).where(FailedJoin.at > now - GUESS_WINDOW)
+    if identity is not None:
+        query = query.where(FailedJoin.identity_id == identity.id)
+    return int(await session.scalar(query) or 0)
+
+
+async def forget_failed_joins(session: AsyncSession, before: datetime) -> int:
+    """Wrong codes older than any window that still counts them."""
+    result = await session.execute(delete(FailedJoin).where(FailedJoin.at < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def throttled(
+    session: AsyncSession, identity: ChatIdentity, now: datetime
+) -> JoinOutcome | None:
+    """Why this chat must wait before trying a code, or None when it may try now."""
+    if await recent_failures(session, now, identity) >= MAX_WRONG_GUESSES:
+        return JoinOutcome.SLOW_DOWN
+    if await recent_failures(session, now) >= MAX_WRONG_GUESSES_ALL_CHATS:
+        log.warning(
+            "joining paused: %d wrong invite codes from all chats", MAX_WRONG_GUESSES_ALL_CHATS
+        )
+        return JoinOutcome.BUSY
+    return None
+
+
 async def redeem(
     session: AsyncSession, identity: ChatIdentity, person: Person, code: str, now: datetime
 ) -> JoinResult:
     """Use a code; wrong tries are recorded (the caller commits them) and throttled."""
-    recent_failures = await session.scalar(
-        select(func.count())
-        .select_from(FailedJoin)
-        .where(FailedJoin.identity_id == identity.id, FailedJoin.at > now - GUESS_WINDOW)
-    )
-    if (recent_failures or 0) >= MAX_WRONG_GUESSES:
-        return JoinResult(JoinOutcome.SLOW_DOWN)
+    wait = await throttled(session, identity, now)
+    if wait is not None:
+        return JoinResult(wait)
     invite = await session.scalar(select(Invite).where(Invite.code_hash == _hash(code)))
     if invite is None:
         session.add(FailedJoin(identity_id=identity.id, at=now))

@@ -8,6 +8,7 @@ can never repeat, and what is cancelled together, can be read in one place.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -15,12 +16,14 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core.delivery import reply_to_payload
 from bot.core.messages import Reply
 from bot.db.models import ChatIdentity, OutboxMessage, OutboxStatus
 
 CHUNK = 500
+ERASED: dict[str, object] = {"text": "", "choices": []}
 T = TypeVar("T")
 
 
@@ -64,10 +67,17 @@ class Keys:
     def understaffed(shift_id: int, officer_id: int) -> str:
         return f"understaffed:{shift_id}:{officer_id}"
 
+    # Every message about help requests; of one request: handoff_of(request_id).
+    HANDOFF = "handoff:"
+
+    @staticmethod
+    def handoff_of(request_id: int) -> str:
+        return f"{Keys.HANDOFF}{request_id}:"
+
     @staticmethod
     def handoff_notices(request_id: int) -> str:
         """Prefix of the staff notices of one help request."""
-        return f"handoff:{request_id}:notify:"
+        return f"{Keys.handoff_of(request_id)}notify:"
 
     @staticmethod
     def handoff_notice(request_id: int, staff_id: int) -> str:
@@ -76,11 +86,11 @@ class Keys:
     @staticmethod
     def handoff_event(request_id: int, event: str) -> str:
         """ "taken", "closed" or "cancelled": told once per request."""
-        return f"handoff:{request_id}:{event}"
+        return f"{Keys.handoff_of(request_id)}{event}"
 
     @staticmethod
     def handoff_message(request_id: int, number: int) -> str:
-        return f"handoff:{request_id}:m:{number}"
+        return f"{Keys.handoff_of(request_id)}m:{number}"
 
     @staticmethod
     def daily_tally(day: date, person_id: int) -> str:
@@ -154,14 +164,29 @@ async def enqueue_to_chat(
 
 async def cancel(session: AsyncSession, prefix: str, reason: str) -> int:
     """Rows whose key starts with `prefix` and are not sent yet are never sent."""
-    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     result = await session.execute(
         update(OutboxMessage)
-        .where(
-            OutboxMessage.key.like(pattern, escape="\\"),
-            OutboxMessage.status == OutboxStatus.PENDING,
-        )
+        .where(_starts_with(prefix), OutboxMessage.status == OutboxStatus.PENDING)
         .values(status=OutboxStatus.EXPIRED.value, last_error=reason[:500])
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def forget_texts(session: AsyncSession, prefix: str, before: datetime | None = None) -> int:
+    """Rows under `prefix` that are done with (sent, dead or expired; created before `before`
+    if given) keep their key and outcome but not what they said."""
+    conditions = [
+        _starts_with(prefix),
+        OutboxMessage.status != OutboxStatus.PENDING,
+        OutboxMessage.payload["text"].as_string() != "",
+    ]
+    if before is not None:
+        conditions.append(OutboxMessage.created_at < before)
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(*conditions)
+        .values(payload=ERASED)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -176,20 +201,32 @@ async def queued_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
     return found
 
 
+@dataclass(frozen=True)
+class DeliveryChat:
+    channel: str
+    chat_id: str
+
+
 async def delivery_chats(
     session: AsyncSession, person_ids: Iterable[int]
-) -> dict[int, ChatIdentity]:
-    """The chat each person used most recently: where their notifications go."""
-    chats: dict[int, ChatIdentity] = {}
+) -> dict[int, DeliveryChat]:
+    """Where each person's notifications go: the private chat they used most recently."""
+    chats: dict[int, DeliveryChat] = {}
     for part in _chunks(sorted(set(person_ids))):
-        rows = await session.scalars(
-            select(ChatIdentity)
-            .where(ChatIdentity.person_id.in_(part))
+        rows = await session.execute(
+            select(ChatIdentity.person_id, ChatIdentity.channel, ChatIdentity.chat_id)
+            .where(ChatIdentity.person_id.in_(part), ChatIdentity.chat_id.is_not(None))
             .order_by(ChatIdentity.last_seen_at.desc(), ChatIdentity.id.desc())
         )
-        for identity in rows:
-            chats.setdefault(identity.person_id, identity)
+        for person_id, channel, chat_id in rows:
+            if chat_id is not None:
+                chats.setdefault(person_id, DeliveryChat(channel, chat_id))
     return chats
+
+
+def _starts_with(prefix: str) -> ColumnElement[bool]:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return OutboxMessage.key.like(escaped + "%", escape="\\")
 
 
 def _chunks(items: list[T]) -> list[list[T]]:

@@ -22,6 +22,7 @@ import collections
 import copy
 import html
 import json
+import random
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -570,6 +571,7 @@ class FakeTelegramServer:
         self.answered_callbacks: list[dict[str, Any]] = []
         self.calls: collections.Counter[str] = collections.Counter()
         self.blocked_chats: set[int] = set()
+        self.refused_tokens: set[str] = set()  # answered 401, like a token revoked at @BotFather
         self.latency = 0.0
         self.enforce_flood_limits = False
         self.flood_violations = 0
@@ -593,6 +595,7 @@ class FakeTelegramServer:
         self._callback_ids: set[str] = set()
         self._next_callback = 1
         self._failures: list[_Failure] = []
+        self._random_failures: tuple[float, float, random.Random] | None = None
         self._files: dict[str, _StoredFile] = {}
         self._files_by_path: dict[str, _StoredFile] = {}
         self._flood_global: collections.deque[float] = collections.deque()
@@ -821,6 +824,22 @@ class FakeTelegramServer:
             retry_after = 1
         self._failures.append(_Failure(method, status, retry_after, description, count, chat_id))
 
+    def fail_randomly(self, *, flood: float, server: float, seed: int = 7) -> None:
+        """From now on, a share of the sends fail like Telegram does under load: `flood` of
+        them with 429 (retry after 1 s) and `server` with 502; a failed send delivers nothing."""
+        self._random_failures = (flood, server, random.Random(seed))
+
+    def _random_failure(self, method: str) -> _ApiError | None:
+        if self._random_failures is None or method not in _SEND_METHODS:
+            return None
+        flood, server, rng = self._random_failures
+        draw = rng.random()
+        if draw < flood:
+            return _ApiError(429, "Too Many Requests: retry after 1", 1)
+        if draw < flood + server:
+            return _ApiError(502, "Bad Gateway")
+        return None
+
     def _injected_failure(self, method: str, params: dict[str, str]) -> _ApiError | None:
         for failure in self._failures:
             if failure.method.lower() != method.lower():
@@ -903,6 +922,8 @@ class FakeTelegramServer:
         bot_id, _, secret = token.partition(":")
         if not bot_id.isdigit() or not secret:
             return _error(_ApiError(404, "Not Found"))
+        if token in self.refused_tokens:
+            return _error(_ApiError(401, "Unauthorized"))
         if entry is None:
             return _error(_ApiError(404, "Not Found: method not found"))
         name, handler = entry
@@ -910,7 +931,7 @@ class FakeTelegramServer:
             params, files = await self._read_params(request)
             if name in _WRITE_METHODS and self.latency > 0:
                 await asyncio.sleep(self.latency)
-            failure = self._injected_failure(name, params)
+            failure = self._injected_failure(name, params) or self._random_failure(name)
             if failure is not None:
                 raise failure
             if name in _WRITE_METHODS:

@@ -21,7 +21,7 @@ from bot.services.household_io.villages import (
     load_villages,
     resolve_village,
 )
-from bot.services.households import AUDITED, check_values
+from bot.services.households import AUDITED, check_values, lock_codes
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,8 @@ async def plan_import(
     """Match rows to villages and households; errors and warnings go into the report."""
     resolver = VillageResolver(await load_villages(session))
     placed = place_rows(resolver, rows, report, create_villages=create_villages)
+    # Codes are read and chosen under the villages' locks, as a chat save chooses its own.
+    await lock_codes(session, (village.id for _, village in placed if village.id is not None))
     existing = await existing_by_village(session, resolver, (village for _, village in placed))
     codes = CodeMaker(taken_codes(existing, placed))
     plan = Plan()

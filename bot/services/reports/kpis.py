@@ -36,6 +36,7 @@ from bot.services.reports.coverage import Figures, Scope, Target, percent, regis
 from bot.services.shifts import attendance
 
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+FIRST_YEAR = 2000  # reports begin in January 2000 (tallies.FIRST_DAY)
 
 
 @dataclass(frozen=True, order=True)
@@ -51,8 +52,10 @@ class Month:
         if found is None and re.match(r"^\d{1,2}/\d{4}$", text):
             month, year = text.split("/")
             found = MONTH.match(f"{year}-{month}")
-        if found is None or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 2000:
+        if found is None or not 1 <= int(found.group(2)) <= 12:
             raise DomainError("reports.bad_month", value=text[:20])
+        if int(found.group(1)) < FIRST_YEAR:
+            raise DomainError("reports.month_too_early", first=f"01/{FIRST_YEAR}")
         return cls(int(found.group(1)), int(found.group(2)))
 
     @classmethod
@@ -65,8 +68,9 @@ class Month:
 
     @property
     def last(self) -> date:
-        following = date(self.year + self.month // 12, self.month % 12 + 1, 1)
-        return following - timedelta(days=1)
+        if self.month == 12:  # the month after December 9999 does not exist
+            return date(self.year, 12, 31)
+        return date(self.year, self.month + 1, 1) - timedelta(days=1)
 
     @property
     def key(self) -> str:

@@ -37,6 +37,9 @@ from bot.services.reports.coverage import Scope, VillageRow, villages_in
 from bot.services.shifts.calendar import is_working_day
 
 ACTIONS = tuple(action.value for action in AssistAction)
+# Reports begin here, as months do (kpis.FIRST_YEAR): no help was logged earlier, and a day
+# near date.min has no day before it to offer.
+FIRST_DAY = date(2000, 1, 1)
 ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 VN_DAY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?$")
 
@@ -47,14 +50,21 @@ def parse_day(text: str, today: date) -> date:
     try:
         if found := ISO_DAY.match(text):
             year, month, day = (int(part) for part in found.groups())
-            return date(year, month, day)
+            return check_day(date(year, month, day))
         if found := VN_DAY.match(text):
             day, month = int(found.group(1)), int(found.group(2))
             year = int(found.group(3)) if found.group(3) else today.year
-            return date(year, month, day)
+            return check_day(date(year, month, day))
     except ValueError:
         pass
     raise DomainError("reports.bad_date", value=text[:20])
+
+
+def check_day(day: date) -> date:
+    """The day itself, unless it is before the reports begin."""
+    if day < FIRST_DAY:
+        raise DomainError("reports.day_too_early", first=FIRST_DAY.strftime("%d/%m/%Y"))
+    return day
 
 
 def week_start(day: date) -> date:
