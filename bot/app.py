@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -15,6 +16,8 @@ from bot.config import Settings
 from bot.content.catalog import load_catalog
 from bot.core.delivery import Sender
 from bot.core.dispatcher import Dispatcher
+from bot.core.media import MediaStore, shared_secret
+from bot.core.observer import NOBODY, Observer
 from bot.core.registry import Registry
 from bot.core.services import Services
 from bot.db.base import utcnow
@@ -39,11 +42,19 @@ class Channel(Sender, Protocol):
 
 def load_services(settings: Settings) -> Services:
     catalog = load_catalog(settings.content.guides_dir)
+    cache = settings.content.cache_dir
     return Services(
         settings=settings,
         catalog=catalog,
         matcher=GuideMatcher.from_catalog(catalog),
-        pictures=PictureCache(settings.content.cache_dir / "pictures"),
+        pictures=PictureCache(cache / "pictures"),
+        media=MediaStore(
+            cache / "media",
+            shared_secret(cache / "link-secret"),
+            public_url=settings.web.public_url,
+            link_lifetime=timedelta(hours=settings.web.link_hours),
+            zone=settings.commune.tz,
+        ),
     )
 
 
@@ -78,15 +89,19 @@ class App:
                     log.info("demo commune loaded")
 
     @asynccontextmanager
-    async def running(self, channels: Sequence[Channel]) -> AsyncIterator[Runtime]:
+    async def running(
+        self, channels: Sequence[Channel], *, observer: Observer = NOBODY
+    ) -> AsyncIterator[Runtime]:
         """Start the channels and the scheduled jobs; stop them all on the way out."""
         leadership = Leadership(self.engine)
         await leadership.refresh()
+        self.dispatcher.observer = observer
         runtime = Runtime(
             db=self.db,
             services=self.services,
             senders={channel.info.name: channel for channel in channels},
             leadership=leadership,
+            observer=observer,
         )
         scheduler = build_scheduler(runtime)
         jobs = RunningJobs(scheduler)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from datetime import time
@@ -31,6 +32,10 @@ DEFAULT_CONFIG_FILE = Path("config.toml")
 ENV_PREFIX = "DVCBOT_"
 CONFIG_ENV_VAR = "DVCBOT_CONFIG"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+ZALO_SECRET = re.compile(r"^[A-Za-z0-9_-]{8,256}$")
 
 
 class ConfigError(Exception):
@@ -66,6 +71,15 @@ class TelegramSettings(Section):
     rate_limit: bool = True
     messages_per_second: float = Field(default=30.0, gt=0, le=1000)
     group_messages_per_minute: int = Field(default=20, ge=1, le=60)
+    # With it, `dvcbot serve` receives updates by webhook; Telegram sends it back in a header.
+    webhook_secret: SecretStr | None = None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_allows(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not WEBHOOK_SECRET.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters: letters, digits, _ and - only")
+        return value
 
     @field_validator("token")
     @classmethod
@@ -73,6 +87,51 @@ class TelegramSettings(Section):
         if value is not None and not value.get_secret_value().strip():
             raise ValueError("is empty: set the token from @BotFather, or leave it out")
         return value
+
+
+class ZaloSettings(Section):
+    """The Zalo Bot Platform channel (a bot made in Zalo Bot Creator)."""
+
+    token: SecretStr | None = None
+    base_url: str = "https://bot-api.zaloplatforms.com"
+    # With it and [web] public_url, `dvcbot serve` receives Zalo events by webhook.
+    webhook_secret: SecretStr | None = None
+    # Outbound messages a month on the bot's plan (the free plan is reported as 3,000).
+    monthly_quota: int = Field(default=3000, ge=1)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _zalo_allows(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not ZALO_SECRET.match(value.get_secret_value()):
+            raise ValueError("must be 8-256 characters: letters, digits, _ and - only")
+        return value
+
+    @field_validator("token")
+    @classmethod
+    def _token_not_empty(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError("is empty: set the token Zalo Bot Creator sent you, or leave it out")
+        return value
+
+
+class WebSettings(Section):
+    """`dvcbot serve`: the web side (webhooks, links to pictures and files, health, metrics)."""
+
+    # The address people and messengers reach, behind the commune's reverse proxy (https).
+    public_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=32)
+    link_hours: int = Field(default=72, ge=1, le=720)  # how long a picture or file link works
+    metrics_token: SecretStr | None = None  # when set, /metrics wants "Authorization: Bearer …"
+    max_body_bytes: int = Field(default=1_000_000, ge=10_000, le=50_000_000)
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (or http:// for a local test)")
+        return value.rstrip("/") if value else value
 
 
 class DatabaseSettings(Section):
@@ -174,6 +233,8 @@ class Settings(BaseSettings):
     content: ContentSettings = ContentSettings()
     telegram: TelegramSettings = TelegramSettings()
     database: DatabaseSettings = DatabaseSettings()
+    web: WebSettings = WebSettings()
+    zalo: ZaloSettings = ZaloSettings()
     reports: ReportsSettings = ReportsSettings()
     shifts: ShiftSettings = ShiftSettings()
 

@@ -7,6 +7,8 @@ import re
 import sys
 from collections.abc import Iterable
 
+from bot.config import Settings
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 HANDLER_NAME = "dvcbot"
 MASK = "***"
@@ -83,3 +85,14 @@ def setup(level: int, secrets: Iterable[str] = ()) -> None:
     for name, floor in LIBRARY_LEVELS.items():
         # A library logger's own level decides, not the root's: keep it at ours when higher.
         logging.getLogger(name).setLevel(max(floor, level))
+
+
+def setup_for(settings: Settings, *, quiet: bool = False) -> None:
+    """Logging as configured ([bot] log_level; WARNING when quiet), masking the bot token."""
+    level = logging.WARNING if quiet else logging.getLevelNamesMapping()[settings.bot.log_level]
+    secrets = [
+        secret
+        for token in (settings.telegram.token, settings.zalo.token)
+        for secret in token_secrets(token.get_secret_value() if token else None)
+    ]
+    setup(level, secrets)

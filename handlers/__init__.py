@@ -8,6 +8,7 @@ from bot.actions import admin as admin_actions
 from bot.actions import guides as guide_actions
 from bot.actions import handoff as handoff_actions
 from bot.actions import households as household_actions
+from bot.actions import linking as link_actions
 from bot.actions import reports as report_actions
 from bot.actions import shifts as shift_actions
 from bot.actions.start import ShowHelp
@@ -23,6 +24,7 @@ from handlers import (
     household_create,
     household_edit,
     households,
+    linking,
     reports,
     safety,
     shifts,
@@ -39,6 +41,9 @@ from handlers.shifts_common import ADMINS, EVERYONE_ON_SHIFTS, LEADS, WORKERS
 def register_all(registry: Registry) -> None:
     """Fill the registry; free text goes to the guide matcher."""
     registry.guard(safety.warn_about_secrets)
+    # Codes typed as a whole message (Zalo has no start links): after the secrets guard.
+    registry.guard(admin_roles.typed_invite)
+    registry.guard(linking.typed_link)
 
     # Start, menu, help: everyone, also in group chats (where only public things are shown).
     registry.command("start", start.start, description="Bắt đầu, xem danh mục", groups=True)
@@ -122,6 +127,13 @@ def register_all(registry: Registry) -> None:
     registry.action(a.ListPeople, admin_roles.people_page, roles=admins)
     registry.action(a.ConfirmRevoke, admin_roles.confirm_revoke, roles=admins)
     registry.action(a.Revoke, admin_roles.revoke, roles=admins)
+
+    # One person on two messengers: link chats, choose where notifications go; everyone.
+    lk = link_actions
+    registry.command("lienket", linking.link, description="Liên kết Telegram và Zalo")
+    registry.command("kenh", linking.channels, description="Chọn ứng dụng nhận thông báo")
+    registry.action(lk.ChooseChannel, linking.choose)
+    registry.action(lk.LatestChannel, linking.latest)
 
     # Reports: officials and admins.
     r, officials = report_actions, reports.ROLES

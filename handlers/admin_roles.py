@@ -3,7 +3,8 @@
 /invite: role -> village or whole commune -> a single-use, expiring code shown with the
 "/start join-<code>" message to forward. /people: staff with roles, villages and masked phones;
 revoking asks first and takes effect at the person's next message (roles load per update);
-the last admin cannot be revoked. /join CODE and the "join" deep link redeem a code.
+the last admin cannot be revoked. /join CODE, the "join" deep link and the code typed alone
+(channels without start links, such as Zalo) redeem a code.
 """
 
 from __future__ import annotations
@@ -76,14 +77,14 @@ async def create_invite(ctx: Context, role: Role, village: Village | None) -> Re
         now=ctx.now,
     )
     expires = created.expires_at.astimezone(ctx.services.settings.commune.tz)
+    link = ctx.channel.start_link
     text = t(
-        "admin.invite_created",
+        "admin.invite_created" if link else "admin.invite_created_typed",
         role=role_name(role),
         where=village.name if village else t("admin.whole_commune"),
         code=code,
         expires=expires.strftime("%H:%M %d/%m/%Y"),
     )
-    link = ctx.channel.start_link
     forward = f"{link}join-{code}" if link else f"/start join-{code}"
     return [Reply(text), Reply(forward, choices=(admin_choice(),))]
 
@@ -204,7 +205,7 @@ async def join(ctx: Context) -> Replies:
     ctx.end_flow()
     if not ctx.args:
         return Reply(t("join.how"), choices=(menu_choice(),))
-    code = ctx.args[0][:64]
+    code = invites.normalize("".join(ctx.args))[:64]
     result = await invites.redeem(ctx.session, ctx.identity, ctx.person, code, ctx.now)
     if result.outcome is not invites.JoinOutcome.JOINED or result.grant is None:
         return Reply(t(f"join.{result.outcome.value}"), choices=(menu_choice(),))
@@ -218,3 +219,15 @@ async def join(ctx: Context) -> Replies:
         where=village.name if village else t("admin.whole_commune"),
     )
     return await main_menu(ctx, text)
+
+
+async def typed_invite(ctx: Context) -> Replies | None:
+    """A private message that is an invite code and nothing else joins, like /join CODE."""
+    if ctx.incoming.group or ctx.state.flow is not None:
+        return None  # a flow's answer is the flow's, whatever it looks like
+    code = invites.typed_code(ctx.incoming.text or "")
+    if code is None:
+        return None
+    ctx.route_name = "typed:join"
+    ctx.args = [code]
+    return await join(ctx)

@@ -13,37 +13,31 @@ chat before the message goes out, so the person's typed number finds it.
 from __future__ import annotations
 
 import asyncio
-import logging
-import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core import state
-from bot.core.delivery import DeliveryError, FailureKind, Sender, payload_to_reply
+from bot.core.delivery import (
+    LEASE,
+    DeliveryError,
+    Outcome,
+    Row,
+    Sender,
+    payload_to_reply,
+    result_of,
+    settle_outcome,
+)
+from bot.core.media import MediaStore
+from bot.core.observer import NOBODY, Observer
 from bot.core.rendering import for_channel
 from bot.db.engine import Database
 from bot.db.models import OutboxMessage, OutboxStatus
 
-log = logging.getLogger(__name__)
-
-LEASE = timedelta(minutes=2)
-MAX_ATTEMPTS = 8
-MAX_BACKOFF_SECONDS = 300.0
 CONCURRENCY = 30  # sends in flight at once: what a crash may repeat
-
-
-@dataclass(frozen=True)
-class _Claimed:
-    id: int
-    channel: str
-    chat_id: str
-    payload: dict[str, Any]
-    attempts: int
 
 
 @dataclass
@@ -65,6 +59,14 @@ class DeliveryStats:
         self.expired += other.expired
         self.errors.extend(other.errors)
 
+    def count(self, outcome: Outcome | None) -> None:
+        if outcome is Outcome.SENT:
+            self.sent += 1
+        elif outcome is Outcome.RETRIED:
+            self.retried += 1
+        elif outcome is Outcome.DEAD:
+            self.dead += 1
+
 
 def _sendable(senders: Mapping[str, Sender]) -> ColumnElement[bool]:
     """Rows of the running channels (and, for a console, of its own chat only)."""
@@ -79,7 +81,7 @@ def _sendable(senders: Mapping[str, Sender]) -> ColumnElement[bool]:
 
 async def _claim(
     db: Database, senders: Mapping[str, Sender], now: datetime, limit: int
-) -> tuple[list[_Claimed], int]:
+) -> tuple[list[Row], int]:
     """Lease up to `limit` due rows; rows already past their expiry are marked expired."""
     async with db.transaction() as session:
         query = (
@@ -95,7 +97,7 @@ async def _claim(
         )
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        claimed: list[_Claimed] = []
+        claimed: list[Row] = []
         expired = 0
         for row in await session.scalars(query):
             if row.expires_at is not None and row.expires_at <= now:
@@ -103,19 +105,15 @@ async def _claim(
                 expired += 1
                 continue
             row.lease_until = now + LEASE
-            claimed.append(_Claimed(row.id, row.channel, row.chat_id, row.payload, row.attempts))
+            claimed.append(Row(row.id, row.channel, row.chat_id, row.payload, row.attempts))
     return claimed, expired
 
 
-def backoff_seconds(attempts: int) -> float:
-    """Exponential backoff with jitter: about 2, 4, 8 … seconds, at most five minutes."""
-    base: float = min(MAX_BACKOFF_SECONDS, 2.0**attempts)
-    return base * random.uniform(0.5, 1.5)
-
-
-async def _send(db: Database, sender: Sender, row: _Claimed) -> DeliveryError | None:
+async def send_row(
+    db: Database, sender: Sender, row: Row, media: MediaStore | None = None
+) -> DeliveryError | None:
     """Send one row as its channel can show it; a numbered menu is remembered first."""
-    replies, menu = for_channel([payload_to_reply(row.payload)], sender.info)
+    replies, menu = for_channel([payload_to_reply(row.payload, media)], sender.info, media)
     if menu is not None:
         async with db.transaction() as session:
             await state.remember_menu(session, row.channel, row.chat_id, menu)
@@ -126,11 +124,26 @@ async def _send(db: Database, sender: Sender, row: _Claimed) -> DeliveryError | 
     return None
 
 
+async def record(
+    db: Database, row: Row, problem: DeliveryError | None, now: datetime
+) -> Outcome | None:
+    """Record how one send went, in its own transaction (None if the row is gone)."""
+    async with db.transaction() as session:
+        message = await session.get(OutboxMessage, row.id)
+        if message is None:
+            return None
+        message.lease_until = None
+        message.attempts = row.attempts + 1
+        return settle_outcome(message, problem, now)
+
+
 async def deliver_due(
     db: Database,
     senders: Mapping[str, Sender],
     clock: Callable[[], datetime],
     *,
+    media: MediaStore | None = None,
+    observer: Observer = NOBODY,
     batch: int = 100,
     concurrency: int = CONCURRENCY,
 ) -> DeliveryStats:
@@ -140,50 +153,17 @@ async def deliver_due(
     stats = DeliveryStats(expired=expired)
     gate = asyncio.Semaphore(concurrency)
 
-    async def attempt(row: _Claimed) -> None:
+    async def attempt(row: Row) -> None:
         async with gate:
-            problem = await _send(db, senders[row.channel], row)
-            async with db.transaction() as session:
-                message = await session.get(OutboxMessage, row.id)
-                if message is not None:
-                    message.lease_until = None
-                    message.attempts = row.attempts + 1
-                    _record(message, problem, clock(), stats)
+            problem = await send_row(db, senders[row.channel], row, media)
+            outcome = await record(db, row, problem, clock())
+            stats.count(outcome)
+            observer.delivered(row.channel, result_of(outcome, problem))
+            if problem is not None:
+                stats.errors.append(str(problem))
 
     await asyncio.gather(*(attempt(row) for row in claimed))
     return stats
-
-
-def _record(
-    message: OutboxMessage, problem: DeliveryError | None, now: datetime, stats: DeliveryStats
-) -> None:
-    if problem is None:
-        message.status, message.sent_at, message.last_error = OutboxStatus.SENT.value, now, None
-        stats.sent += 1
-        return
-    message.last_error = str(problem)[:500]
-    stats.errors.append(message.last_error)
-    if problem.kind in (FailureKind.BLOCKED, FailureKind.REJECTED):
-        message.status = OutboxStatus.DEAD.value
-        stats.dead += 1
-        log.info("outbox %s dead: %s", message.key, problem)
-        return
-    if problem.kind is FailureKind.TRANSIENT and message.attempts >= MAX_ATTEMPTS:
-        message.status = OutboxStatus.DEAD.value
-        message.last_error = f"gave up after {message.attempts} attempts: {problem}"[:500]
-        stats.dead += 1
-        log.warning(
-            "outbox %s given up after %d attempts: %s", message.key, message.attempts, problem
-        )
-        return
-    wait = (
-        problem.retry_after + random.uniform(0.0, 0.5)
-        if problem.kind is FailureKind.RETRY_AFTER
-        else backoff_seconds(message.attempts)
-    )
-    message.next_attempt_at = now + timedelta(seconds=wait)
-    stats.retried += 1
-    log.warning("outbox %s not sent (%s); trying again in %.1f s", message.key, problem, wait)
 
 
 async def drain(
@@ -191,13 +171,15 @@ async def drain(
     senders: Mapping[str, Sender],
     clock: Callable[[], datetime],
     *,
+    media: MediaStore | None = None,
+    observer: Observer = NOBODY,
     batch: int = 100,
     max_batches: int = 50,
 ) -> DeliveryStats:
     """Deliver batch after batch until nothing more is due (bounded, so a job always ends)."""
     total = DeliveryStats()
     for _ in range(max_batches):
-        stats = await deliver_due(db, senders, clock, batch=batch)
+        stats = await deliver_due(db, senders, clock, media=media, observer=observer, batch=batch)
         total.add(stats)
         if stats.handled < batch:
             break

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.core import state
 from bot.services import invites, outbox
-from scheduler import delivery
+from scheduler import delivery, reports, shifts
 from scheduler.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -15,7 +15,13 @@ log = logging.getLogger(__name__)
 
 async def deliver_outbox(runtime: Runtime) -> None:
     """Send every due outbox row through its channel."""
-    stats = await delivery.drain(runtime.db, runtime.senders, runtime.clock)
+    stats = await delivery.drain(
+        runtime.db,
+        runtime.senders,
+        runtime.clock,
+        media=runtime.services.media,
+        observer=runtime.observer,
+    )
     if stats.handled:
         log.info(
             "outbox: %d sent, %d to retry, %d dead, %d expired",
@@ -27,9 +33,15 @@ async def deliver_outbox(runtime: Runtime) -> None:
 
 
 async def keep_leadership(runtime: Runtime) -> None:
-    """Take or keep the scheduler leader lock (PostgreSQL); planning jobs check it."""
-    if runtime.leadership is not None:
-        await runtime.leadership.refresh()
+    """Take or keep the scheduler leader lock (PostgreSQL); planning jobs check it. A process
+    that has just become the leader plans at once, not at its planners' next minute."""
+    if runtime.leadership is None:
+        return
+    was_leader = runtime.leadership.is_leader
+    if await runtime.leadership.refresh() and not was_leader:
+        await shifts.plan_reminders(runtime)
+        await shifts.plan_shift_alerts(runtime)
+        await reports.plan_reports(runtime)
 
 
 STALE_FLOW_AGE = timedelta(hours=24)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.delivery import Sender
+from bot.core.observer import NOBODY, Observer
 from bot.core.services import Services
 from bot.db.base import utcnow
 from bot.db.engine import Database
@@ -20,6 +21,7 @@ class Runtime:
     senders: dict[str, Sender] = field(default_factory=dict)
     clock: Callable[[], datetime] = utcnow
     leadership: Leadership | None = None
+    observer: Observer = NOBODY  # what the web app's metrics count
 
     @property
     def is_leader(self) -> bool:

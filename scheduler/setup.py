@@ -16,6 +16,7 @@ from apscheduler.events import (
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from scheduler import jobs
+from scheduler import quota as quota_jobs
 from scheduler import reports as reports_jobs
 from scheduler import shifts as shifts_jobs
 from scheduler.runtime import Runtime
@@ -23,7 +24,7 @@ from scheduler.runtime import Runtime
 log = logging.getLogger(__name__)
 
 OUTBOX_INTERVAL_SECONDS = 2
-LEADERSHIP_INTERVAL_SECONDS = 30
+LEADERSHIP_INTERVAL_SECONDS = 5  # a new leader takes over within seconds of one dying
 
 
 def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
@@ -43,6 +44,7 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         )
     reports_jobs.add_jobs(scheduler, runtime)
     shifts_jobs.add_jobs(scheduler, runtime)
+    quota_jobs.add_jobs(scheduler, runtime)
     quiet_apscheduler()
     scheduler.add_listener(log_failure, EVENT_JOB_ERROR)
     return scheduler

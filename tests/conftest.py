@@ -15,10 +15,12 @@ from sqlalchemy.engine import make_url
 
 from bot.app import App, build_app
 from bot.channels.telegram import TelegramChannel
-from bot.config import BotSettings, DatabaseSettings, Settings, TelegramSettings
+from bot.channels.zalo import ZaloChannel
+from bot.config import BotSettings, DatabaseSettings, Settings, TelegramSettings, ZaloSettings
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
 from tests.fakes import FakeTelegramServer
+from tests.fakes.zalo_api import FakeZaloServer
 
 POSTGRES_ENV = "DVCBOT_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgresql"] if os.environ.get(POSTGRES_ENV) else ["sqlite"]
@@ -129,6 +131,22 @@ async def telegram(app: App, fake_telegram: FakeTelegramServer) -> AsyncIterator
         poll_timeout=1,
     )
     channel = TelegramChannel(settings, app.dispatcher)
+    await channel.start()
+    yield channel
+    await channel.stop()
+
+
+@pytest.fixture
+async def fake_zalo() -> AsyncIterator[FakeZaloServer]:
+    async with FakeZaloServer() as server:
+        yield server
+
+
+@pytest.fixture
+async def zalo(app: App, fake_zalo: FakeZaloServer) -> AsyncIterator[ZaloChannel]:
+    """Our real Zalo channel, polling the fake Zalo Bot API server over HTTP."""
+    settings = ZaloSettings(token=SecretStr(fake_zalo.token), base_url=fake_zalo.base_url)
+    channel = ZaloChannel(settings, app.dispatcher)
     await channel.start()
     yield channel
     await channel.stop()

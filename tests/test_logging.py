@@ -53,7 +53,7 @@ async def test_flood_and_server_errors_are_one_warning_each(
     stderr = bot.stderr
     assert "Traceback" not in stderr, stderr
     assert " ERROR " not in stderr and " CRITICAL " not in stderr, stderr
-    warnings = lines_of(stderr, "WARNING", "scheduler.delivery")
+    warnings = lines_of(stderr, "WARNING", "bot.core.delivery")
     assert len(warnings) == 2, stderr
     for key, reason in (("reminder:flood", "retry_after"), ("reminder:gateway", "Bad Gateway")):
         [line] = [line for line in warnings if key in line]

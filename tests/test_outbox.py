@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.channels.telegram import TelegramChannel
+from bot.core import delivery as core_delivery
 from bot.core import state
 from bot.core.messages import Incoming, Reply
 from bot.db.models import OutboxMessage, OutboxStatus
@@ -106,9 +107,9 @@ async def test_server_errors_back_off_then_give_up(
 
     await queue(app, "hopeless", 402, "không bao giờ tới")
     fake_telegram.fail_next("sendMessage", status=502, count=100, chat_id=402)
-    for _ in range(delivery.MAX_ATTEMPTS):
+    for _ in range(core_delivery.MAX_ATTEMPTS):
         await delivery.drain(app.db, {"telegram": telegram}, clock)
-        clock.advance(seconds=delivery.MAX_BACKOFF_SECONDS * 2)
+        clock.advance(seconds=core_delivery.MAX_BACKOFF_SECONDS * 2)
     hopeless = (await rows(app))["hopeless"]
     assert hopeless.status == OutboxStatus.DEAD and "gave up" in (hopeless.last_error or "")
 

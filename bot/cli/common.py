@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import NoReturn, TypeVar
@@ -33,12 +32,7 @@ def refuse(problem: ConfigError) -> NoReturn:
 
 def setup_logging(settings: Settings, *, quiet: bool = False) -> None:
     """Log at the configured level (WARNING when quiet), never showing the bot token."""
-    level = logging.getLevelNamesMapping()[settings.bot.log_level]
-    token = settings.telegram.token
-    logs.setup(
-        logging.WARNING if quiet else level,
-        logs.token_secrets(token.get_secret_value() if token else None),
-    )
+    logs.setup_for(settings, quiet=quiet)
 
 
 def with_app(settings: Settings, work: Callable[[App], Awaitable[T]]) -> T:

@@ -16,6 +16,7 @@ from bot.cli.common import refuse, settings_from, setup_logging, with_app
 from bot.cli.households import export_cli, import_cli
 from bot.cli.places import invite, locations_cli, villages_cli
 from bot.cli.reports import report_cli
+from bot.cli.serve import serve, webhook_cli
 from bot.cli.shifts import shifts_cli
 from bot.config import ConfigError, load_settings
 from bot.core import state
@@ -40,6 +41,8 @@ cli.add_typer(import_cli, name="import")
 cli.add_typer(export_cli, name="export")
 cli.add_typer(report_cli, name="report")
 cli.add_typer(shifts_cli, name="shifts")
+cli.command()(serve)
+cli.add_typer(webhook_cli, name="webhook")
 
 ConfigOption = Annotated[
     Path | None,
@@ -62,10 +65,10 @@ def main_options(ctx: typer.Context, config: ConfigOption = None) -> None:
 
 @cli.command()
 def run(ctx: typer.Context) -> None:
-    """Start every configured channel; with no Telegram token, chat in this terminal."""
+    """Start every configured channel (long polling); with no token, chat in this terminal."""
     settings = settings_from(ctx)
-    if settings.telegram.token is None:
-        typer.echo("Không có token Telegram: chạy kênh dòng lệnh (console).", err=True)
+    if settings.telegram.token is None and settings.zalo.token is None:
+        typer.echo("Không có token Telegram hay Zalo: chạy kênh dòng lệnh (console).", err=True)
         chat(ctx)
         return
     setup_logging(settings)
@@ -73,14 +76,20 @@ def run(ctx: typer.Context) -> None:
 
 
 async def _run_channels(app: App) -> None:
+    from bot.app import Channel
     from bot.channels.telegram import TelegramChannel
+    from bot.channels.zalo import ZaloChannel
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    channel = TelegramChannel(app.settings.telegram, app.dispatcher)
-    async with app.running([channel]):
+    channels: list[Channel] = []
+    if app.settings.telegram.token is not None:
+        channels.append(TelegramChannel(app.settings.telegram, app.dispatcher))
+    if app.settings.zalo.token is not None:
+        channels.append(ZaloChannel(app.settings.zalo, app.dispatcher))
+    async with app.running(channels):
         await stop.wait()
 
 

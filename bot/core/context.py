@@ -43,6 +43,7 @@ class Context:
     args: list[str] = field(default_factory=list)
     # Counts flow changes, so a declared flow can tell whether a step moved to another flow.
     flow_serial: int = 0
+    route_name: str = "-"  # which route answered, for metrics
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))

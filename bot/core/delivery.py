@@ -1,14 +1,35 @@
-"""How the core sends proactive messages through a channel, and how a send can fail."""
+"""Sending outbox rows through a channel: the row, one send, and how its outcome is recorded.
+
+Every message the bot sends on its own (a reminder, a tally) is an outbox row, and so is every
+reply on a channel that keeps its replies (Telegram): written in the transaction of its cause,
+sent after the commit, and recorded sent, retried later or dead, each in its own transaction as
+soon as the send returns. The loop that finds due rows is scheduler/delivery.py.
+"""
 
 from __future__ import annotations
 
+import logging
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.channels import ChannelInfo
-from bot.core.messages import Choice, Reply
+from bot.core.media import MediaStore
+from bot.core.messages import Choice, Document, Reply
+from bot.db.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 8
+MAX_BACKOFF_SECONDS = 300.0
 
 
 class FailureKind(StrEnum):
@@ -43,21 +64,148 @@ class Sender(Protocol):
         """Send, or raise DeliveryError saying whether and when to try again."""
 
 
-def reply_to_payload(reply: Reply) -> dict[str, object]:
-    """A Reply as JSON for the outbox (text and buttons; files are not queued)."""
-    return {
+def reply_to_payload(reply: Reply, media: MediaStore | None = None) -> dict[str, Any]:
+    """A Reply as JSON for the outbox; its picture or file is kept in `media` by reference
+    (without a store they are left out)."""
+    payload: dict[str, Any] = {
         "text": reply.text,
         "choices": [[choice.label, choice.payload] for choice in reply.choices],
         "columns": reply.columns,
     }
+    if reply.replace:
+        payload["replace"] = True
+    if reply.image_url is not None:
+        payload["image_url"] = reply.image_url
+    if media is not None and reply.image is not None:
+        payload["image"] = media.put(reply.image)
+    if media is not None and reply.document is not None:
+        payload["document"] = [media.put(reply.document.content), reply.document.filename]
+    return payload
 
 
-def payload_to_reply(payload: dict[str, object]) -> Reply:
+def payload_to_reply(payload: dict[str, Any], media: MediaStore | None = None) -> Reply:
     raw_choices = payload.get("choices") or []
-    assert isinstance(raw_choices, list)
     columns = payload.get("columns", 1)
+    kept_image = payload.get("image")
+    image = media.get(kept_image) if media is not None and isinstance(kept_image, str) else None
+    document = None
+    attached = payload.get("document")
+    if media is not None and isinstance(attached, list) and len(attached) == 2:
+        content = media.get(str(attached[0]))
+        document = Document(str(attached[1]), content) if content is not None else None
     return Reply(
         text=str(payload["text"]),
         choices=tuple(Choice(str(label), str(data)) for label, data in raw_choices),
         columns=columns if isinstance(columns, int) else 1,
+        image=image,
+        document=document,
+        replace=bool(payload.get("replace")),
+        image_url=str(payload["image_url"]) if payload.get("image_url") else None,
     )
+
+
+async def queue_row(
+    session: AsyncSession,
+    key: str,
+    channel: str,
+    chat_id: str,
+    payload: dict[str, Any],
+    *,
+    person_id: int | None,
+    now: datetime,
+    due_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    lease_until: datetime | None = None,
+) -> int | None:
+    """Insert an outbox row; a key queued already is left alone (None)."""
+    values: dict[str, Any] = {
+        "key": key,
+        "person_id": person_id,
+        "channel": channel,
+        "chat_id": chat_id,
+        "payload": payload,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": due_at or now,
+        "expires_at": expires_at,
+        "lease_until": lease_until,
+        "created_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(OutboxMessage)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OutboxMessage.id)
+    )
+    inserted: int | None = await session.scalar(statement)
+    return inserted
+
+
+@dataclass(frozen=True)
+class Row:
+    """An outbox row leased for sending."""
+
+    id: int
+    channel: str
+    chat_id: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    RETRIED = "retried"
+    DEAD = "dead"
+
+
+def reply_key(update_key: str, number: int | None) -> str:
+    """The outbox key of an update's reply (None: the prefix of all its replies)."""
+    return f"reply:{update_key}:" + ("" if number is None else str(number))
+
+
+def settle_outcome(
+    message: OutboxMessage, problem: DeliveryError | None, now: datetime
+) -> Outcome:
+    """What a send's result makes of its row: sent, to retry (when), or dead."""
+    if problem is None:
+        message.status, message.sent_at, message.last_error = OutboxStatus.SENT.value, now, None
+        return Outcome.SENT
+    message.last_error = str(problem)[:500]
+    if problem.kind in (FailureKind.BLOCKED, FailureKind.REJECTED):
+        message.status = OutboxStatus.DEAD.value
+        log.info("outbox %s dead: %s", message.key, problem)
+        return Outcome.DEAD
+    if problem.kind is FailureKind.TRANSIENT and message.attempts >= MAX_ATTEMPTS:
+        message.status = OutboxStatus.DEAD.value
+        message.last_error = f"gave up after {message.attempts} attempts: {problem}"[:500]
+        log.warning(
+            "outbox %s given up after %d attempts: %s", message.key, message.attempts, problem
+        )
+        return Outcome.DEAD
+    wait = (
+        problem.retry_after + random.uniform(0.0, 0.5)
+        if problem.kind is FailureKind.RETRY_AFTER
+        else backoff_seconds(message.attempts)
+    )
+    message.next_attempt_at = now + timedelta(seconds=wait)
+    log.warning("outbox %s not sent (%s); trying again in %.1f s", message.key, problem, wait)
+    return Outcome.RETRIED
+
+
+def result_of(outcome: Outcome | None, problem: DeliveryError | None) -> str:
+    """How a send went, as metrics count it: sent, flood (429), retried, blocked or dead."""
+    if outcome is Outcome.SENT or problem is None:
+        return "sent"
+    if problem.kind is FailureKind.RETRY_AFTER:
+        return "flood"
+    if problem.kind is FailureKind.BLOCKED:
+        return "blocked"
+    return "retried" if outcome is Outcome.RETRIED else "dead"
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with jitter: about 2, 4, 8 … seconds, at most five minutes."""
+    base: float = min(MAX_BACKOFF_SECONDS, 2.0**attempts)
+    return base * random.uniform(0.5, 1.5)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 import unicodedata
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,16 +16,27 @@ from bot.core import menus, state
 from bot.core.actions import MainMenu, menu_choice
 from bot.core.channels import ChannelInfo
 from bot.core.context import Context, UserError
+from bot.core.delivery import (
+    DeliveryError,
+    queue_row,
+    reply_key,
+    reply_to_payload,
+    result_of,
+    settle_outcome,
+)
 from bot.core.errors import DomainError
 from bot.core.messages import Attachment, Incoming, Replies, Reply
+from bot.core.observer import NOBODY, Observer
 from bot.core.registry import Registry, Route, refusal_for
 from bot.core.rendering import for_channel
 from bot.core.services import Services
 from bot.db.engine import Database
-from bot.db.models import ProcessedUpdate
+from bot.db.models import OutboxMessage, OutboxStatus, ProcessedUpdate
 from bot.locales import t
 
 log = logging.getLogger(__name__)
+
+REPLY_LEASE = timedelta(seconds=30)  # after a crash, the delivery loop sends them then
 
 Router = Callable[[Context], Awaitable[Replies]]
 
@@ -51,6 +63,7 @@ class Dispatcher:
         self.services = services
         self.clock = clock
         self.channels: dict[str, ChannelInfo] = {}
+        self.observer: Observer = NOBODY
 
     def connect(self, channel: ChannelInfo) -> None:
         """Declare (or update) what a channel can show; unknown channels get the defaults."""
@@ -69,9 +82,21 @@ class Dispatcher:
         return await self._handle(incoming, self._reopen)
 
     async def _handle(self, incoming: Incoming, route: Router) -> list[Reply]:
+        started = time.perf_counter()
+        answered_by: list[str] = []
+        try:
+            return await self._handle_retrying(incoming, route, answered_by)
+        finally:
+            seconds = time.perf_counter() - started
+            name = answered_by[-1] if answered_by else "-"
+            self.observer.update_handled(incoming.channel, name, seconds)
+
+    async def _handle_retrying(
+        self, incoming: Incoming, route: Router, answered_by: list[str]
+    ) -> list[Reply]:
         for attempt in (1, 2):
             try:
-                return await self._handle_once(incoming, route)
+                return await self._handle_once(incoming, route, answered_by)
             except UserError as problem:
                 return await self._refusal(incoming, problem.text)
             except DomainError as problem:
@@ -89,26 +114,78 @@ class Dispatcher:
                 return [Reply(t("errors.apology"))]
         raise AssertionError("unreachable")
 
-    async def _handle_once(self, incoming: Incoming, route: Router) -> list[Reply]:
+    async def _handle_once(
+        self, incoming: Incoming, route: Router, answered_by: list[str]
+    ) -> list[Reply]:
         async with self.db.transaction() as session:
             if incoming.key is not None:
                 # Claimed first: a duplicate fails right here on the primary key and is skipped.
                 session.add(ProcessedUpdate(key=incoming.key, processed_at=self.clock()))
                 await session.flush()
             ctx = await self._context(session, incoming)
-            routed = await route(ctx)
+            try:
+                routed = await route(ctx)
+            finally:
+                answered_by.append(ctx.route_name)
             shown, menu = for_channel(
-                routed if isinstance(routed, list) else [routed], ctx.channel
+                routed if isinstance(routed, list) else [routed], ctx.channel, self.services.media
             )
             if menu is not None and not incoming.group:  # a group has no private menu
                 ctx.state.menu = menu.to_state()
+            if ctx.channel.keeps_replies and incoming.key is not None:
+                await self._keep(session, ctx, incoming.key, shown)
             await session.flush()
         return shown
+
+    async def _keep(
+        self, session: AsyncSession, ctx: Context, key: str, replies: list[Reply]
+    ) -> None:
+        """The replies as outbox rows, leased to this process, which sends them at once."""
+        lease = ctx.now + REPLY_LEASE
+        for number, reply in enumerate(replies):
+            await queue_row(
+                session,
+                reply_key(key, number),
+                ctx.incoming.channel,
+                ctx.incoming.chat_id,
+                reply_to_payload(reply, self.services.media),
+                person_id=ctx.person.id,
+                now=ctx.now,
+                lease_until=lease,
+            )
+
+    async def settle(
+        self, incoming: Incoming, *, sent: int, problem: DeliveryError | None = None
+    ) -> None:
+        """After a channel sent an update's kept replies: the first `sent` are done; the one
+        that failed is retried like any outbox row, and the delivery loop sends the rest."""
+        if not self.channel(incoming.channel).keeps_replies or incoming.key is None:
+            return
+        async with self.db.transaction() as session:
+            rows = await session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.key.startswith(reply_key(incoming.key, None), autoescape=True),
+                    OutboxMessage.status == OutboxStatus.PENDING.value,
+                )
+            )
+            now = self.clock()
+            for row in rows:
+                number = int(row.key.rsplit(":", 1)[1])
+                if number < sent:
+                    row.status, row.sent_at, row.lease_until = OutboxStatus.SENT.value, now, None
+                    self.observer.delivered(incoming.channel, "sent")
+                elif number == sent and problem is not None:
+                    row.attempts += 1
+                    row.lease_until = None
+                    outcome = settle_outcome(row, problem, now)
+                    self.observer.delivered(incoming.channel, result_of(outcome, problem))
+                else:
+                    row.lease_until = None
 
     async def _refusal(self, incoming: Incoming, text: str) -> list[Reply]:
         """A polite refusal after the update's changes were rolled back, with the way out."""
         channel = self.channel(incoming.channel)
-        shown, menu = for_channel([_with_menu_hint(text)], channel)
+        shown, menu = for_channel([_with_menu_hint(text)], channel, self.services.media)
         if menu is not None and not incoming.group:
             async with self.db.transaction() as session:
                 await state.remember_menu(session, incoming.channel, incoming.chat_id, menu)
@@ -178,9 +255,8 @@ class Dispatcher:
             route, parts = found
             return await self._call(route, ctx, parts)
         if not text:
-            if incoming.attachment is Attachment.PHOTO:
-                return _with_menu_hint(t("errors.photo_not_kept"))
-            key = "errors.unsupported" if incoming.attachment else "errors.empty"
+            attached = incoming.attachment
+            key = "errors.empty" if attached is None else ATTACHMENT_ANSWERS[attached]
             return _with_menu_hint(t(key))
         flow = None if incoming.group else self.registry.flows.get(ctx.state.flow or "")
         if flow is not None:
@@ -199,6 +275,7 @@ class Dispatcher:
         return await self._call(route, ctx, args)
 
     async def _call(self, route: Route, ctx: Context, parts: list[str]) -> Replies:
+        ctx.route_name = route.name
         refusal = refusal_for(route, ctx)
         if refusal is not None:
             log.info("person %s refused a route (roles %s)", ctx.person.id, route.roles)
@@ -217,6 +294,16 @@ def printable(typed: str, limit: int = 40) -> str:
     """Typed text safe to echo: no control or direction marks (which can disguise text), short."""
     kept = "".join(ch for ch in typed if unicodedata.category(ch) not in ("Cc", "Cf"))
     return kept if len(kept) <= limit else kept[: limit - 1] + "…"
+
+
+# What is said to something other than text: what works instead, kindly; nothing of it is kept.
+ATTACHMENT_ANSWERS = {
+    Attachment.PHOTO: "errors.photo_not_kept",
+    Attachment.STICKER: "errors.sticker",
+    Attachment.VOICE: "errors.voice",
+    Attachment.DOCUMENT: "errors.unsupported",
+    Attachment.OTHER: "errors.unsupported",
+}
 
 
 def _with_menu_hint(text: str) -> Reply:

@@ -64,6 +64,8 @@ class Reply:
     document: Document | None = None
     # Update the message whose button was pressed, where the channel can; else send anew.
     replace: bool = False
+    # A picture by link, for a channel that sends pictures so (set when the reply is shaped).
+    image_url: str | None = None
 
     def rows(self) -> list[list[Choice]]:
         """Choices grouped into keyboard rows of `columns`."""

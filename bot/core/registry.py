@@ -34,6 +34,7 @@ class Route:
     roles: frozenset[Role] | None = None
     description: str = ""
     groups: bool = False  # also answered in group chats (only what is public may be)
+    name: str = ""  # what it is called in metrics: "/start", "OpenGuide", "flow:hh_new"
 
     def allows(self, roles: frozenset[Role]) -> bool:
         return self.roles is None or bool(self.roles & roles)
@@ -71,7 +72,7 @@ class Registry:
         groups: bool = False,
     ) -> None:
         """/name [args]: the handler reads ctx.args."""
-        route = Route(_with_args(handler), _frozen(roles), description, groups)
+        route = Route(_with_args(handler), _frozen(roles), description, groups, f"/{name}")
         _add(self.commands, name.lower(), route)
 
     def action(
@@ -83,7 +84,7 @@ class Registry:
         groups: bool = False,
     ) -> None:
         """A button: the payload is parsed into `action` before the handler sees it."""
-        route = Route(_typed(action, handler), _frozen(roles), groups=groups)
+        route = Route(_typed(action, handler), _frozen(roles), groups=groups, name=action.__name__)
         _add(self.buttons, action.prefix, route)
 
     def flow(self, flow: Flow[Any], *, roles: set[Role] | None = None) -> None:
@@ -92,7 +93,7 @@ class Registry:
         Flows of one feature may share a button prefix; a press goes to whichever is current.
         """
         allowed = _frozen(roles)
-        _add(self.flows, flow.name, Route(_typed_text(flow), allowed))
+        _add(self.flows, flow.name, Route(_typed_text(flow), allowed, name=f"flow:{flow.name}"))
         self.declared_flows[flow.name] = flow
         if flow.prefix is None:
             return
@@ -102,7 +103,8 @@ class Registry:
         if not sharing and flow.prefix in self.buttons:
             raise ValueError(f"{flow.prefix!r} registered twice")
         sharing.append(flow)
-        self.buttons[flow.prefix] = Route(_flow_buttons(sharing), allowed)
+        name = f"flow:{flow.prefix}"
+        self.buttons[flow.prefix] = Route(_flow_buttons(sharing), allowed, name=name)
 
     def deep_link(
         self,
@@ -113,14 +115,14 @@ class Registry:
         groups: bool = False,
     ) -> None:
         """/start <prefix>-<value>: the handler gets the value as ctx.args[0]."""
-        route = Route(_with_args(handler), _frozen(roles), groups=groups)
+        route = Route(_with_args(handler), _frozen(roles), groups=groups, name=f"link:{prefix}")
         _add(self.deep_links, prefix, route)
 
     def text(self, handler: Handler, *, groups: bool = False) -> None:
         """Free text that no flow is waiting for."""
         if self.free_text is not None:
             raise ValueError("free-text handler registered twice")
-        self.free_text = Route(_with_args(handler), groups=groups)
+        self.free_text = Route(_with_args(handler), groups=groups, name="text")
 
     def guard(self, guard: Guard) -> None:
         """Runs on typed text before any routing; a reply it returns ends the update."""

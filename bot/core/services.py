@@ -7,6 +7,7 @@ from typing import Protocol
 
 from bot.config import Settings
 from bot.content.catalog import Catalog, Guide
+from bot.core.media import MediaStore
 
 
 class GuideMatch(Protocol):
@@ -34,3 +35,4 @@ class Services:
     catalog: Catalog
     matcher: QuestionMatcher
     pictures: GuidePictures
+    media: MediaStore  # pictures and files kept for replies sent again, and for links

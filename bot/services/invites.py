@@ -1,5 +1,8 @@
 """Invites: single-use, expiring codes that give a role; guessing is slowed down.
 
+A code works as "/join CODE", in a start link, or typed alone as a whole message (Zalo has no
+start links); typed, only a message shaped like a generated code counts as one.
+
 Wrong codes are counted per chat (MAX_WRONG_GUESSES) and across all chats together
 (MAX_WRONG_GUESSES_ALL_CHATS), both over GUESS_WINDOW, so opening many accounts buys no more
 guesses. A refused try is not counted: the wait ends by itself one window after the wrong codes
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ChatIdentity, FailedJoin, Invite, Person, Role, RoleGrant
 from bot.services import audit, people
+from bot.vntext import strip_accents
 
 INVITE_TTL = timedelta(days=7)
 GUESS_WINDOW = timedelta(minutes=15)
@@ -30,6 +35,9 @@ MAX_WRONG_GUESSES = 5
 MAX_WRONG_GUESSES_ALL_CHATS = 30
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0, i)
 CODE_LENGTH = 10
+# A code typed as a whole message may be split in a few groups ("abcd 234 efg"), no more.
+MAX_TYPED_GROUPS = 3
+_SIX_DIGITS = re.compile(r"\d{6}")
 
 
 class JoinOutcome(StrEnum):
@@ -47,8 +55,47 @@ class JoinResult:
     grant: RoleGrant | None = None
 
 
+def normalize(code: str) -> str:
+    """A code as typed, the way it is hashed: no accents, lower case, no spaces or dashes."""
+    return "".join(strip_accents(code).lower().replace("-", " ").split())
+
+
 def _hash(code: str) -> str:
-    return hashlib.sha256(code.strip().lower().encode()).hexdigest()
+    return hashlib.sha256(normalize(code).encode()).hexdigest()
+
+
+def _new_code() -> str:
+    """A random code with letters and digits both, which is what a typed code is told by; never
+    six digits in a row, which the secrets guard would take for an OTP."""
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if _code_shaped(code) and not _SIX_DIGITS.search(code):
+            return code
+
+
+def _code_shaped(code: str) -> bool:
+    return (
+        len(code) == CODE_LENGTH
+        and all(ch in CODE_ALPHABET for ch in code)
+        and any(ch.isdigit() for ch in code)
+        and any(ch.isalpha() for ch in code)
+    )
+
+
+def typed_code(text: str) -> str | None:
+    """The invite code a whole message is ("abcd234efg", "Join ABCD 234 EFG"), or None.
+
+    Only the shape of a generated code counts: ten characters of the alphabet, letters and
+    digits both, in at most three groups. Vietnamese words nearly all hold an i, o or l, which
+    the alphabet lacks, and questions hold more words, so a question is never taken for a code
+    (which would count as a wrong guess)."""
+    words = strip_accents(text).lower().replace("-", " ").split()
+    if words and words[0] in ("join", "/join"):
+        words = words[1:]
+    if not 1 <= len(words) <= MAX_TYPED_GROUPS:
+        return None
+    code = "".join(words)
+    return code if _code_shaped(code) else None
 
 
 async def create(
@@ -63,7 +110,7 @@ async def create(
     """A new invite and its code (only the code's hash is stored)."""
     if role is Role.CITIZEN:
         raise ValueError("citizens need no invite")
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    code = _new_code()
     invite = Invite(
         code_hash=_hash(code),
         role=role,
@@ -101,6 +148,12 @@ async def forget_failed_joins(session: AsyncSession, before: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+async def record_failure(session: AsyncSession, identity: ChatIdentity, now: datetime) -> None:
+    """A wrong code tried from this chat (an invite or a link code): counted for throttling."""
+    session.add(FailedJoin(identity_id=identity.id, at=now))
+    await session.flush()
+
+
 async def throttled(
     session: AsyncSession, identity: ChatIdentity, now: datetime
 ) -> JoinOutcome | None:
@@ -124,8 +177,7 @@ async def redeem(
         return JoinResult(wait)
     invite = await session.scalar(select(Invite).where(Invite.code_hash == _hash(code)))
     if invite is None:
-        session.add(FailedJoin(identity_id=identity.id, at=now))
-        await session.flush()
+        await record_failure(session, identity, now)
         return JoinResult(JoinOutcome.WRONG)
     if invite.used_at is not None:
         return JoinResult(JoinOutcome.USED)

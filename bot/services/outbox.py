@@ -10,17 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.core.delivery import reply_to_payload
+from bot.core.delivery import queue_row, reply_to_payload
 from bot.core.messages import Reply
-from bot.db.models import ChatIdentity, OutboxMessage, OutboxStatus
+from bot.db.models import ChatIdentity, OutboxMessage, OutboxStatus, Person
 
 CHUNK = 500
 ERASED: dict[str, object] = {"text": "", "choices": []}
@@ -100,6 +98,19 @@ class Keys:
     def weekly_summary(day: date, person_id: int) -> str:
         return f"weekly:{day.isoformat()}:{person_id}"
 
+    @staticmethod
+    def linked(link_code_id: int) -> str:
+        """The note to the chat that asked for a link code, once the code is used."""
+        return f"linked:{link_code_id}"
+
+    # The admins' notes about Zalo's monthly quota: exempt from holding when it is used up.
+    ZALO_QUOTA = "zalo-quota:"
+
+    @staticmethod
+    def zalo_quota(month: str, level: str, admin_id: int) -> str:
+        """ "near" or "used_up", once per admin and month ("2026-12")."""
+        return f"{Keys.ZALO_QUOTA}{month}:{level}:{admin_id}"
+
 
 async def enqueue(
     session: AsyncSession,
@@ -141,25 +152,18 @@ async def enqueue_to_chat(
     expires_at: datetime | None = None,
 ) -> bool:
     """Queue a message to a chat; a key already queued is left alone (returns False)."""
-    values: dict[str, Any] = {
-        "key": key,
-        "person_id": person_id,
-        "channel": channel,
-        "chat_id": chat_id,
-        "payload": reply_to_payload(reply),
-        "status": OutboxStatus.PENDING.value,
-        "attempts": 0,
-        "next_attempt_at": due_at or now,
-        "expires_at": expires_at,
-        "created_at": now,
-    }
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    row = await queue_row(
+        session,
+        key,
+        channel,
+        chat_id,
+        reply_to_payload(reply),
+        person_id=person_id,
+        now=now,
+        due_at=due_at,
+        expires_at=expires_at,
     )
-    result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return row is not None
 
 
 async def cancel(session: AsyncSession, prefix: str, reason: str) -> int:
@@ -210,13 +214,16 @@ class DeliveryChat:
 async def delivery_chats(
     session: AsyncSession, person_ids: Iterable[int]
 ) -> dict[int, DeliveryChat]:
-    """Where each person's notifications go: the private chat they used most recently."""
+    """Where each person's notifications go: their private chat on the channel they prefer
+    when they have one there, else the private chat they used most recently."""
     chats: dict[int, DeliveryChat] = {}
+    preferred = case((ChatIdentity.channel == Person.preferred_channel, 0), else_=1)
     for part in _chunks(sorted(set(person_ids))):
         rows = await session.execute(
             select(ChatIdentity.person_id, ChatIdentity.channel, ChatIdentity.chat_id)
+            .join(Person, Person.id == ChatIdentity.person_id)
             .where(ChatIdentity.person_id.in_(part), ChatIdentity.chat_id.is_not(None))
-            .order_by(ChatIdentity.last_seen_at.desc(), ChatIdentity.id.desc())
+            .order_by(preferred, ChatIdentity.last_seen_at.desc(), ChatIdentity.id.desc())
         )
         for person_id, channel, chat_id in rows:
             if chat_id is not None:

@@ -12,6 +12,12 @@ Behaviour follows the real Bot API closely where it matters for bots: HTML/Markd
 is parsed (bad markup -> 400 "can't parse entities"), text/caption/callback_data length
 limits, "message is not modified" on identical edits, 403 for blocked chats, 429 with
 ``retry_after`` for injected failures and (optionally) flood limits.
+
+After ``setWebhook`` it pushes updates like Telegram: each queued update is POSTed as JSON to
+the webhook (with ``X-Telegram-Bot-Api-Secret-Token`` when a secret token was given), up to
+``max_connections`` at a time, and pushed again after ``webhook_retry_delay`` seconds until it
+is answered 2xx; ``pushes`` records every attempt. ``getUpdates`` is refused (409) meanwhile,
+and ``deleteWebhook`` stops the pushing (what is pending stays queued for ``getUpdates``).
 """
 
 from __future__ import annotations
@@ -31,9 +37,10 @@ from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 
+import aiohttp
 from aiohttp import BodyPartReader, web
 
-__all__ = ["FakeTelegramServer", "SentMessage"]
+__all__ = ["FakeTelegramServer", "PushAttempt", "SentMessage"]
 
 _MAX_TEXT = 4096
 _MAX_CAPTION = 1024
@@ -45,6 +52,8 @@ _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
 )
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _UPDATE_TYPES = (
     "message",
     "edited_message",
@@ -114,11 +123,28 @@ class SentMessage:
     raw_text: str | None = None
     file_id: str | None = None
     params: dict[str, str] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)  # when it was received
 
     @property
     def button_labels(self) -> list[str]:
         """All inline button labels, row by row."""
         return [label for row in self.buttons for label, _ in row]
+
+
+@dataclass(frozen=True)
+class PushAttempt:
+    """One POST of an update to the webhook, as recorded by the fake server."""
+
+    update_id: int
+    status: int | None  # the HTTP answer; None after a connection error or a timeout
+    error: str | None  # the kind of connection error or "timeout"
+    started: float  # time.monotonic()
+    ended: float
+
+    @property
+    def ok(self) -> bool:
+        """Telegram counts only a 2xx answer as delivered."""
+        return self.status is not None and 200 <= self.status < 300
 
 
 # --------------------------------------------------------------------------- formatting
@@ -573,9 +599,17 @@ class FakeTelegramServer:
         self.blocked_chats: set[int] = set()
         self.refused_tokens: set[str] = set()  # answered 401, like a token revoked at @BotFather
         self.latency = 0.0
+        # Client port -> its writes being answered now (only while `latency` delays them).
+        self.sends_in_flight: collections.Counter[int] = collections.Counter()
         self.enforce_flood_limits = False
         self.flood_violations = 0
         self.webhook_url = ""
+        self.webhook_secret = ""  # setWebhook's secret_token, sent back in a header
+        self.webhook_max_connections = 40
+        self.webhook_retry_delay = 0.5  # seconds before a failed push is tried again
+        self.webhook_timeout = 60.0  # seconds a push waits for the answer
+        self.pushes: list[PushAttempt] = []
+        self.handed_at: dict[int, float] = {}  # update_id -> first getUpdates/push (monotonic)
         self.commands: dict[str, list[dict[str, Any]]] = {}
 
         self._runner: web.AppRunner | None = None
@@ -600,6 +634,11 @@ class FakeTelegramServer:
         self._files_by_path: dict[str, _StoredFile] = {}
         self._flood_global: collections.deque[float] = collections.deque()
         self._flood_chats: dict[int, tuple[float, float]] = {}
+        self._pusher: asyncio.Task[None] | None = None
+        self._push_tasks: set[asyncio.Task[None]] = set()
+        self._pushing: set[int] = set()
+        self._push_again_at: dict[int, float] = {}
+        self._push_event = asyncio.Event()
         handlers: dict[str, _Handler] = {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
@@ -657,6 +696,7 @@ class FakeTelegramServer:
     async def stop(self) -> None:
         """Release pending long polls and shut the server down."""
         self._stopping = True
+        await self._stop_pushing()
         self._wake_updates()
         self._wake_sent()
         if self._runner is not None:
@@ -930,7 +970,7 @@ class FakeTelegramServer:
         try:
             params, files = await self._read_params(request)
             if name in _WRITE_METHODS and self.latency > 0:
-                await asyncio.sleep(self.latency)
+                await self._delay(request)
             failure = self._injected_failure(name, params) or self._random_failure(name)
             if failure is not None:
                 raise failure
@@ -947,6 +987,16 @@ class FakeTelegramServer:
             return _error(err)
         return _ok(result)
 
+    async def _delay(self, request: web.Request) -> None:
+        """The injected latency of a write; meanwhile the client's port counts as sending."""
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        port = int(peer[1]) if peer else 0
+        self.sends_in_flight[port] += 1
+        try:
+            await asyncio.sleep(self.latency)
+        finally:
+            self.sends_in_flight[port] -= 1
+
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         stored = self._files_by_path.get(request.match_info["path"])
         if stored is None:
@@ -956,6 +1006,7 @@ class FakeTelegramServer:
     def _wake_updates(self) -> None:
         self._update_event.set()
         self._update_event = asyncio.Event()
+        self._push_event.set()
 
     def _wake_sent(self) -> None:
         self._sent_event.set()
@@ -1092,6 +1143,9 @@ class FakeTelegramServer:
             batch = self._deliverable(limit)
             remaining = deadline - loop.time()
             if batch or self._stopping or remaining <= 0:
+                handed = time.monotonic()
+                for update in batch:
+                    self.handed_at.setdefault(int(update["update_id"]), handed)
                 return batch
             event = self._update_event
             try:
@@ -1103,7 +1157,9 @@ class FakeTelegramServer:
     async def _delete_webhook(
         self, bot_id: int, params: dict[str, str], files: dict[str, _Upload]
     ) -> Any:
+        await self._stop_pushing()
         self.webhook_url = ""
+        self.webhook_secret = ""
         if _bool_param(params, "drop_pending_updates"):
             self._updates.clear()
         return True
@@ -1111,19 +1167,137 @@ class FakeTelegramServer:
     async def _set_webhook(
         self, bot_id: int, params: dict[str, str], files: dict[str, _Upload]
     ) -> Any:
-        self.webhook_url = params.get("url", "")
+        url = params.get("url", "")
+        secret = params.get("secret_token", "")
+        if secret and not _SECRET_TOKEN.fullmatch(secret):
+            raise _bad("secret token contains unallowed characters")
+        connections = _int_param(params, "max_connections", 40)
+        if not 1 <= connections <= 100:
+            raise _bad("max_connections must be between 1 and 100")
+        allowed = _json_param(params, "allowed_updates")
+        await self._stop_pushing()
+        self.webhook_url, self.webhook_secret = url, secret
+        self.webhook_max_connections = connections
+        if allowed is not None:
+            self._allowed_updates = [str(kind) for kind in allowed if kind in _UPDATE_TYPES]
         if _bool_param(params, "drop_pending_updates"):
             self._updates.clear()
+        if url:
+            self._pusher = asyncio.create_task(self._push_loop())
         return True
 
     async def _get_webhook_info(
         self, bot_id: int, params: dict[str, str], files: dict[str, _Upload]
     ) -> Any:
-        return {
+        info: dict[str, Any] = {
             "url": self.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        if self.webhook_url:
+            info["max_connections"] = self.webhook_max_connections
+            failed = next((push for push in reversed(self.pushes) if not push.ok), None)
+            if failed is not None:
+                info["last_error_date"] = int(time.time())
+                info["last_error_message"] = failed.error or f"Wrong response: {failed.status}"
+        return info
+
+    # ----------------------------------------------------------------- pushing to a webhook
+
+    async def _push_loop(self) -> None:
+        """Push the queued updates, up to max_connections at a time, each until answered 2xx."""
+        limit = self.webhook_max_connections
+        # A new connection per push: a push fails only if the process that took it died, never
+        # because an idle kept-alive connection led to it, so failed pushes count what was lost.
+        connector = aiohttp.TCPConnector(limit=limit, force_close=True)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            while True:
+                self._push_event.clear()
+                for update in self._to_push(limit - len(self._pushing)):
+                    update_id = int(update["update_id"])
+                    self._pushing.add(update_id)
+                    task = asyncio.create_task(self._push(session, update))
+                    self._push_tasks.add(task)
+                    task.add_done_callback(self._push_tasks.discard)
+                try:
+                    async with asyncio.timeout(self._next_retry_in()):
+                        await self._push_event.wait()
+                except TimeoutError:
+                    pass
+
+    def _to_push(self, room: int) -> list[dict[str, Any]]:
+        """Queued updates of the allowed kinds, not in flight nor waiting to be tried again."""
+        now = time.monotonic()
+        allowed = self._allowed_updates
+        ready: list[dict[str, Any]] = []
+        for update in self._updates:
+            if len(ready) >= room:
+                break
+            update_id = int(update["update_id"])
+            if update_id in self._pushing or self._push_again_at.get(update_id, 0.0) > now:
+                continue
+            if not allowed or any(kind in update for kind in allowed):
+                ready.append(update)
+        return ready
+
+    def _next_retry_in(self) -> float | None:
+        """Seconds until the next failed push may be tried again (None: nothing waits)."""
+        waiting = [
+            moment
+            for update_id, moment in self._push_again_at.items()
+            if update_id not in self._pushing
+        ]
+        return max(0.0, min(waiting) - time.monotonic()) if waiting else None
+
+    async def _push(self, session: aiohttp.ClientSession, update: dict[str, Any]) -> None:
+        """POST one update; a 2xx answer removes it from the queue, anything else retries it."""
+        update_id = int(update["update_id"])
+        started = time.monotonic()
+        self.handed_at.setdefault(update_id, started)
+        headers = {_SECRET_HEADER: self.webhook_secret} if self.webhook_secret else {}
+        status: int | None = None
+        error: str | None = None
+        try:
+            timeout = aiohttp.ClientTimeout(total=self.webhook_timeout)
+            async with session.post(
+                self.webhook_url, json=update, headers=headers, timeout=timeout
+            ) as response:
+                await response.read()
+                status = response.status
+        except TimeoutError:
+            error = "timeout"
+        except aiohttp.ClientError as exc:
+            error = type(exc).__name__
+        finally:
+            self._pushing.discard(update_id)
+            self._push_event.set()
+        attempt = PushAttempt(update_id, status, error, started, time.monotonic())
+        self.pushes.append(attempt)
+        if attempt.ok:
+            self._push_again_at.pop(update_id, None)
+            self._drop_update(update_id)
+        else:
+            self._push_again_at[update_id] = time.monotonic() + self.webhook_retry_delay
+
+    def _drop_update(self, update_id: int) -> None:
+        """The update was delivered: it leaves the queue."""
+        at = bisect.bisect_left(self._updates, update_id, key=lambda u: int(u["update_id"]))
+        if at < len(self._updates) and int(self._updates[at]["update_id"]) == update_id:
+            del self._updates[at]
+
+    async def _stop_pushing(self) -> None:
+        """Stop the pushing; updates whose push was cut off stay queued."""
+        tasks = [task for task in (self._pusher, *self._push_tasks) if task is not None]
+        self._pusher = None
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._pushing.clear()
+        self._push_again_at.clear()
+
+    def pushes_of(self, update_id: int) -> list[PushAttempt]:
+        """Every push attempt of one update, in order."""
+        return [push for push in self.pushes if push.update_id == update_id]
 
     @staticmethod
     def _commands_key(params: dict[str, str]) -> str:

@@ -3,7 +3,7 @@
 from bot.db.models.guides import GuideProgress, NoticeSeen
 from bot.db.models.handoff import HelpRequest, HelpStatus
 from bot.db.models.households import AssistAction, Assistance, Household
-from bot.db.models.outbox import OutboxMessage, OutboxStatus
+from bot.db.models.outbox import OutboxMessage, OutboxStatus, SendSlot
 from bot.db.models.people import (
     AuditEntry,
     ChatIdentity,
@@ -58,6 +58,7 @@ __all__ = [
     "ReportSubscription",
     "Role",
     "RoleGrant",
+    "SendSlot",
     "Shift",
     "ShiftAssignment",
     "ShiftStatus",

@@ -39,3 +39,12 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SendSlot(Base):
+    """The next free moment to send under one rate limit, shared by every worker (PostgreSQL)."""
+
+    __tablename__ = "send_slots"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    next_at: Mapped[datetime]

@@ -31,6 +31,8 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     consent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The channel their reminders and pushes go to (None: the chat they used most recently).
+    preferred_channel: Mapped[str | None] = mapped_column(String(20))
 
     identities: Mapped[list[ChatIdentity]] = relationship(back_populates="person", lazy="raise")
     roles: Mapped[list[RoleGrant]] = relationship(
@@ -142,3 +144,23 @@ class FailedJoin(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     identity_id: Mapped[int] = mapped_column(ForeignKey("chat_identities.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LinkCode(Base):
+    """A single-use, short-lived code that links a chat on another channel to the same person."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The chat that asked for it; its person is looked up when the code is used.
+    identity_id: Mapped[int] = mapped_column(
+        ForeignKey("chat_identities.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chat_identities.id", ondelete="SET NULL")
+    )

@@ -1,0 +1,198 @@
+"""`dvcbot serve` (the web app under uvicorn, several workers on PostgreSQL) and
+`dvcbot webhook set|delete|info` (Telegram's webhook by hand)."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+from typing import Annotated
+
+import typer
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.app import App
+from bot.channels.telegram_errors import start_problem
+from bot.channels.telegram_updates import ALLOWED_UPDATES
+from bot.channels.zalo import start_problem as zalo_start_problem
+from bot.channels.zalo_client import ZaloClient, ZaloError
+from bot.cli.common import refuse, settings_from, setup_logging, with_app
+from bot.config import CONFIG_ENV_VAR, Settings, StartupError
+from bot.db.engine import is_sqlite
+
+webhook_cli = typer.Typer(help="Telegram's webhook, set by hand.", no_args_is_help=True)
+WEBHOOK_PATH = "/telegram"
+ZALO_WEBHOOK_PATH = "/zalo"
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's multiprocess mode
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Address to listen on ([web] host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on ([web] port).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes ([web] workers; >1 needs PostgreSQL).")
+    ] = None,
+) -> None:
+    """Run the web app: Telegram by webhook, links to pictures and files, health, metrics."""
+    import uvicorn
+
+    settings = settings_from(ctx)
+    web = settings.web.model_copy(
+        update={
+            key: value
+            for key, value in (("host", host), ("port", port), ("workers", workers))
+            if value is not None
+        }
+    )
+    if web.workers > 1 and is_sqlite(settings.database.url):
+        refuse(
+            StartupError(
+                "SQLite is for one process: with --workers above 1, set [database] url to "
+                "PostgreSQL (postgresql+asyncpg://…)."
+            )
+        )
+    setup_logging(settings)
+    with_app(settings, register_webhook)  # migrations run once, here, before the workers start
+    config_file = getattr(type(settings), "toml_path", None)
+    if config_file is not None:  # the workers read the same file
+        os.environ[CONFIG_ENV_VAR] = str(config_file)
+    share_metrics(web.workers)
+    uvicorn.run(
+        "bot.web.app:create_app",
+        factory=True,
+        host=web.host,
+        port=web.port,
+        workers=web.workers,
+        log_config=None,  # ours (bot/logs.py), so the token stays masked
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=30,
+    )
+
+
+def share_metrics(workers: int) -> None:
+    """With several workers, a fresh private directory where each one keeps its metrics, so
+    /metrics adds them all up; removed when serving ends."""
+    # Values left by an earlier run would be counted again, and one worker needs no directory.
+    os.environ.pop(METRICS_DIR_ENV, None)
+    if workers == 1:
+        return
+    directory = tempfile.mkdtemp(prefix="dvcbot-metrics-")  # mode 0700
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    os.environ[METRICS_DIR_ENV] = directory  # before uvicorn starts the workers, which read it
+
+
+async def register_webhook(app: App) -> None:
+    """At start: point Telegram's and Zalo's webhooks here when a token and a secret are set."""
+    settings = app.settings
+    if settings.telegram.token is not None and settings.telegram.webhook_secret is not None:
+        await set_webhook(settings)
+    if settings.zalo.token is not None and settings.zalo.webhook_secret is not None:
+        await set_zalo_webhook(settings)
+
+
+async def set_zalo_webhook(settings: Settings) -> str:
+    """setWebhook with <public_url>/zalo and the secret; returns the address."""
+    public_url = needs_public_url(settings)
+    assert settings.zalo.token is not None and settings.zalo.webhook_secret is not None
+    client = ZaloClient(settings.zalo.token.get_secret_value(), settings.zalo.base_url)
+    url = public_url + ZALO_WEBHOOK_PATH
+    try:
+        await client.set_webhook(url, settings.zalo.webhook_secret.get_secret_value())
+    except ZaloError as error:
+        raise StartupError(zalo_start_problem(error)) from None
+    finally:
+        await client.close()
+    return url
+
+
+async def set_webhook(settings: Settings) -> str:
+    """setWebhook with <public_url>/telegram and the secret; returns the address."""
+    public_url = needs_public_url(settings)
+    assert settings.telegram.webhook_secret is not None
+    url = public_url + WEBHOOK_PATH
+    try:
+        async with bot_for(settings) as bot:
+            await bot.set_webhook(
+                url,
+                secret_token=settings.telegram.webhook_secret.get_secret_value(),
+                allowed_updates=ALLOWED_UPDATES,
+            )
+    except TelegramError as error:
+        raise StartupError(start_problem(error, settings.telegram)) from None
+    return url
+
+
+def needs_public_url(settings: Settings) -> str:
+    if settings.web.public_url is None:
+        raise StartupError(
+            "Webhooks need the address Telegram and Zalo can reach: set [web] public_url "
+            "(DVCBOT_WEB__PUBLIC_URL), for example https://dvc.example.gov.vn."
+        )
+    return settings.web.public_url
+
+
+def bot_for(settings: Settings) -> Bot:
+    if settings.telegram.token is None:
+        raise StartupError("Set telegram.token (DVCBOT_TELEGRAM__TOKEN) first.")
+    return Bot(
+        settings.telegram.token.get_secret_value(),
+        base_url=settings.telegram.base_url,
+        base_file_url=settings.telegram.base_file_url,
+    )
+
+
+@webhook_cli.command("set")
+def webhook_set(ctx: typer.Context) -> None:
+    """Point Telegram's webhook at <web.public_url>/telegram, with the webhook secret."""
+    settings = checked(ctx)
+    if settings.telegram.webhook_secret is None:
+        refuse(StartupError("Set telegram.webhook_secret (DVCBOT_TELEGRAM__WEBHOOK_SECRET)."))
+
+    async def work(_: App) -> str:
+        return await set_webhook(settings)
+
+    typer.echo(f"Webhook: {with_app(settings, work)}")
+
+
+@webhook_cli.command("delete")
+def webhook_delete(ctx: typer.Context) -> None:
+    """Remove the webhook (for `dvcbot run`, which polls); pending updates are kept."""
+    settings = checked(ctx)
+
+    async def work(_: App) -> None:
+        async with bot_for(settings) as bot:
+            await bot.delete_webhook(drop_pending_updates=False)
+
+    with_app(settings, work)
+    typer.echo("Webhook removed; updates wait for `dvcbot run` or the next webhook.")
+
+
+@webhook_cli.command("info")
+def webhook_info(ctx: typer.Context) -> None:
+    """Where Telegram sends updates now, how many wait, and its last error."""
+    settings = checked(ctx)
+
+    async def work(_: App) -> str:
+        async with bot_for(settings) as bot:
+            info = await bot.get_webhook_info()
+        lines = [
+            f"url: {info.url or '(none: polling)'}",
+            f"pending updates: {info.pending_update_count}",
+        ]
+        if info.last_error_message:
+            lines.append(f"last error: {info.last_error_message}")
+        return "\n".join(lines)
+
+    typer.echo(with_app(settings, work))
+
+
+def checked(ctx: typer.Context) -> Settings:
+    settings = settings_from(ctx)
+    setup_logging(settings, quiet=True)
+    if settings.telegram.token is None:
+        refuse(StartupError("Set telegram.token (DVCBOT_TELEGRAM__TOKEN) first."))
+    return settings
