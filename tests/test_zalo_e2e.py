@@ -134,3 +134,17 @@ async def test_a_quota_refusal_is_sent_again_later_not_lost(
     assert (await delivery.drain(app.db, {"zalo": zalo}, later)).sent == 1
     [answer] = fake_zalo.messages_to(CITIZEN)
     assert "/cancel" in (answer.text or "")
+
+
+async def test_zalo_shows_typing_while_a_slow_reply_is_prepared(
+    zalo: ZaloChannel, fake_zalo: FakeZaloServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.channels import zalo as zalo_module
+
+    monkeypatch.setattr(zalo_module, "TYPING_AFTER", 0.0)  # every reply counts as slow here
+    fake_zalo.user_sends(CITIZEN, "lam giay khai sinh cho con")
+    await fake_zalo.wait_for(CITIZEN, 1)
+    assert fake_zalo.chat_actions[:1] == [CITIZEN]
+    typed_before = len(fake_zalo.chat_actions)
+    await asyncio.sleep(zalo_module.TYPING_EVERY + 0.5)
+    assert len(fake_zalo.chat_actions) == typed_before  # and it stops once the reply is sent
