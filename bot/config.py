@@ -35,6 +35,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+TELEGRAM_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 ZALO_SECRET = re.compile(r"^[A-Za-z0-9_-]{8,256}$")
 
 
@@ -73,6 +74,18 @@ class TelegramSettings(Section):
     group_messages_per_minute: int = Field(default=20, ge=1, le=60)
     # With it, `dvcbot serve` receives updates by webhook; Telegram sends it back in a header.
     webhook_secret: SecretStr | None = None
+    # The bot's @username, for links and poster QR codes; without it, asked of Telegram.
+    bot_username: str | None = None
+
+    @field_validator("bot_username")
+    @classmethod
+    def _username(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        name = value.strip().removeprefix("@")
+        if not TELEGRAM_USERNAME.match(name):
+            raise ValueError("must be the bot's username: 5-32 letters, digits or _, e.g. xa_bot")
+        return name
 
     @field_validator("webhook_secret")
     @classmethod
@@ -98,6 +111,15 @@ class ZaloSettings(Section):
     webhook_secret: SecretStr | None = None
     # Outbound messages a month on the bot's plan (the free plan is reported as 3,000).
     monthly_quota: int = Field(default=3000, ge=1)
+    # The link that opens a chat with the bot (https://zalo.me/<bot id>), for poster QR codes.
+    chat_link: str | None = None
+
+    @field_validator("chat_link")
+    @classmethod
+    def _chat_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must be the bot's https:// link, e.g. https://zalo.me/<bot id>")
+        return value.rstrip("/") if value else value
 
     @field_validator("webhook_secret")
     @classmethod
@@ -182,6 +204,14 @@ class ShiftSettings(Section):
     open_shifts_days: int = Field(default=14, ge=1, le=60)
 
 
+class HandoffSettings(Section):
+    """Help requests nobody takes: officers told after a while, a written question at day end."""
+
+    escalate_after_minutes: int = Field(default=30, ge=1, le=1440)
+    # The desk's day ends with its last shift; on a working day without shifts, at this time.
+    desk_closes_at: time = time(17, 0)
+
+
 class BotSettings(Section):
     demo_data: bool = True
     log_level: str = "INFO"
@@ -208,6 +238,7 @@ class ReportsSettings(Section):
     kpi_papers_digitised: float = Field(default=90, ge=0, le=100)
     kpi_paid_online: float = Field(default=40, ge=0, le=100)
     kpi_household_coverage: float = Field(default=100, ge=0, le=100)
+    register_complete_pct: float = Field(default=90, ge=0, le=100)
     daily_tally_time: time = time(17, 30)
     weekly_summary_day: Weekday = "fri"
     weekly_summary_time: time = time(17, 45)
@@ -237,6 +268,7 @@ class Settings(BaseSettings):
     zalo: ZaloSettings = ZaloSettings()
     reports: ReportsSettings = ReportsSettings()
     shifts: ShiftSettings = ShiftSettings()
+    handoff: HandoffSettings = HandoffSettings()
 
     @classmethod
     def settings_customise_sources(

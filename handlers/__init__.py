@@ -9,8 +9,13 @@ from bot.actions import guides as guide_actions
 from bot.actions import handoff as handoff_actions
 from bot.actions import households as household_actions
 from bot.actions import linking as link_actions
+from bot.actions import posters as poster_actions
+from bot.actions import questions as question_actions
 from bot.actions import reports as report_actions
 from bot.actions import shifts as shift_actions
+from bot.actions import survey as survey_actions
+from bot.actions import targets as target_actions
+from bot.actions.my_phone import EnterMyPhone, ForgetMyPhone
 from bot.actions.start import ShowHelp
 from bot.core.actions import MainMenu
 from bot.core.registry import Registry
@@ -25,6 +30,9 @@ from handlers import (
     household_edit,
     households,
     linking,
+    my_phone,
+    posters,
+    questions,
     reports,
     safety,
     shifts,
@@ -33,6 +41,8 @@ from handlers import (
     shifts_days,
     shifts_roster,
     start,
+    survey,
+    targets,
 )
 from handlers.households import EDIT_ROLES, VIEW_ROLES
 from handlers.shifts_common import ADMINS, EVERYONE_ON_SHIFTS, LEADS, WORKERS
@@ -44,6 +54,9 @@ def register_all(registry: Registry) -> None:
     # Codes typed as a whole message (Zalo has no start links): after the secrets guard.
     registry.guard(admin_roles.typed_invite)
     registry.guard(linking.typed_link)
+    registry.guard(survey.typed_words)  # "đánh giá": the desk card's survey on Zalo
+    # "tiếp", "quay lại", "xong", "vướng" typed while reading a guide press its buttons.
+    registry.guard(guides.typed_guide_word)
 
     # Start, menu, help: everyone, also in group chats (where only public things are shown).
     registry.command("start", start.start, description="Bắt đầu, xem danh mục", groups=True)
@@ -87,12 +100,22 @@ def register_all(registry: Registry) -> None:
     registry.flow(handoff.TO_STAFF)
     registry.flow(handoff.TO_CITIZEN, roles=staff)
 
+    # Questions nobody took, answered in writing: officials read, officers and admins answer.
+    qn, answering, viewing = question_actions, questions.ANSWER_ROLES, questions.VIEW_ROLES
+    registry.command("questions", questions.question_list, roles=viewing)
+    registry.action(qn.QuestionList, questions.question_list, roles=viewing)
+    registry.action(qn.AnswerQuestion, questions.answer, roles=answering)
+    registry.action(qn.SaveAsFaq, questions.save_as_faq, roles=answering)
+    registry.flow(questions.ANSWER, roles=answering)
+    registry.flow(questions.FAQ, roles=answering)
+
     # The household register: volunteers, officers and admins edit; officials read.
     h = household_actions
     registry.command("households", households.choose_village, roles=VIEW_ROLES)
     registry.action(h.ChooseVillage, households.choose_village, roles=VIEW_ROLES)
     registry.action(h.PickVillage, households.pick_village, roles=VIEW_ROLES)
     registry.action(h.OpenHousehold, households.open_card, roles=VIEW_ROLES)
+    registry.action(h.ResultsPage, households.show_page, roles=VIEW_ROLES)
     registry.flow(households.SEARCH, roles=VIEW_ROLES)
     registry.action(h.NewHousehold, household_create.start, roles=EDIT_ROLES)
     registry.flow(household_create.REGISTER, roles=EDIT_ROLES)
@@ -100,6 +123,7 @@ def register_all(registry: Registry) -> None:
     registry.action(h.AddAccount, household_edit.add_account, roles=EDIT_ROLES)
     registry.flow(household_edit.EDIT, roles=EDIT_ROLES)
     registry.action(h.LogHelp, assistance_log.pressed, roles=EDIT_ROLES)
+    registry.action(h.UndoHelpChanges, assistance_log.undo, roles=EDIT_ROLES)
     registry.flow(assistance_log.LOG, roles=EDIT_ROLES)
     registry.command("helped", assistance_log.my_tally, roles=EDIT_ROLES)
     registry.action(h.MyHelpTally, assistance_log.my_tally, roles=EDIT_ROLES)
@@ -128,6 +152,21 @@ def register_all(registry: Registry) -> None:
     registry.action(a.ConfirmRevoke, admin_roles.confirm_revoke, roles=admins)
     registry.action(a.Revoke, admin_roles.revoke, roles=admins)
 
+    # Wall posters and the desk card as PDFs: admins.
+    pa = poster_actions
+    registry.command("poster", posters.menu, roles=posters.ADMIN)
+    registry.action(pa.PosterMenu, posters.menu, roles=posters.ADMIN)
+    registry.action(pa.ChoosePaper, posters.choose_paper, roles=posters.ADMIN)
+    registry.action(pa.GuidePoster, posters.guide_poster, roles=posters.ADMIN)
+    registry.action(pa.DeskCard, posters.card, roles=posters.ADMIN)
+
+    # The satisfaction survey: everyone (a score button is checked against its survey's owner).
+    sv = survey_actions
+    registry.deep_link("survey", survey.open_survey)
+    registry.action(sv.RateVisit, survey.rate)
+    registry.action(sv.DeclineSurvey, survey.decline)
+    registry.flow(survey.NOTE)
+
     # One person on two messengers: link chats, choose where notifications go; everyone.
     lk = link_actions
     registry.command("lienket", linking.link, description="Liên kết Telegram và Zalo")
@@ -135,13 +174,20 @@ def register_all(registry: Registry) -> None:
     registry.action(lk.ChooseChannel, linking.choose)
     registry.action(lk.LatestChannel, linking.latest)
 
+    # A person's own phone number, left with consent (the survey recognises them by it).
+    registry.command("sodienthoai", my_phone.show, description=t("my_phone.command"))
+    registry.action(EnterMyPhone, my_phone.enter)
+    registry.action(ForgetMyPhone, my_phone.forget)
+    registry.flow(my_phone.TYPE_PHONE)
+
     # Reports: officials and admins.
     r, officials = report_actions, reports.ROLES
     registry.command("report", reports.hub, roles=officials)
     registry.command("coverage", reports.show_coverage, roles=officials)
     registry.command("today", reports.today_command, roles=officials)
     registry.command("tally", reports.tally_command, roles=officials)
-    registry.command("kpi", reports.kpi_command, roles=officials)
+    # /kpi also shows volunteers and officers their own monthly targets (handlers/targets.py).
+    registry.command("kpi", reports.kpi_command, roles=officials | EDIT_ROLES)
     registry.action(r.ReportHub, reports.hub, roles=officials)
     registry.action(r.ShowCoverage, reports.show_coverage, roles=officials)
     registry.action(r.TodayTally, reports.today_command, roles=officials)
@@ -187,6 +233,12 @@ def register_all(registry: Registry) -> None:
     registry.action(s.RemoveDayOff, shifts_days.remove, roles=ADMINS)
     registry.flow(shifts_days.DAY_OFF, roles=ADMINS)
 
+    # Monthly personal targets: admins give them (their progress is in /kpi).
+    tg = target_actions
+    registry.command("targets", targets.start, roles=targets.ADMINS)
+    registry.action(tg.SetTarget, targets.start, roles=targets.ADMINS)
+    registry.flow(targets.SET, roles=targets.ADMINS)
+
     # The main menu, in order; each entry shows only to the roles that can use it.
     registry.menu(t("guides.menu"), g.ListGuides(), groups=True)
     registry.menu(t("guides.talk_to_person"), ho.HandoffHub())
@@ -196,4 +248,5 @@ def register_all(registry: Registry) -> None:
     registry.menu(t("reports.menu"), r.ReportHub(), roles=officials)
     registry.menu(t("shifts.menu"), s.ShiftsHub(), roles=EVERYONE_ON_SHIFTS)
     registry.menu(t("handoff.list_button"), ho.RequestList(), roles=staff)
+    registry.menu(t("questions.menu"), qn.QuestionList(), roles=viewing)
     registry.menu(t("menu.help"), ShowHelp(), groups=True)

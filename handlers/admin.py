@@ -19,6 +19,8 @@ from bot.actions.admin import (
     SetVillageCount,
     StartInvite,
 )
+from bot.actions.posters import PosterMenu
+from bot.actions.targets import SetTarget
 from bot.core.actions import menu_choice
 from bot.core.context import Context, UserError
 from bot.core.errors import DomainError
@@ -74,6 +76,8 @@ async def hub(ctx: Context) -> Replies:
             ListLocations().button(t("admin.locations_button")),
             StartInvite().button(t("admin.invite_button")),
             ListPeople().button(t("admin.people_button")),
+            PosterMenu().button(t("admin.posters_button")),
+            SetTarget().button(t("targets.admin_button")),
             menu_choice(),
         ),
     )

@@ -165,11 +165,20 @@ async def holder(ctx: Context, person_id: int, role: Role) -> Person:
     return person
 
 
+def named(person: Person) -> str:
+    """Who a revoke is about: the display name, else the masked phone, else the number."""
+    if person.display_name:
+        return person.display_name
+    if person.phone:
+        return mask_phone(person.phone)
+    return t("admin.person_number", number=person.id)
+
+
 async def confirm_revoke(ctx: Context, pressed: ConfirmRevoke) -> Replies:
     """Ask before revoking."""
     person = await holder(ctx, pressed.person, pressed.role)
     return Reply(
-        t("admin.revoke_question", name=person.display_name, role=role_name(pressed.role)),
+        t("admin.revoke_question", name=named(person), role=role_name(pressed.role)),
         choices=(
             Revoke(person.id, pressed.role).button(t("admin.revoke_yes")),
             ListPeople().button(t("admin.revoke_no")),
@@ -193,7 +202,7 @@ async def revoke(ctx: Context, pressed: Revoke) -> Replies:
     await people.revoke_role(
         ctx.session, person.id, role, revoked_by_id=ctx.person.id, now=ctx.now
     )
-    done = Reply(t("admin.revoked", name=person.display_name, role=role_name(role)))
+    done = Reply(t("admin.revoked", name=named(person), role=role_name(role)))
     return [done, await people_reply(ctx, 0)]
 
 

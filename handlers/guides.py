@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import timedelta
 
 from bot.actions.guides import (
     FinishGuide,
@@ -16,11 +17,17 @@ from bot.actions.guides import (
 )
 from bot.actions.handoff import HandoffHub
 from bot.content.catalog import Guide, GuideGroup
-from bot.core.actions import MainMenu, menu_choice
+from bot.core.actions import Action, MainMenu, menu_choice
 from bot.core.context import Context, UserError
 from bot.core.messages import Choice, Replies, Reply
+from bot.db.models import GuideProgress
 from bot.locales import t
+from bot.services.guides import desk as help_desk
 from bot.services.guides import progress as guide_progress
+from bot.services.guides.chat_words import GuideWord, SmallTalk, chat_words
+from bot.services.shifts.text import clock, weekday_set
+from handlers.questions import faq_reply
+from handlers.start import main_menu
 
 GROUP_ICONS = {
     GuideGroup.ACCOUNTS: "🪪",
@@ -31,6 +38,14 @@ GROUP_ICONS = {
 HELP_DESK = "help-desk"
 CONFIDENT = 0.85  # match score from which a question opens its guide straight away
 SCAM_NOTICE = "scam-warning"
+# "tiếp", "xong"… move the guide read last if it moved this recently (a step can take a while:
+# waiting for an SMS, finding a paper), not one left long ago.
+GUIDE_WORDS_WINDOW = timedelta(hours=1)
+SMALL_TALK_ANSWERS = {
+    SmallTalk.GREETING: "guides.hello",
+    SmallTalk.THANKS: "guides.thanks",
+    SmallTalk.ACK: "guides.ack",
+}
 
 
 def group_name(group: GuideGroup) -> str:
@@ -78,12 +93,13 @@ async def open_guide(ctx: Context, pressed: OpenGuide) -> Replies:
     """A guide's introduction: what it is, where, fees, what to bring; the scam warning once."""
     guide = guide_named(ctx, pressed.guide)
     await guide_progress.record_step(ctx.session, ctx.person.id, guide.id, 0, ctx.now)
+    where = (await desk_where(ctx) or guide.where) if guide.id == HELP_DESK else guide.where
     intro = Reply(
         t(
             "guides.intro",
             title=guide.title,
             summary=guide.summary,
-            where=guide.where,
+            where=where,
             fees=guide.fees,
             bring="\n".join(f"• {item}" for item in guide.bring),
             legal="; ".join(guide.legal_basis),
@@ -189,19 +205,43 @@ async def picture(ctx: Context, pressed: GuidePicture) -> Replies:
     """All of a guide's steps as one picture."""
     guide = guide_named(ctx, pressed.guide)
     image = await asyncio.to_thread(ctx.services.pictures.picture, guide)
+    choices = [ShowStep(guide.id, 1).button(t("guides.start_button", count=len(guide.steps)))]
+    reading = await guide_progress.current(
+        ctx.session, ctx.person.id, ctx.now - GUIDE_WORDS_WINDOW
+    )
+    if (
+        reading is not None
+        and reading.guide_id == guide.id
+        and 1 <= reading.step <= len(guide.steps)
+    ):
+        back = ShowStep(guide.id, reading.step).button(
+            t("guides.back_to_step", number=reading.step)
+        )
+        choices.insert(0, back)
     return Reply(
         t("guides.picture_caption", title=guide.title),
         image=image,
-        choices=(
-            ShowStep(guide.id, 1).button(t("guides.start_button", count=len(guide.steps))),
-            menu_choice(),
-        ),
+        choices=(*choices, menu_choice()),
     )
 
 
 async def answer_question(ctx: Context) -> Replies:
-    """Free text: the matching guide, a choice of close ones, or the out-of-scope answer."""
-    match = ctx.services.matcher.match(ctx.incoming.text or "")
+    """Free text: a greeting or thanks answered kindly, the matching guide, a choice of close
+    ones, or the out-of-scope answer."""
+    text = ctx.incoming.text or ""
+    words = chat_words()
+    small_talk = words.small_talk(text)
+    if small_talk is not None:
+        name = ctx.person.display_name or t("start.anonymous")
+        return await main_menu(ctx, t(SMALL_TALK_ANSWERS[small_talk], name=name))
+    if words.guide_word(text) is not None:  # "tiếp" with no guide open: where to go on
+        return await main_menu(ctx, t("guides.no_guide_open"))
+    match = ctx.services.matcher.match(text)
+    # A FAQ staff saved answers unless a guide matches clearly.
+    if match.guide_id is None or match.score < CONFIDENT:
+        faq = await faq_reply(ctx, text)
+        if faq is not None:
+            return faq
     catalog = ctx.services.catalog
     alternatives = [guide for guide in map(catalog.get, match.alternatives) if guide is not None]
     if match.guide_id is not None and (match.score >= CONFIDENT or not alternatives):
@@ -250,3 +290,71 @@ async def resume_offer(ctx: Context) -> list[Choice]:
         return []
     label = t("guides.resume", title=guide.title, number=progress.step)
     return [ShowStep(guide.id, progress.step).button(label[:60])]
+
+
+async def typed_guide_word(ctx: Context) -> Replies | None:
+    """A guard: "tiếp", "quay lại", "xong", "vướng"… typed while reading a guide press its
+    buttons, on every channel (before the numbered menus take "quay lại" and "xong")."""
+    if ctx.incoming.group or ctx.state.flow is not None:
+        return None
+    word = chat_words().guide_word(ctx.incoming.text or "")
+    if word is None:
+        return None
+    since = ctx.now - GUIDE_WORDS_WINDOW
+    reading = await guide_progress.current(ctx.session, ctx.person.id, since)
+    action = _button_for(ctx, reading, word) if reading is not None else None
+    return await ctx.follow(action) if action is not None else None
+
+
+def _button_for(ctx: Context, reading: GuideProgress, word: GuideWord) -> Action | None:
+    """The button of the step being read that the word names."""
+    guide = ctx.services.catalog.get(reading.guide_id)
+    number = reading.step
+    if guide is None or not 0 <= number <= len(guide.steps):
+        return None
+    if word in (GuideWord.NEXT, GuideWord.DONE):
+        last = number == len(guide.steps)
+        return FinishGuide(guide.id) if last else ShowStep(guide.id, number + 1)
+    if word == GuideWord.BACK:
+        return ShowStep(guide.id, number - 1) if number > 0 else ListGuides()
+    return StuckOnStep(guide.id, number) if number > 0 else None
+
+
+async def desk_where(ctx: Context) -> str | None:
+    """Where and when the desk helps, as the commune configured it; None when nothing is."""
+    settings = ctx.services.settings.commune
+    today = ctx.now.astimezone(settings.tz).date()
+    day = await help_desk.desk_day(ctx.session, today, ctx.now)
+    if not day.desks:
+        return None
+    lines = [_desk_lines(ctx, desk) for desk in day.desks]
+    if day.closed_today:
+        reason = (
+            t("guides.desk_closed_reason", reason=day.closed_reason) if day.closed_reason else ""
+        )
+        lines.append(t("guides.desk_closed_today", reason=reason))
+    return "\n" + "\n".join(lines)
+
+
+def _desk_lines(ctx: Context, desk: help_desk.Desk) -> str:
+    """One place: its name and address, its weekly hours, who is on duty today."""
+    lines = [t("guides.desk_place", name=desk.name)]
+    if desk.address:
+        lines[0] += t("guides.desk_address", address=desk.address)
+    for hours in desk.hours:
+        slots = ", ".join(f"{clock(starts)}–{clock(ends)}" for starts, ends in hours.slots)
+        lines.append(t("guides.desk_hours", days=weekday_set(list(hours.weekdays)), slots=slots))
+    shifts = [_shift_line(ctx, duty) for duty in desk.on_duty]
+    if shifts:
+        lines.append(t("guides.desk_today", shifts="; ".join(shifts)))
+    return "\n".join(lines)
+
+
+def _shift_line(ctx: Context, duty: help_desk.OnDuty) -> str:
+    """ "07:30–11:30 có Mai, An trực": first names in a private chat; in a group, or when no
+    name is known, only that someone is there."""
+    tz = ctx.services.settings.commune.tz
+    hours = f"{clock(duty.starts_at, tz)}–{clock(duty.ends_at, tz)}"
+    if ctx.incoming.group or not duty.first_names:
+        return t("guides.desk_shift_someone", hours=hours)
+    return t("guides.desk_shift_named", hours=hours, names=", ".join(duty.first_names))

@@ -31,10 +31,10 @@ from bot.core.flows import Answer, Done, Flow, FlowData, FlowTexts, Invalid, Nex
 from bot.core.messages import Choice, Replies, Reply
 from bot.db.models import HelpRequest, HelpStatus, Person, Role
 from bot.locales import t
-from bot.services import handoff
+from bot.services import handoff, questions, survey
 from bot.services.households import normalize_phone
 from bot.services.privacy import mask_phone
-from handlers.guides import HELP_DESK
+from handlers.guides import HELP_DESK, desk_where
 
 STAFF = set(handoff.TAKE_ROLES)
 TEXTS = FlowTexts(stale="handoff.stale_button")
@@ -62,7 +62,8 @@ async def hub(ctx: Context) -> Replies:
     """Where and when the desk works, and a way to ask staff to get in touch."""
     ctx.end_flow()
     guide = ctx.services.catalog.get(HELP_DESK)
-    text = t("handoff.hub", where=guide.where) if guide else t("handoff.hub_plain")
+    where = await desk_where(ctx) or (guide.where if guide else None)
+    text = t("handoff.hub", where=where) if where else t("handoff.hub_plain")
     active = await handoff.active_for(ctx.session, ctx.person.id)
     if active is not None:
         status = await status_text(ctx, active)
@@ -167,8 +168,9 @@ async def mine(ctx: Context, notice: str | None = None) -> Replies:
     ctx.end_flow()
     request = await handoff.active_for(ctx.session, ctx.person.id)
     if request is None:
+        text = await questions.waiting_note(ctx.session, ctx.person.id, ctx.now)
         return Reply(
-            t("handoff.none_mine"),
+            text or t("handoff.none_mine"),
             choices=(AskStaff().button(t("handoff.ask_button")), menu_choice()),
         )
     contact = (
@@ -343,6 +345,9 @@ async def done(ctx: Context, pressed: CloseRequest) -> Replies:
     admin = ctx.has_role(Role.ADMIN)
     request = await handoff.close(
         ctx.session, pressed.request, ctx.person, admin=admin, now=ctx.now
+    )
+    await survey.ask_after_request(
+        ctx.session, request, now=ctx.now, tz=ctx.services.settings.commune.tz
     )
     if TO_CITIZEN.is_current(ctx):
         ctx.end_flow()

@@ -11,6 +11,8 @@ assistance_log; this module holds the shared access checks, the search flow and 
 
 from __future__ import annotations
 
+import hashlib
+
 from bot.actions.households import (
     AddAccount,
     ChooseVillage,
@@ -19,6 +21,7 @@ from bot.actions.households import (
     NewHousehold,
     OpenHousehold,
     PickVillage,
+    ResultsPage,
 )
 from bot.core.actions import menu_choice
 from bot.core.context import Context
@@ -124,34 +127,74 @@ async def ask_query(ctx: Context, data: Search) -> Reply:
 
 
 async def read_query(ctx: Context, data: Search, answer: Answer) -> Next:
-    """Typed text while searching: matching households as buttons, and "add new"."""
+    """Typed text while searching: the closest households, a page at a time, and "add new"."""
     village = await ctx.session.get(Village, data.village_id)
     if village is None or not allows(await view_scope(ctx), village.id):
         # The scope changed since the search began.
         return Done(Reply(t("households.not_yours"), choices=(menu_choice(),)))
     query = " ".join(answer.text.split())
-    around = (
+    if len(query) > MAX_QUERY or not fold(query):
+        return Reply(t("volunteer.bad_query", limit=MAX_QUERY), choices=await around(ctx, village))
+    data.query = query
+    return await results(ctx, village, query, 0)
+
+
+async def around(ctx: Context, village: Village) -> tuple[Choice, ...]:
+    """What a search's answer offers besides its results."""
+    return (
         *await add_new(ctx, village.id),
         ChooseVillage().button(t("volunteer.other_village")),
         menu_choice(),
     )
-    if len(query) > MAX_QUERY or not fold(query):
-        return Reply(t("volunteer.bad_query", limit=MAX_QUERY), choices=around)
-    data.query = query
-    found = await households.search(ctx.session, village.id, query)
-    if not found:
+
+
+async def results(ctx: Context, village: Village, query: str, page: int) -> Reply:
+    """One page of what matched the query, with how many matched and the way to the others."""
+    found = await households.search_page(ctx.session, village.id, query, page=page)
+    if not found.total:
         text = t("volunteer.none_found", query=query, village=village.name)
-        return Reply(text, choices=around)
-    text = t("volunteer.found", count=len(found), village=village.name)
-    return Reply(text, choices=(*map(result_choice, found), *around))
+        return Reply(text, choices=await around(ctx, village))
+    lines = [t("volunteer.found", count=found.total, village=village.name, query=query)]
+    paging: list[Choice] = []
+    if found.pages > 1:
+        lines.append(t("volunteer.page_of", page=found.page + 1, pages=found.pages))
+        key = fingerprint(query)
+        if found.page > 0:
+            previous = ResultsPage(village.id, found.page - 1, key)
+            paging.append(previous.button(t("volunteer.previous_page")))
+        if found.page + 1 < found.pages:
+            paging.append(
+                ResultsPage(village.id, found.page + 1, key).button(t("volunteer.next_page"))
+            )
+    choices = (*map(result_choice, found.households), *paging, *await around(ctx, village))
+    return Reply("\n".join(lines), choices=choices)
+
+
+async def show_page(ctx: Context, pressed: ResultsPage) -> Replies:
+    """Another page of the results; a page of an older search is not taken for this one."""
+    village = await village_in(ctx, pressed.village, await view_scope(ctx))
+    data = SEARCH.data_of(ctx)
+    if data is None or data.village_id != village.id:
+        SEARCH.enter(ctx, Search(village_id=village.id), "query")
+    elif data.query is not None and fingerprint(data.query) == pressed.query:
+        return await results(ctx, village, data.query, pressed.page)
+    return Reply(t("volunteer.old_results"), choices=await around(ctx, village))
+
+
+def fingerprint(query: str) -> str:
+    """A short mark of what was searched for, carried by the page buttons of its results."""
+    return hashlib.sha256(fold(query).encode()).hexdigest()[:8]
 
 
 SEARCH = Flow("hh_find", Search, {"query": Step(ask_query, read_query)}, texts=TEXTS)
 
 
 def search_again(ctx: Context, village_id: int) -> None:
-    """From now on, typed text searches this village (whatever flow was going on is over)."""
-    SEARCH.enter(ctx, Search(village_id=village_id), "query")
+    """From now on, typed text searches this village (whatever flow was going on is over); the
+    query of a search of this village going on is kept, so its page buttons still answer."""
+    current = SEARCH.data_of(ctx)
+    query = current.query if current is not None and current.village_id == village_id else None
+    SEARCH.enter(ctx, Search(village_id=village_id, query=query), "query")
 
 
 def result_choice(household: Household) -> Choice:
@@ -177,8 +220,13 @@ async def open_card(ctx: Context, pressed: OpenHousehold) -> Replies:
 ACTION_KEYS = {action: f"volunteer.action_{action.value}" for action in AssistAction}
 
 
-async def card(ctx: Context, household: Household, notice: str | None = None) -> Reply:
-    """Everything about one household, with the actions this person may take.
+async def card(
+    ctx: Context,
+    household: Household,
+    notice: str | None = None,
+    extra: tuple[Choice, ...] = (),
+) -> Reply:
+    """Everything about one household, with the actions this person may take (`extra` first).
 
     Whatever led here is over: typing a name afterwards searches the same village again.
     """
@@ -205,7 +253,7 @@ async def card(ctx: Context, household: Household, notice: str | None = None) ->
     lines.append(await last_help_line(ctx, household))
     if notice:
         lines.insert(0, notice + "\n")
-    choices: list[Choice] = []
+    choices = list(extra)
     if await can_edit(ctx, household.village_id):
         choices.append(LogHelp(household.id).button(t("volunteer.log_help")))
         if household.members_with_account < household.members:
@@ -223,10 +271,12 @@ async def last_help_line(ctx: Context, household: Household) -> str:
     entry = recent[0]
     helper = await ctx.session.get(Person, entry.helper_id) if entry.helper_id else None
     done = [t(key) for action, key in ACTION_KEYS.items() if getattr(entry, action.value)]
-    when = entry.at.astimezone(ctx.services.settings.commune.tz)
+    when = entry.at.astimezone(ctx.services.settings.commune.tz).strftime("%H:%M %d/%m/%Y")
+    if entry.logged_late:  # the day it was given; the hour is when it was written down
+        when = t("periods.card_late_when", day=f"{entry.day:%d/%m/%Y}")
     return t(
         "volunteer.card_last_help",
-        when=when.strftime("%H:%M %d/%m/%Y"),
+        when=when,
         actions=", ".join(done),
         helper=(helper.display_name if helper and helper.display_name else t("start.anonymous")),
     )

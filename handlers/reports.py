@@ -2,7 +2,7 @@
 subscribing to the daily tally and the weekly summary.
 
 Buttons are the actions of bot/actions/reports.py. Commands: /report, /coverage, /today,
-/tally [YYYY-MM-DD], /kpi [YYYY-MM].
+/tally [YYYY-MM-DD], /kpi [YYYY-MM] (or /kpi FROM TO: any period, e.g. a quarter).
 Officials and admins only. Every report covers the villages of the person's official or admin
 grants (a commune-wide grant: every village), looked up again on every update.
 """
@@ -31,8 +31,10 @@ from bot.db.models import ReportKind, ReportSubscription, Role
 from bot.locales import t
 from bot.services.reports.charts import render_png
 from bot.services.reports.coverage import Scope, coverage, report_scope, villages_in
-from bot.services.reports.kpis import Month, kpi_report
+from bot.services.reports.kpis import Month, Period, kpi_report
 from bot.services.reports.push import WEEKDAYS
+from bot.services.reports.survey import survey_report
+from bot.services.reports.survey_view import survey_text
 from bot.services.reports.tallies import FIRST_DAY, DailyTally, check_day, daily_tally, parse_day
 from bot.services.reports.text import (
     area_label,
@@ -42,6 +44,7 @@ from bot.services.reports.text import (
     tally_text,
 )
 from bot.services.reports.workbook import monthly_workbook
+from handlers import targets
 
 ROLES = {Role.OFFICIAL, Role.ADMIN}
 KINDS = {"d": ReportKind.DAILY_TALLY, "w": ReportKind.WEEKLY_SUMMARY}
@@ -114,7 +117,11 @@ async def show_coverage(ctx: Context) -> Replies:
     scope = await scope_of(ctx)
     settings = ctx.services.settings
     report = await coverage(
-        ctx.session, scope, today_of(ctx), target_pct=settings.reports.coverage_target
+        ctx.session,
+        scope,
+        today_of(ctx),
+        target_pct=settings.reports.coverage_target,
+        register_complete_pct=settings.reports.register_complete_pct,
     )
     area = area_label(settings.commune.name, scope, [v.name for v in report.villages])
     chart = await asyncio.to_thread(render_png, report, area)
@@ -179,14 +186,15 @@ async def tally_command(ctx: Context) -> Replies:
 # ------------------------------------------------------------------------------------ KPIs
 
 
-async def show_kpis(ctx: Context, month: Month) -> Replies:
+async def show_kpis(ctx: Context, month: Month | Period) -> Replies:
     scope = await scope_of(ctx)
     settings = ctx.services.settings
     report = await kpi_report(
         ctx.session, scope, month, today=today_of(ctx), targets=settings.reports, now=ctx.now
     )
+    survey = await survey_report(ctx.session, scope, month.first, month.last)
     return Reply(
-        kpi_text(report, await area_of(ctx, scope)),
+        f"{kpi_text(report, await area_of(ctx, scope))}\n\n{survey_text(survey)}",
         choices=(excel_choice(), back_choice(), menu_choice()),
     )
 
@@ -197,9 +205,16 @@ async def month_kpis(ctx: Context) -> Replies:
 
 
 async def kpi_command(ctx: Context) -> Replies:
-    """/kpi [YYYY-MM]: without a month, this month."""
+    """/kpi [YYYY-MM]: without a month, this month; with one's own targets, if any.
+    /kpi 15/06/2026 15/09/2026: any period (a quarter, a year), for officials."""
+    if len(ctx.args) >= 2:
+        if not ctx.has_role(*ROLES):
+            raise DomainError("periods.kpi_period_officials")
+        return await show_kpis(ctx, Period.parse(ctx.args[0], ctx.args[1], today_of(ctx)))
     month = Month.parse(ctx.args[0]) if ctx.args else Month.of(today_of(ctx))
-    return await show_kpis(ctx, month)
+    if not ctx.has_role(*ROLES):  # a volunteer or officer: only their own targets
+        return await targets.own_progress_reply(ctx, month)
+    return await targets.with_own_progress(ctx, month, await show_kpis(ctx, month))
 
 
 # ----------------------------------------------------------------------------------- Excel
@@ -213,10 +228,11 @@ async def send_workbook(ctx: Context, month: Month) -> Replies:
         ctx.session,
         scope,
         month,
-        today=today_of(ctx),
         now=ctx.now,
+        tz=settings.commune.tz,
         targets=settings.reports,
         area=area,
+        fields_of=ctx.services.catalog.procedure_fields(),
     )
     return Reply(
         t("reports.excel_caption", month=month.label, area=area),

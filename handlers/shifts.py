@@ -27,7 +27,7 @@ from bot.core.errors import DomainError
 from bot.core.messages import Choice, Replies, Reply
 from bot.db.models import Location, Shift
 from bot.locales import t
-from bot.services.shifts import attendance, roster, standins, views
+from bot.services.shifts import attendance, reminders, roster, standins, views
 from bot.services.shifts import text as shift_text
 from handlers.shifts_common import ADMINS, LEADS, WORKERS, config, hub_choice, today, tz
 
@@ -90,17 +90,23 @@ async def open_list(ctx: Context, pressed: OpenShifts) -> Replies:
 
 
 async def sign_up(ctx: Context, pressed: SignUp) -> Replies:
-    """Take a place on a shift."""
+    """Take a place on a shift; the reply promises only the reminders that will still come."""
     assignment = await roster.join(ctx.session, pressed.shift, ctx.person.id, now=ctx.now)
     shift = await ctx.session.get(Shift, assignment.shift_id)
     assert shift is not None
     location = await ctx.session.get(Location, shift.location_id)
+    policy = reminders.Policy.from_settings(ctx.services.settings)
+    coming = views.coming_reminders(assignment, shift, policy)
+    remind = {
+        (reminders.EVE, reminders.SOON): "shifts.remind_both",
+        (reminders.SOON,): "shifts.remind_soon",
+        (reminders.EVE,): "shifts.remind_eve",
+    }.get(tuple(coming), "shifts.remind_none")
     text = t(
         "shifts.signed_up",
         when=shift_text.when(shift, tz(ctx)),
         place=shift_text.place(location),
-        hour=config(ctx).evening_reminder_hour,
-        minutes=config(ctx).reminder_minutes_before,
+        reminders=t(remind, hour=policy.evening_hour, minutes=policy.minutes_before),
     )
     return Reply(text, choices=(my_choice(), open_choice(), hub_choice()))
 

@@ -1,4 +1,8 @@
-"""Auto-fill in chat: propose officers for a week's open places, then apply on request.
+"""Auto-fill in chat: propose people for a week's open places, then apply on request.
+
+Officers and volunteers who may work at the location are proposed alike, fewest shifts this
+month first, never twice on one day (bot/services/shifts/autofill.py); places nobody can take
+are counted in the proposal.
 
 The proposal waits in the flow "shift_autofill" until "apply" (ApplyAutofill); nothing changes
 before that, and every place is re-checked when it is applied.
@@ -33,12 +37,13 @@ def apply_choice() -> Choice:
 
 
 async def propose(ctx: Context, pressed: ProposeAutofill) -> Replies:
-    """Propose officers for the week's open places; nothing changes until "apply"."""
+    """Propose people for the week's open places; nothing changes until "apply"."""
     location = await lead_location(ctx, pressed.location)
     monday = pressed.monday
-    proposals = await shift_autofill.propose(
+    plan = await shift_autofill.propose(
         ctx.session, [location.id], monday, monday + timedelta(days=6), now=ctx.now
     )
+    proposals = plan.proposals
     back = week_choice(location.id, monday)
     if not proposals:
         return Reply(t("shift_roster.autofill_none"), choices=(back,))
@@ -55,6 +60,8 @@ async def propose(ctx: Context, pressed: ProposeAutofill) -> Replies:
         if shift is not None:
             when = shift_text.short_when(shift, tz(ctx))
             lines.append(f"• {when}: {shift_text.name_of(person)}")
+    if plan.unfilled:
+        lines.append(t("shift_roster.autofill_gaps", gaps=plan.unfilled))
     return Reply("\n".join(lines), choices=(apply_choice(), back))
 
 

@@ -1,5 +1,8 @@
 """The officers' roster: a week per location with gaps, a shift card, assigning, no-shows.
 
+Both the week and the card name everyone on a shift and mark with 🔁 those who asked for a
+stand-in nobody has taken yet (they stay on the shift until someone does).
+
 Officers see the locations their grants cover; admins see all. A location, shift or
 assignment outside them looks the same as a missing one. Auto-fill is in shifts_autofill.
 """
@@ -35,6 +38,7 @@ from bot.services.shifts import text as shift_text
 from handlers.shifts_common import LEADS, hub_choice, monday_of, today, tz
 
 MAX_CANDIDATES = 20
+ASKING = " 🔁"  # asked for a stand-in nobody has taken yet (explained under the week)
 
 
 async def lead_location(ctx: Context, location_id: int) -> Location:
@@ -99,7 +103,10 @@ async def week(ctx: Context, location: Location, monday: date, notice: str = "")
         if row.shift.day != day:
             day = row.shift.day
             lines.append(f"\n{shift_text.day_label(day)}")
-        names = ", ".join(_who(assignment, person) for assignment, person in row.people)
+        names = ", ".join(
+            _who(assignment, person) + (ASKING if assignment.id in row.asking else "")
+            for assignment, person in row.people
+        )
         gap = t("shift_roster.gap", missing=row.missing) if row.missing else ""
         hours = shift_text.hours(row.shift, tz(ctx))
         lines.append(
@@ -114,6 +121,9 @@ async def week(ctx: Context, location: Location, monday: date, notice: str = "")
     lines.append(
         "\n" + (t("shift_roster.gaps_total", gaps=gaps) if gaps else t("shift_roster.full"))
     )
+    asking = sum(len(row.asking) for row in rows)
+    if asking:
+        lines.append(t("shift_roster.asking_total", count=asking))
     week_ago, week_on = monday - timedelta(days=7), monday + timedelta(days=7)
     nav = [
         Roster(location.id, week_ago).button(t("shift_roster.previous_week")),
@@ -142,7 +152,12 @@ async def shift_card(ctx: Context, shift: Shift, location: Location, notice: str
     lines.append(t("shift_roster.card_count", have=len(row.people), needed=shift.needed))
     choices = []
     for assignment, person in row.people:
-        lines.append(f"• {_who(assignment, person)}")
+        asked = row.asking.get(assignment.id)
+        mark = ""
+        if asked is not None:
+            local = asked.astimezone(tz(ctx))
+            mark = t("shift_roster.asking_card", at=f"{local:%H:%M %d/%m}")
+        lines.append(f"• {_who(assignment, person)}{mark}")
         name = shift_text.name_of(person)[:30]
         if started:
             key = (

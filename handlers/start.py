@@ -8,8 +8,10 @@ from bot.core.messages import Replies, Reply
 from bot.core.registry import refusal_for
 from bot.locales import t
 from bot.services.guides import progress as guide_progress
+from bot.services.posters.links import SURVEY_PAYLOAD
 
 GREETED = "greeting"  # the introduction and consent notice, shown once per person
+WHOLE_WORD_LINKS = frozenset({SURVEY_PAYLOAD})
 
 
 async def main_menu(ctx: Context, text: str | None = None) -> Reply:
@@ -40,10 +42,11 @@ async def start(ctx: Context) -> Replies:
 
 
 async def follow_deep_link(ctx: Context, link: str) -> Replies:
-    """/start <prefix>-<value>: the part after the first dash goes to the handler."""
+    """/start <prefix>-<value>: the part after the first dash goes to the handler; a link
+    that is only a word (the desk card's "survey") needs no value."""
     prefix, _, value = link.partition("-")
     route = ctx.registry.deep_links.get(prefix)
-    if route is None or not value:
+    if route is None or not (value or prefix in WHOLE_WORD_LINKS):
         return await main_menu(ctx, t("start.unknown_deep_link"))
     refusal = refusal_for(route, ctx)
     if refusal is not None:
@@ -70,9 +73,21 @@ async def help_command(ctx: Context) -> Replies:
 
 
 async def cancel(ctx: Context) -> Replies:
-    """Leave whatever flow the person is in."""
+    """Leave whatever flow the person is in; a guide read halfway is only paused (the menu
+    offers to continue it)."""
     if ctx.incoming.group:
         return await main_menu(ctx)
     was_busy = ctx.state.flow is not None
     ctx.end_flow()
-    return await main_menu(ctx, t("cancel.done") if was_busy else t("cancel.nothing"))
+    if was_busy:
+        return await main_menu(ctx, t("cancel.done"))
+    return await main_menu(ctx, await _paused_guide(ctx) or t("cancel.nothing"))
+
+
+async def _paused_guide(ctx: Context) -> str | None:
+    """ "The guide is paused at step n" for the guide the menu offers to continue, if any."""
+    progress = await guide_progress.unfinished(ctx.session, ctx.person.id)
+    guide = ctx.services.catalog.get(progress.guide_id) if progress else None
+    if progress is None or guide is None or progress.step > len(guide.steps):
+        return None
+    return t("cancel.guide_paused", title=guide.title, number=progress.step)

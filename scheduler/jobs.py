@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.core import state
 from bot.services import invites, outbox
-from scheduler import delivery, reports, shifts
+from scheduler import delivery, questions, reports, shifts
 from scheduler.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ async def keep_leadership(runtime: Runtime) -> None:
         await shifts.plan_reminders(runtime)
         await shifts.plan_shift_alerts(runtime)
         await reports.plan_reports(runtime)
+        await questions.plan_unanswered(runtime)
 
 
 STALE_FLOW_AGE = timedelta(hours=24)

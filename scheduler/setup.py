@@ -16,6 +16,7 @@ from apscheduler.events import (
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from scheduler import jobs
+from scheduler import questions as questions_jobs
 from scheduler import quota as quota_jobs
 from scheduler import reports as reports_jobs
 from scheduler import shifts as shifts_jobs
@@ -45,6 +46,7 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     reports_jobs.add_jobs(scheduler, runtime)
     shifts_jobs.add_jobs(scheduler, runtime)
     quota_jobs.add_jobs(scheduler, runtime)
+    questions_jobs.add_jobs(scheduler, runtime)
     quiet_apscheduler()
     scheduler.add_listener(log_failure, EVENT_JOB_ERROR)
     return scheduler

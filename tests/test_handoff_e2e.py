@@ -8,6 +8,7 @@ from bot.app import App
 from bot.channels.telegram import TelegramChannel
 from bot.db.models import Role
 from bot.locales import t
+from bot.services.survey import ASK_DELAY
 from scheduler import delivery
 from tests.fakes import FakeTelegramServer
 from tests.test_households_e2e import Chat, button_data
@@ -76,3 +77,11 @@ async def test_a_citizen_reaches_an_officer_and_gets_an_answer(
     assert (await delivery.drain(app.db, senders, clock)).sent == 1
     last = fake_telegram.messages_to(CITIZEN)[-1]
     assert last.text == t("handoff.closed_citizen", number=1)
+
+    # A little later they are asked once how satisfied they are (tests/test_survey.py).
+    def later() -> datetime:
+        return clock() + ASK_DELAY
+
+    assert (await delivery.drain(app.db, senders, later)).sent == 1
+    survey = fake_telegram.messages_to(CITIZEN)[-1]
+    assert survey.text is not None and survey.text.startswith(t("survey.ask_handoff", number=1))

@@ -256,7 +256,7 @@ async def test_bad_rows_are_reported_with_row_and_reason_and_skipped(
         RowError(7, t("household_io.duplicate_code", code="DA-1", village="Thôn Đức An", row=2)),
         RowError(8, t("households.bad_phone")),
     ]
-    assert "Không có thôn «Thôn Không Có»" in report.errors[2].reason
+    assert "Không có «Thôn Không Có» trong danh sách thôn" in report.errors[2].reason
     assert report.created == 2
     households = await register(app)
     assert set(households) == {"DA-1", "PL-2"}

@@ -216,7 +216,13 @@ async def test_a_link_only_channel_gets_the_report_workbook_as_a_link(web: Web) 
     assert answer.status_code == 200
     assert answer.headers["content-disposition"] == f'attachment; filename="{filename}"'
     workbook = load_workbook(io.BytesIO(answer.content))
-    assert workbook.sheetnames == ["Độ phủ", "Theo ngày", "Chỉ tiêu", "Người hỗ trợ"]
+    assert workbook.sheetnames == [
+        "Độ phủ",
+        "Theo ngày",
+        "Tổng hợp theo ngày",
+        "Chỉ tiêu",
+        "Người hỗ trợ",
+    ]
 
 
 async def test_a_link_only_channel_gets_the_guide_picture_by_url(web: Web) -> None:

@@ -171,7 +171,10 @@ async def test_weekly_summary_on_friday_evening(app: App) -> None:
     assert summary.startswith("🗓 Tổng hợp tuần 16/11 – 20/11/2026 — Xã Minh Họa")
     assert "🏠 5 hộ được hỗ trợ trong tuần (7 lượt)." in summary  # Thursday's visit counts
     assert "📊 Độ phủ tài khoản: 60% (6/10 hộ)" in summary
-    assert "⚠️ Dưới mục tiêu 80%: Thôn Dương 33,3%, Thôn An 50%" in summary
+    assert (
+        "🟠 Sổ chưa đủ 90% số hộ chính thức: Thôn Dương (mới ghi 3/6 hộ),"
+        " Thôn An (mới ghi 4/10 hộ)"
+    ) in summary
     assert len(recorder.to(daily)) == 1
     runtime.clock = FakeClock(local(WED, 17, 45))  # not Friday: no summary
     await plan_and_send(runtime, recorder)

@@ -118,10 +118,22 @@ async def add_snapshot(app: App, day: date, rows: dict[int, Figures]) -> None:
 
 
 async def coverage_of(
-    app: App, scope: frozenset[int] | None = None, *, target: float = 80, record: bool = True
+    app: App,
+    scope: frozenset[int] | None = None,
+    *,
+    target: float = 80,
+    complete: float = 90,
+    record: bool = True,
 ) -> coverage.CoverageReport:
     async with app.db.transaction() as session:
-        return await coverage.coverage(session, scope, TODAY, target_pct=target, record=record)
+        return await coverage.coverage(
+            session,
+            scope,
+            TODAY,
+            target_pct=target,
+            register_complete_pct=complete,
+            record=record,
+        )
 
 
 async def test_every_figure_per_village_and_for_the_commune(app: App) -> None:
@@ -139,7 +151,7 @@ async def test_every_figure_per_village_and_for_the_commune(app: App) -> None:
     assert an.figures == Figures(
         households=4, covered=2, accounts=3, submitted_online=2, paid_online=1
     )
-    assert (an.coverage_pct, an.status) == (50.0, "lagging")
+    assert (an.coverage_pct, an.status) == (50.0, "incomplete")  # 4 of 10 households registered
     assert (an.official_households, an.registered_vs_official_pct) == (10, 40.0)
     empty = rows["Thôn Bình"]
     assert empty.figures == Figures() and empty.coverage_pct is None and empty.status == "empty"
@@ -152,7 +164,7 @@ async def test_every_figure_per_village_and_for_the_commune(app: App) -> None:
     assert duong.figures == Figures(3, 1, 1, 0, 0)
     assert (duong.coverage_pct, duong.status, duong.registered_vs_official_pct) == (
         33.3,
-        "lagging",
+        "incomplete",
         50.0,
     )
     assert report.total == Figures(
@@ -162,18 +174,25 @@ async def test_every_figure_per_village_and_for_the_commune(app: App) -> None:
     # Official counts exist for An, Bình and Dương: 21 households, of which 7 are registered.
     assert (report.official_households, report.registered_with_official) == (21, 7)
     assert (report.registered_vs_official_pct, report.villages_without_official) == (33.3, 1)
-    assert [v.name for v in report.lagging] == ["Thôn Dương", "Thôn An"]
+    assert report.lagging == []  # both registers are too incomplete to judge
+    assert [v.name for v in report.incomplete] == ["Thôn Dương", "Thôn An"]
     assert report.change is None and report.change_since is None
     assert all(village.change is None for village in report.villages)
 
 
 async def test_target_is_compared_exactly(app: App) -> None:
     await build_commune(app)
-    at_fifty = {v.name: v.status for v in (await coverage_of(app, target=50)).villages}
+
+    async def statuses(target: float) -> dict[str, str]:
+        # complete=0: every register counts as complete, so only the target decides
+        report = await coverage_of(app, target=target, complete=0)
+        return {v.name: v.status for v in report.villages}
+
+    at_fifty = await statuses(50)
     assert at_fifty["Thôn An"] == "ok"  # exactly 50 % meets a 50 % target
-    just_above = {v.name: v.status for v in (await coverage_of(app, target=50.1)).villages}
+    just_above = await statuses(50.1)
     assert just_above["Thôn An"] == "lagging"
-    third = {v.name: v.status for v in (await coverage_of(app, target=33.4)).villages}
+    third = await statuses(33.4)
     assert third["Thôn Dương"] == "lagging"  # 1/3 is below 33.4 even if it shows as 33.3
 
 

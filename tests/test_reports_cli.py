@@ -30,7 +30,14 @@ def parsed(result: Result) -> Any:
 async def test_coverage_json_and_text(app: App) -> None:
     await build_log(app)
     data = parsed(await dvcbot(app, "report", "coverage", "--json"))
-    assert set(data) == {"day", "target_pct", "change_since", "commune", "villages"}
+    assert set(data) == {
+        "day",
+        "target_pct",
+        "register_complete_pct",
+        "change_since",
+        "commune",
+        "villages",
+    }
     assert data["commune"] == {
         "households": 10,
         "covered": 6,
@@ -42,14 +49,15 @@ async def test_coverage_json_and_text(app: App) -> None:
         "villages_without_official_count": 1,
         "registered_vs_official_pct": 33.3,
         "villages": 4,
-        "lagging_villages": 2,
+        "lagging_villages": 0,
+        "incomplete_villages": 2,  # Dương and An: 3 of 6 and 4 of 10 households registered
         "empty_villages": 1,
         "change_7d": None,
     }
     assert [(v["name"], v["status"], v["coverage_pct"]) for v in data["villages"]] == [
         ("Thôn Bình", "empty", None),
-        ("Thôn Dương", "lagging", 33.3),
-        ("Thôn An", "lagging", 50.0),
+        ("Thôn Dương", "incomplete", 33.3),
+        ("Thôn An", "incomplete", 50.0),
         ("Thôn Cát", "ok", 100.0),
     ]
     assert set(data["villages"][0]) == {
@@ -68,7 +76,8 @@ async def test_coverage_json_and_text(app: App) -> None:
     }
     text = await dvcbot(app, "report", "coverage", "--village", "thon an")
     assert text.exit_code == 0, text.output
-    assert "🔴 Thôn An: 50% (2/4 hộ)" in text.stdout and "Thôn Cát" not in text.stdout
+    assert "🟠 Thôn An: 50% (2/4 hộ trong sổ) · sổ chưa đủ" in text.stdout
+    assert "Thôn Cát" not in text.stdout
     unknown = await dvcbot(app, "report", "coverage", "--village", "Nowhere")
     assert unknown.exit_code == 1 and "Không tìm thấy thôn «Nowhere»" in unknown.stderr
 
@@ -109,7 +118,15 @@ async def test_export_report_workbook(app: App, tmp_path: Path) -> None:
     result = await dvcbot(app, "export", "report", "--month", "2026-11", str(target))
     assert result.exit_code == 0, result.output
     workbook = load_workbook(io.BytesIO(target.read_bytes()))
-    assert workbook.sheetnames == ["Độ phủ", "Theo ngày", "Chỉ tiêu", "Người hỗ trợ"]
+    assert workbook.sheetnames == [
+        "Độ phủ",
+        "Theo ngày",
+        "Tổng hợp theo ngày",
+        "Chỉ tiêu",
+        "Người hỗ trợ",
+        "Khảo sát hài lòng",
+        "Đánh giá cá nhân",
+    ]
     rows = list(workbook["Theo ngày"].iter_rows(values_only=True))
     totals = [row for row in rows if row[1] == "Tổng cộng"]
     assert [(str(row[0])[:10], row[2], row[3]) for row in totals] == [

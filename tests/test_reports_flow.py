@@ -46,13 +46,20 @@ async def test_official_gets_the_menu_the_table_and_the_chart(app: App) -> None:
     lines = table.text.splitlines()
     assert lines[0] == "📊 Độ phủ tài khoản dịch vụ công — Xã Minh Họa, ngày 18/11/2026"
     assert "⚪ Thôn Bình: chưa có hộ nào trong sổ (chính thức 5 hộ)" in lines
-    assert "🔴 Thôn Dương: 33,3% (1/3 hộ)" in lines
-    assert "🔴 Thôn An: 50% (2/4 hộ)" in lines
-    assert "      👤 3 · 📤 2 · 💳 1 · chính thức 10 hộ (đã ghi 40%)" in lines
+    # Dương (3 of 6 official households registered) and An (4 of 10): registers too incomplete
+    # to judge against the target, shown with both ratios
+    assert (
+        "🟠 Thôn Dương: 33,3% (1/3 hộ trong sổ) · sổ chưa đủ: mới ghi 3/6 hộ chính thức (50%)"
+    ) in lines
+    assert (
+        "🟠 Thôn An: 50% (2/4 hộ trong sổ) · sổ chưa đủ: mới ghi 4/10 hộ chính thức (40%)"
+    ) in lines
+    assert "      👤 3 · 📤 2 · 💳 1" in lines
     assert "🟢 Thôn Cát: 100% (3/3 hộ)" in lines
     assert "🏘 Tổng cộng: 60% (6/10 hộ)" in lines
     assert "📋 Sổ đã ghi 7/21 hộ theo số liệu chính thức (33,3%)." in lines
-    assert "⚠️ 2 thôn dưới mục tiêu." in lines
+    assert t("reports.incomplete_line", count=2, threshold="90%") in lines
+    assert t("reports.all_on_target") not in lines
     assert t("reports.no_change_yet") in lines
     assert chart.image is not None and chart.image.startswith(b"\x89PNG")
     assert "rp:x" in [choice.payload for choice in chart.choices]
@@ -121,7 +128,15 @@ async def test_kpis_and_excel_workbook(app: App) -> None:
     [excel] = await user.presses("rp:x")
     assert excel.document is not None and excel.document.filename == "bao-cao-2026-11.xlsx"
     workbook = load_workbook(io.BytesIO(excel.document.content))
-    assert workbook.sheetnames == ["Độ phủ", "Theo ngày", "Chỉ tiêu", "Người hỗ trợ"]
+    assert workbook.sheetnames == [
+        "Độ phủ",
+        "Theo ngày",
+        "Tổng hợp theo ngày",
+        "Chỉ tiêu",
+        "Người hỗ trợ",
+        "Khảo sát hài lòng",
+        "Đánh giá cá nhân",
+    ]
     coverage = [row for row in workbook["Độ phủ"].iter_rows(values_only=True)]
     assert coverage[2][:4] == ("Thôn", "Số hộ đã ghi", "Hộ có tài khoản", "Tỷ lệ hộ có TK (%)")
     assert coverage[3][:4] == ("Thôn Bình", 0, 0, None)

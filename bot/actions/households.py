@@ -43,12 +43,28 @@ class AddAccount(Action, prefix="h1"):
 
 class LogHelp(Action, prefix="ha"):
     """The help checklist of a household: "t" tick an action, "n" next, "p" procedure,
-    "f" fee, "s" save, "x" cancel; without a verb, start it."""
+    "f" fee, "d" choose the day it was given, "w" that day (ISO), "s" save, "x" cancel;
+    without a verb, start it."""
 
     household: int
-    verb: Literal["t", "n", "p", "f", "s", "x"] | None = None
+    verb: Literal["t", "n", "p", "f", "d", "w", "s", "x"] | None = None
     value: str | None = None
 
 
 class MyHelpTally(Action, prefix="ht"):
     """How many households this person helped."""
+
+
+class ResultsPage(Action, prefix="hq"):
+    """Another page of a search's results; `query` is a short fingerprint of what was typed,
+    so a page button of an older search is not taken for the current one."""
+
+    village: int
+    page: int
+    query: str
+
+
+class UndoHelpChanges(Action, prefix="hu"):
+    """Put back the household fields that logging this help changed."""
+
+    assistance: int

@@ -11,7 +11,8 @@ from bot.app import App
 from bot.cli.common import run_admin_command
 from bot.cli.reports import export_report
 from bot.db.base import utcnow
-from bot.services.household_io import export_households, import_households
+from bot.locales import t
+from bot.services.household_io import ImportReport, export_households, import_households
 
 import_cli = typer.Typer(
     help="Bring data in from Excel (.xlsx) or CSV files.", no_args_is_help=True
@@ -21,7 +22,32 @@ export_cli = typer.Typer(
 )
 
 
-@import_cli.command("households")
+# Exit statuses of `import households`; 2 (bad usage or configuration) comes from Typer.
+NOTHING_IMPORTED = 1
+PARTLY_IMPORTED = 3
+IMPORT_EPILOG = (
+    "Exit status: 0 every row imported; 3 some rows imported, others skipped; "
+    "1 nothing imported because of errors; 2 bad usage or configuration."
+)
+
+
+def exit_status(report: ImportReport) -> int:
+    """0 when no row was skipped; otherwise whether some rows got in (3) or none (1)."""
+    if not report.errors:
+        return 0
+    return PARTLY_IMPORTED if report.accepted else NOTHING_IMPORTED
+
+
+def show_report(report: ImportReport) -> None:
+    """The summary, then each change, value kept from chat, warning and skipped row."""
+    typer.echo(report.summary())
+    for line in report.lines():
+        typer.echo(line)
+    if report.conflicts and not report.prefer_file:
+        typer.echo(t("household_io.prefer_file_hint"))
+
+
+@import_cli.command("households", epilog=IMPORT_EPILOG)
 def import_household_file(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".xlsx or .csv")],
@@ -31,8 +57,18 @@ def import_household_file(
     create_villages: Annotated[
         bool, typer.Option("--create-villages", help="Add villages the file names but we lack.")
     ] = False,
+    prefer_file: Annotated[
+        bool,
+        typer.Option(
+            "--prefer-file",
+            help="Take the file's value even where it was changed in chat since the last import.",
+        ),
+    ] = False,
 ) -> None:
-    """Import households; importing the same file again changes nothing."""
+    """Import households; importing the same file again changes nothing.
+
+    Lists each change; keeps (and lists) values changed in chat since the last import.
+    """
 
     async def work(app: App) -> int:
         async with app.db.transaction() as session:
@@ -43,13 +79,10 @@ def import_household_file(
                 now=utcnow(),
                 dry_run=dry_run,
                 create_villages=create_villages,
+                prefer_file=prefer_file,
             )
-        typer.echo(report.summary())
-        for warning in report.warnings:
-            typer.echo(f"  ! {warning}")
-        for error in report.errors:
-            typer.echo(f"  dòng {error.row}: {error.reason}")
-        return 1 if report.errors else 0
+        show_report(report)
+        return exit_status(report)
 
     run_admin_command(ctx, work)
 

@@ -1,8 +1,10 @@
 """`dvcbot report coverage|daily|kpi` and `dvcbot export report`: officials' reports in a terminal.
 
 Text output is the same Vietnamese text the chat shows; --json prints the report as JSON with
-English keys (documented in the README). Without --village a report covers the whole commune.
-`report coverage` also records today's coverage snapshot, as viewing it in chat does.
+English keys (documented in the README). Without --village a report covers the whole commune;
+`report kpi` without --month is this month's, as /kpi in chat. `report coverage` also records
+today's coverage snapshot, as viewing it in chat does. The workbook of a past month is as of the
+end of its last day, this month's as of now (bot/services/reports/workbook.py).
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from bot.app import App
 from bot.cli.common import run_admin_command
 from bot.core.errors import DomainError
 from bot.db.base import utcnow
+from bot.locales import t
 from bot.services import places
 from bot.services.reports.coverage import Scope, coverage
-from bot.services.reports.kpis import Month, kpi_report
+from bot.services.reports.kpis import Month, Period, kpi_report
+from bot.services.reports.survey import survey_report
+from bot.services.reports.survey_view import survey_text
 from bot.services.reports.tallies import daily_tally, parse_day
 from bot.services.reports.text import area_label, coverage_text, kpi_text, tally_text
 from bot.services.reports.workbook import monthly_workbook
@@ -35,6 +40,25 @@ VillageOption = Annotated[
     str | None, typer.Option("--village", help="Only this village (accents optional).")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (English keys).")]
+FromOption = Annotated[
+    str | None, typer.Option("--from", help="First day, DD/MM/YYYY or YYYY-MM-DD (with --to).")
+]
+ToOption = Annotated[
+    str | None, typer.Option("--to", help="Last day, DD/MM/YYYY or YYYY-MM-DD (with --from).")
+]
+
+
+def wanted_period(
+    month: str | None, first: str | None, last: str | None, today: date
+) -> Month | Period | None:
+    """--month, or --from/--to (not both; both ends needed); None when neither is given."""
+    if first is None and last is None:
+        return Month.parse(month) if month else None
+    if month:
+        raise DomainError("periods.month_or_range")
+    if first is None or last is None:
+        raise DomainError("periods.need_both")
+    return Period.parse(first, last, today)
 
 
 def today_in(app: App) -> date:
@@ -64,7 +88,11 @@ def coverage_report(
         async with app.db.transaction() as session:
             scope, names = await scope_for(session, village)
             report = await coverage(
-                session, scope, today_in(app), target_pct=app.settings.reports.coverage_target
+                session,
+                scope,
+                today_in(app),
+                target_pct=app.settings.reports.coverage_target,
+                register_complete_pct=app.settings.reports.register_complete_pct,
             )
         if as_json:
             emit(report.to_json())
@@ -102,14 +130,18 @@ def daily_report(
 @report_cli.command("kpi")
 def kpi(
     ctx: typer.Context,
-    month: Annotated[str, typer.Option("--month", help="YYYY-MM.")],
+    month: Annotated[
+        str | None, typer.Option("--month", help="YYYY-MM (default: this month).")
+    ] = None,
     village: VillageOption = None,
     as_json: JsonOption = False,
+    first: FromOption = None,
+    last: ToOption = None,
 ) -> None:
-    """The month's KPIs against the targets in config.toml, and the figures per helper."""
+    """The month's (or --from/--to period's) KPIs against the targets, and per helper."""
 
     async def work(app: App) -> None:
-        wanted = Month.parse(month)
+        wanted = wanted_period(month, first, last, today_in(app)) or Month.of(today_in(app))
         async with app.db.transaction() as session:
             scope, names = await scope_for(session, village)
             report = await kpi_report(
@@ -120,10 +152,12 @@ def kpi(
                 targets=app.settings.reports,
                 now=utcnow(),
             )
+            survey = await survey_report(session, scope, wanted.first, wanted.last)
         if as_json:
-            emit(report.to_json())
+            emit({**report.to_json(), "survey": survey.to_json()})
         else:
             typer.echo(kpi_text(report, area_label(app.settings.commune.name, scope, names)))
+            typer.echo("\n" + survey_text(survey))
 
     run_admin_command(ctx, work)
 
@@ -131,27 +165,38 @@ def kpi(
 def export_report(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(dir_okay=False, help="FILE.xlsx")],
-    month: Annotated[str, typer.Option("--month", help="YYYY-MM.")],
+    month: Annotated[
+        str | None, typer.Option("--month", help="YYYY-MM (or --from and --to).")
+    ] = None,
     village: VillageOption = None,
+    first: FromOption = None,
+    last: ToOption = None,
 ) -> None:
-    """The month's report workbook: coverage, daily tallies, KPIs and a sheet per helper."""
+    """The month's (or period's) workbook: coverage, daily tallies, villages × days, KPIs, and
+    a sheet per helper."""
 
     async def work(app: App) -> None:
         if file.suffix.lower() != ".xlsx":
             raise DomainError("reports.need_xlsx")
-        wanted = Month.parse(month)
+        wanted = wanted_period(month, first, last, today_in(app))
+        if wanted is None:
+            raise DomainError("periods.need_month_or_range")
         async with app.db.transaction() as session:
             scope, names = await scope_for(session, village)
             content = await monthly_workbook(
                 session,
                 scope,
                 wanted,
-                today=today_in(app),
                 now=utcnow(),
+                tz=app.settings.commune.tz,
                 targets=app.settings.reports,
                 area=area_label(app.settings.commune.name, scope, names),
+                fields_of=app.services.catalog.procedure_fields(),
             )
         file.write_bytes(content)
-        typer.echo(f"Đã ghi báo cáo tháng {wanted.label} vào {file}.")
+        if isinstance(wanted, Month):
+            typer.echo(f"Đã ghi báo cáo tháng {wanted.label} vào {file}.")
+        else:
+            typer.echo(t("periods.workbook_written", period=wanted.label, file=file))
 
     run_admin_command(ctx, work)

@@ -12,12 +12,15 @@ from typing import Annotated
 import typer
 
 from bot.app import App
+from bot.cli.assistance_import import import_assistance_file
 from bot.cli.common import refuse, settings_from, setup_logging, with_app
-from bot.cli.households import export_cli, import_cli
+from bot.cli.households import IMPORT_EPILOG, export_cli, import_cli
 from bot.cli.places import invite, locations_cli, villages_cli
+from bot.cli.posters import poster
 from bot.cli.reports import report_cli
 from bot.cli.serve import serve, webhook_cli
 from bot.cli.shifts import shifts_cli
+from bot.cli.targets import targets_cli
 from bot.config import ConfigError, load_settings
 from bot.core import state
 from bot.core.messages import Incoming
@@ -38,11 +41,14 @@ cli.add_typer(villages_cli, name="villages")
 cli.add_typer(locations_cli, name="locations")
 cli.command()(invite)
 cli.add_typer(import_cli, name="import")
+import_cli.command("assistance", epilog=IMPORT_EPILOG)(import_assistance_file)
 cli.add_typer(export_cli, name="export")
 cli.add_typer(report_cli, name="report")
 cli.add_typer(shifts_cli, name="shifts")
+cli.add_typer(targets_cli, name="targets")
 cli.command()(serve)
 cli.add_typer(webhook_cli, name="webhook")
+cli.command()(poster)
 
 ConfigOption = Annotated[
     Path | None,

@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +28,21 @@ class GuideGroup(StrEnum):
     SUBMIT_PAY = "submit-pay"
     PROCEDURES = "procedures"
     SAFETY = "safety"
+
+
+class ProcedureField(StrEnum):
+    """The field (lĩnh vực) a procedure belongs to, as communes group dossiers and set monthly
+    targets; the one list of fields (labels: `procedure_fields.*` in bot/locales/vi/targets.toml).
+    """
+
+    CIVIL_STATUS = "civil-status"  # hộ tịch: birth, death, marriage, marital status
+    CERTIFICATION = "certification"  # chứng thực
+    SOCIAL_ASSISTANCE = "social-assistance"  # bảo trợ xã hội
+    MERIT = "merit"  # người có công: martyrs' relatives and others with merit
+    LAND = "land"  # đất đai
+    RESIDENCE = "residence"  # cư trú
+    IDENTITY = "identity"  # căn cước, định danh điện tử
+    OTHER = "other"
 
 
 class Step(BaseModel):
@@ -42,6 +64,8 @@ class Guide(BaseModel):
     where: str = Field(min_length=1)
     fees: str = Field(min_length=1)
     account_related: bool = False
+    # Stated in every file of the procedures group; the default keeps dumps valid TOML.
+    field: ProcedureField = ProcedureField.OTHER
     aliases: tuple[str, ...] = Field(min_length=1)
     bring: tuple[str, ...] = Field(min_length=1)
     legal_basis: tuple[str, ...] = Field(min_length=1)
@@ -55,6 +79,12 @@ class Guide(BaseModel):
         if any(not alias for alias in cleaned):
             raise ValueError("aliases may not be blank")
         return cleaned
+
+    @model_validator(mode="after")
+    def _procedure_has_field(self) -> Guide:
+        if self.group is GuideGroup.PROCEDURES and "field" not in self.model_fields_set:
+            raise ValueError("a guide of the procedures group needs a field")
+        return self
 
 
 @dataclass(frozen=True)
@@ -77,6 +107,11 @@ class Catalog:
 
     def by_group(self, group: GuideGroup) -> list[Guide]:
         return [guide for guide in self.guides.values() if guide.group is group]
+
+    def procedure_fields(self) -> dict[str, ProcedureField]:
+        """The field of each procedure guide, by guide id."""
+        procedures = self.by_group(GuideGroup.PROCEDURES)
+        return {guide.id: guide.field for guide in procedures}
 
     def step_image(self, guide: Guide, step: Step) -> Path | None:
         """The picture file of a step, if the guide has one and it exists."""

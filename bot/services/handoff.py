@@ -95,7 +95,7 @@ async def handled_by(session: AsyncSession, request_id: int, person_id: int) -> 
 
 async def recipients(session: AsyncSession, now: datetime, exclude: int) -> list[int]:
     """Volunteers and officers on a shift now; with nobody on duty, the officers and admins."""
-    helpers = await _holders(session, DUTY_ROLES)
+    helpers = await holders(session, DUTY_ROLES)
     on_duty = [
         person_id
         for person_id in helpers
@@ -105,11 +105,11 @@ async def recipients(session: AsyncSession, now: datetime, exclude: int) -> list
     if on_duty:
         return on_duty
     return [
-        person_id for person_id in await _holders(session, FALLBACK_ROLES) if person_id != exclude
+        person_id for person_id in await holders(session, FALLBACK_ROLES) if person_id != exclude
     ]
 
 
-async def _holders(session: AsyncSession, roles: Iterable[Role]) -> list[int]:
+async def holders(session: AsyncSession, roles: Iterable[Role]) -> list[int]:
     """Everyone holding one of `roles` (any village: citizens are not tied to villages)."""
     found = await session.scalars(
         select(RoleGrant.person_id).where(
@@ -286,8 +286,22 @@ async def cancel(
     return request
 
 
+async def queue_unanswered(
+    session: AsyncSession, request: HelpRequest, *, now: datetime
+) -> HelpRequest:
+    """Nobody took it by the end of the desk's day: the request ends (by no one) and its
+    masked question moves to the written questions (bot/services/questions.py)."""
+    if request.status != HelpStatus.OPEN:
+        raise DomainError("handoff.over")
+    return await _end(session, request, HelpStatus.QUEUED, None, now)
+
+
 async def _end(
-    session: AsyncSession, request: HelpRequest, status: HelpStatus, actor_id: int, now: datetime
+    session: AsyncSession,
+    request: HelpRequest,
+    status: HelpStatus,
+    actor_id: int | None,
+    now: datetime,
 ) -> HelpRequest:
     """Done or cancelled, if still active; the phone has served its purpose and is dropped."""
     if request.status not in ACTIVE:
@@ -352,7 +366,7 @@ async def _drop_notifications(session: AsyncSession, request_id: int) -> None:
 
 async def _audit(
     session: AsyncSession,
-    actor_id: int,
+    actor_id: int | None,
     action: str,
     request: HelpRequest,
     before: HelpStatus | None,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from rapidfuzz import fuzz, process
-from sqlalchemy import func, or_, select, text
+from rapidfuzz import fuzz
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import DomainError
@@ -18,6 +20,19 @@ from bot.services import audit
 from bot.vntext import fold
 
 MAX_MEMBERS = 60
+# Search: results per page; how close (0-100) a household must be to count as found; the
+# weights and cut-offs of name_closeness; a code typed scores above any name.
+SEARCH_PAGE = 8
+MATCH_CUTOFF = 75.0
+MIDDLE_WEIGHT = 0.25
+UNORDERED_WEIGHT = 0.9
+WHOLE_WEIGHT = 0.95
+WORD_CUTOFF = 75.0
+TYPO_MIN_LENGTH = 4
+CODE_SCORE = 200.0
+CODE_NUMBER_SCORE = 150.0
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_TRAILING_NUMBER = re.compile(r"(\d+)$")
 # First key of the two-key advisory locks on village codes ("hhcd"); the scheduler leader
 # uses a one-key lock, which never collides with a two-key one.
 CODE_LOCK_SPACE = 0x68686364
@@ -95,53 +110,131 @@ def snapshot(household: Household) -> dict[str, Any]:
 
 
 async def get(session: AsyncSession, household_id: int, scope: frozenset[int] | None) -> Household:
-    """A household the person may see; others look the same as missing ones."""
+    """A household the person may see; one outside the scope looks exactly like a missing one."""
     household = await session.get(Household, household_id)
-    if household is None:
-        raise DomainError("households.not_found")
-    check_access(household.village_id, scope)
+    if household is None or (scope is not None and household.village_id not in scope):
+        raise DomainError("households.out_of_reach")
     return household
 
 
+@dataclass(frozen=True)
+class SearchResults:
+    """One page of a search: its households, closest first, and how many matched in all."""
+
+    households: list[Household]
+    total: int
+    page: int  # from 0
+    pages: int
+
+
 async def search(
-    session: AsyncSession, village_id: int, query: str, *, limit: int = 8
+    session: AsyncSession, village_id: int, query: str, *, limit: int = SEARCH_PAGE
 ) -> list[Household]:
-    """By code, or by the head's name with or without accents, typos forgiven; best first."""
+    """The `limit` households closest to the query (see search_page)."""
+    return (await search_page(session, village_id, query, per_page=limit)).households
+
+
+async def search_page(
+    session: AsyncSession,
+    village_id: int,
+    query: str,
+    *,
+    page: int = 0,
+    per_page: int = SEARCH_PAGE,
+) -> SearchResults:
+    """By code (any case, any separator), or by the head's name with or without accents, typos
+    forgiven: every match counted, closest first; a page past the end gives the last one."""
+    ranked = await ranked_ids(session, village_id, query)
+    pages = max(1, -(-len(ranked) // per_page))
+    page = min(max(page, 0), pages - 1)
+    ids = ranked[page * per_page : (page + 1) * per_page]
+    loaded: dict[int, Household] = {}
+    if ids:
+        loaded = {
+            h.id: h for h in await session.scalars(select(Household).where(Household.id.in_(ids)))
+        }
+    return SearchResults([loaded[i] for i in ids if i in loaded], len(ranked), page, pages)
+
+
+async def ranked_ids(session: AsyncSession, village_id: int, query: str) -> list[int]:
+    """Ids of the village's households that match the query, closest first."""
     folded = fold(query)
     if not folded:
         return []
-    exact = await session.scalars(
-        select(Household)
-        .where(
-            Household.village_id == village_id,
-            or_(
-                func.lower(Household.code) == query.strip().lower(),
-                Household.folded_head.contains(folded),
-            ),
+    rows = await session.execute(
+        select(Household.id, Household.code, Household.head_name, Household.folded_head).where(
+            Household.village_id == village_id
         )
-        .limit(limit)
     )
-    found = {household.id: household for household in exact}
-    if len(found) < limit:
-        names = (
-            await session.execute(
-                select(Household.id, Household.folded_head).where(
-                    Household.village_id == village_id
-                )
-            )
-        ).all()
-        ranked = process.extract(
-            folded, dict(names), scorer=fuzz.WRatio, limit=limit, score_cutoff=80
-        )
-        missing = [key for _, _, key in ranked if key not in found]
-        if missing:
-            for household in await session.scalars(
-                select(Household).where(Household.id.in_(missing))
-            ):
-                found[household.id] = household
-    return sorted(
-        found.values(), key=lambda h: (-fuzz.WRatio(folded, h.folded_head), h.head_name)
-    )[:limit]
+    typed = set(_as_typed(query))
+    found: list[tuple[float, int, str, int]] = []
+    for household_id, code, head, folded_head in rows:
+        score = closeness(folded, folded_head, code)
+        if score >= MATCH_CUTOFF:
+            # Equally close without accents: the words typed with their accents decide (Tâm
+            # before Tám when "Tâm" was typed), then the name's alphabetical order.
+            accents = len(typed.intersection(_as_typed(head)))
+            found.append((-score, -accents, folded_head, household_id))
+    return [household_id for *_, household_id in sorted(found)]
+
+
+def closeness(query: str, head: str, code: str) -> float:
+    """How close a household is to a folded query, 0-100; its own code typed scores above."""
+    typed_key = _NOT_ALNUM.sub("", query)
+    code_key = _NOT_ALNUM.sub("", code.lower() if code.isascii() else fold(code))
+    if typed_key and typed_key == code_key:
+        return CODE_SCORE
+    number = _TRAILING_NUMBER.search(code_key)
+    if typed_key.isdigit() and number and int(number.group(1)) == int(typed_key):
+        return CODE_NUMBER_SCORE
+    return name_closeness(query, head)
+
+
+@lru_cache(maxsize=65536)  # the same name is often held by several households
+def name_closeness(query: str, head: str) -> float:
+    """A folded query against a folded head's name, 0-100.
+
+    Vietnamese names run surname, middle names, given name: the first and last words typed
+    are held against the surname and the given name, which weigh most; middle names little.
+    Words typed in another order still count, a little less; so does the whole text with a
+    typo or a missing space.
+    """
+    typed, words = query.split(), head.split()
+    if not typed or not words:
+        return 0.0
+    whole = WHOLE_WEIGHT * fuzz.ratio(query, head)
+    if len(typed) == 1:
+        return max(whole, *(word_closeness(typed[0], word) for word in words))
+    middle = [
+        max((word_closeness(word, other) for other in words[1:-1]), default=0.0)
+        for word in typed[1:-1]
+    ]
+    ordered = (
+        word_closeness(typed[0], words[0])
+        + word_closeness(typed[-1], words[-1])
+        + MIDDLE_WEIGHT * sum(middle)
+    ) / (2 + MIDDLE_WEIGHT * len(middle))
+    anywhere = sum(max(word_closeness(word, other) for other in words) for word in typed)
+    return max(whole, ordered, UNORDERED_WEIGHT * anywhere / len(typed))
+
+
+@lru_cache(maxsize=65536)  # names share few words: a search scores each pair once
+def word_closeness(typed: str, word: str) -> float:
+    """One typed word against one word of a name: the same 100; its beginning 70-100; a typo
+    (words of four letters or more) by similarity; anything else 0."""
+    if typed == word:
+        return 100.0
+    if word.startswith(typed):
+        return 70.0 + 30.0 * len(typed) / len(word)
+    if len(typed) < TYPO_MIN_LENGTH:
+        return 0.0  # "an" is not a typo of "van" or "lan"
+    score = fuzz.ratio(typed, word)
+    return score if score >= WORD_CUTOFF else 0.0
+
+
+def _as_typed(text: str) -> list[str]:
+    """Its words in lower case with accents kept, for telling "Tâm" from "Tám"."""
+    return unicodedata.normalize("NFC", text).lower().split()
 
 
 async def lock_codes(session: AsyncSession, village_ids: Iterable[int]) -> None:

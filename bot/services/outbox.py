@@ -82,13 +82,28 @@ class Keys:
         return f"{Keys.handoff_notices(request_id)}{staff_id}"
 
     @staticmethod
+    def handoff_escalation(request_id: int, officer_id: int) -> str:
+        """Nobody took the request in time: the officers are told (dropped when taken)."""
+        return f"{Keys.handoff_notices(request_id)}late:{officer_id}"
+
+    @staticmethod
     def handoff_event(request_id: int, event: str) -> str:
-        """ "taken", "closed" or "cancelled": told once per request."""
+        """ "taken", "closed", "cancelled" or "queued": told once per request."""
         return f"{Keys.handoff_of(request_id)}{event}"
+
+    @staticmethod
+    def question_answer(question_id: int) -> str:
+        """A written answer to a queued question, to the citizen who asked."""
+        return f"question:{question_id}:answer"
 
     @staticmethod
     def handoff_message(request_id: int, number: int) -> str:
         return f"{Keys.handoff_of(request_id)}m:{number}"
+
+    @staticmethod
+    def survey(visit: str) -> str:
+        """The satisfaction question about one visit ("handoff:3", "assist:12"): asked once."""
+        return f"survey:{visit}"
 
     @staticmethod
     def daily_tally(day: date, person_id: int) -> str:

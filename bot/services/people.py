@@ -106,3 +106,19 @@ async def revoke_role(
         )
     await session.flush()
     return len(grants)
+
+
+async def set_own_phone(session: AsyncSession, person: Person, phone: str | None) -> None:
+    """Keep (or, with None, remove) the number a person left themselves; audited, masked."""
+    if person.phone == phone:
+        return
+    before, person.phone = person.phone, phone
+    await audit.record(
+        session,
+        actor_id=person.id,
+        action="update",
+        entity="person",
+        entity_id=person.id,
+        before={"phone": before},
+        after={"phone": phone},
+    )

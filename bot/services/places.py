@@ -79,8 +79,10 @@ async def add_village(
         raise DomainError("places.bad_name")
     if official_households is not None and not 0 <= official_households <= 100_000:
         raise DomainError("places.bad_count")
-    if await find_village(session, name) is not None:
-        raise DomainError("places.village_exists", name=name)
+    existing = await find_village(session, name)
+    if existing is not None:
+        # Named as stored, "Thôn Đức An" even when "duc an" was typed.
+        raise DomainError("places.village_exists", name=existing.name)
     village = Village(
         commune_id=commune.id,
         name=name,

@@ -16,6 +16,7 @@ from bot.db.models.people import (
     RoleGrant,
 )
 from bot.db.models.places import Commune, Location, LocationKind, Village
+from bot.db.models.questions import Faq, Question, QuestionStatus
 from bot.db.models.reports import CoverageSnapshot, ReportKind, ReportSubscription
 from bot.db.models.shifts import (
     AssignmentSource,
@@ -29,6 +30,8 @@ from bot.db.models.shifts import (
     StandinStatus,
     Unavailability,
 )
+from bot.db.models.survey import Survey, SurveySource, SurveyStatus
+from bot.db.models.targets import PersonalTarget
 
 __all__ = [
     "AssignmentSource",
@@ -42,6 +45,7 @@ __all__ = [
     "CoverageSnapshot",
     "DayOverride",
     "FailedJoin",
+    "Faq",
     "GuideProgress",
     "HelpRequest",
     "HelpStatus",
@@ -53,7 +57,10 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Person",
+    "PersonalTarget",
     "ProcessedUpdate",
+    "Question",
+    "QuestionStatus",
     "ReportKind",
     "ReportSubscription",
     "Role",
@@ -65,6 +72,9 @@ __all__ = [
     "ShiftTemplate",
     "StandinRequest",
     "StandinStatus",
+    "Survey",
+    "SurveySource",
+    "SurveyStatus",
     "Unavailability",
     "Village",
 ]

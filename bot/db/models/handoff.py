@@ -16,6 +16,7 @@ class HelpStatus(StrEnum):
     TAKEN = "taken"  # one staff member handles it
     DONE = "done"
     CANCELLED = "cancelled"  # withdrawn by the citizen
+    QUEUED = "queued"  # nobody took it that day: it became a written question
 
 
 class HelpRequest(Base):
@@ -39,4 +40,6 @@ class HelpRequest(Base):
     messages: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     taken_at: Mapped[datetime | None]
+    # When the officers were told that nobody took it in time (once).
+    escalated_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]

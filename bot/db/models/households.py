@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, utcnow
@@ -40,6 +41,10 @@ class Household(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # What a register file said for each field at the last import that had its column; a
+    # field missing here (NULL for a household created in chat) counts as changed in chat.
+    # Only imports write it: see bot/services/household_io/merge.py.
+    imported_values: Mapped[dict[str, Any] | None]
 
 
 class AssistAction(StrEnum):
@@ -80,3 +85,6 @@ class Assistance(Base):
     fee_required: Mapped[bool | None]
     shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id", ondelete="SET NULL"))
     note: Mapped[str | None] = mapped_column(Text)
+    # Written down after its day (`day` < the local day of `at`): in chat up to 7 days back, or
+    # imported from the desk's sheet. It counts for its own day in every report.
+    logged_late: Mapped[bool] = mapped_column(default=False, server_default=false())

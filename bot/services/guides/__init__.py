@@ -3,4 +3,6 @@
 - `progress`: a person's progress through guides, their feedback, one-time notices.
 - `matching`: a free-text question → a guide (or none when it is out of scope).
 - `pictures`: one PNG per guide, its steps as a numbered flow, cached on disk.
+- `chat_words`: greetings, thanks and a guide's buttons typed as words.
+- `desk`: the help desk's places, weekly hours and who is on duty today.
 """

@@ -70,6 +70,9 @@ SPECIFIC_IDF = 1.9
 # Three generic syllables forming one known phrase ("đổi số điện thoại") name a topic after all.
 MIN_GENERIC_RUN = 3
 
+# Content words a question needs before being worded exactly like an alias anchors it.
+MIN_EXACT_WORDS = 2
+
 WEIGHT_COVERAGE = 0.6
 WEIGHT_BM25 = 0.2
 WEIGHT_FUZZY = 0.2
@@ -81,6 +84,9 @@ ALTERNATIVE_MIN_COVERAGE = 0.3
 # A question whose only word is found in half the guides ("gia") is too vague to offer choices.
 MIN_VAGUE_WEIGHT = 0.5
 MAX_ALTERNATIVES = 3
+
+# Marks a syllable of a topic no guide covers; folded text never contains it.
+OUTSIDE_MARK = "#"
 
 _SENTENCE_BREAK = re.compile(r"[.;:!?()]")
 
@@ -131,11 +137,15 @@ class Language:
         replacements: Mapping[Phrase, Phrase],
         stopwords: Iterable[Phrase],
         generic: Iterable[Phrase],
+        topical: Iterable[Phrase] = (),
+        outside: Iterable[Phrase] = (),
     ) -> None:
         self.replacements = dict(replacements)
         self._replaceable = PhraseTable(self.replacements)
         self.stopwords = PhraseTable(stopwords)
         self.generic = PhraseTable(generic)
+        self.topical = PhraseTable(topical)
+        self.outside = PhraseTable(outside)
         self.stop_syllables = frozenset(s for phrase in self.stopwords.phrases for s in phrase)
 
     @classmethod
@@ -145,11 +155,17 @@ class Language:
             data: dict[str, Any] = tomllib.load(handle)
         replace: dict[str, str] = data.get("replace", {})
         stop_lists: dict[str, list[str]] = data.get("stopwords", {})
-        generic_lists: dict[str, list[str]] = data.get("generic", {})
+
+        def words(section: str) -> list[Phrase]:
+            lists: dict[str, list[str]] = data.get(section, {})
+            return [phrase(word) for words in lists.values() for word in words]
+
         return cls(
-            {_phrase(key): _phrase(value) for key, value in replace.items()},
-            (_phrase(word) for words in stop_lists.values() for word in words),
-            (_phrase(word) for words in generic_lists.values() for word in words),
+            {phrase(key): phrase(value) for key, value in replace.items()},
+            (phrase(word) for words in stop_lists.values() for word in words),
+            words("generic"),
+            words("topical"),
+            words("outside"),
         )
 
     def syllables(self, text: str) -> list[str]:
@@ -164,6 +180,19 @@ class Language:
         out.extend(syllables[position:])
         return out
 
+    def mark_outside(self, syllables: Sequence[str]) -> list[str]:
+        """Syllables of topics no guide covers, marked so that no guide's word matches them
+        ("nguội" of "phạt nguội" is not "người")."""
+        marked = list(syllables)
+        for start, end in self.outside.spans(syllables):
+            marked[start:end] = [OUTSIDE_MARK + s for s in syllables[start:end]]
+        return marked
+
+    def generic_mask(self, syllables: Sequence[str]) -> list[bool]:
+        """True for each syllable of a generic word that is not part of a telling phrase."""
+        telling = self.topical.mask(syllables)
+        return [g and not t for g, t in zip(self.generic.mask(syllables), telling, strict=True)]
+
     def stop_kinds(self, syllables: Sequence[str]) -> list[int]:
         """0 for a content syllable, 1 for a one-syllable stopword, 2 in a longer stop phrase."""
         kinds = [0] * len(syllables)
@@ -172,7 +201,8 @@ class Language:
         return kinds
 
 
-def _phrase(text: str) -> Phrase:
+def phrase(text: str) -> Phrase:
+    """A word or phrase as the matcher compares it: folded syllables."""
     return tuple(fold(text).split())
 
 
@@ -258,11 +288,15 @@ class GuideMatcher:
             return Match(None, 0.0, ())
         credits = self._credits(parsed)
         coverage: Vector = (parsed.weights @ credits) / total
-        anchored = self._anchored(parsed, credits)
+        fuzzy = self._fuzzy(parsed)
+        # A question worded exactly like one of a guide's aliases names it, generic words or not
+        # ("nộp giấy tờ trên mạng"); a single word ("vneid") is too short to tell.
+        exact: Flags = (fuzzy >= 1.0) & (len(parsed.text.split()) >= MIN_EXACT_WORDS)
+        anchored = self._anchored(parsed, credits) | exact
         score: Vector = (
             WEIGHT_COVERAGE * coverage
             + WEIGHT_BM25 * self._bm25_relative(parsed)
-            + WEIGHT_FUZZY * self._fuzzy(parsed)
+            + WEIGHT_FUZZY * fuzzy
         )
         order = [int(index) for index in np.argsort(-score, kind="stable")]
         top = order[0]
@@ -319,9 +353,10 @@ class GuideMatcher:
         return " ".join(s for s, kind in zip(syllables, kinds, strict=True) if not kind)
 
     def _parse(self, question: str) -> _Question:
-        syllables, trust = self._repair(self._language.syllables(question))
-        kinds = self._language.stop_kinds(syllables)
-        generic = self._language.generic.mask(syllables)
+        language = self._language
+        syllables, trust = self._repair(language.mark_outside(language.syllables(question)))
+        kinds = language.stop_kinds(syllables)
+        generic = language.generic_mask(syllables)
         content = [not kind and not s.isdigit() for s, kind in zip(syllables, kinds, strict=True)]
         weights = np.zeros(len(syllables))
         for position, syllable in enumerate(syllables):

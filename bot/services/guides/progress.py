@@ -67,6 +67,20 @@ async def unfinished(session: AsyncSession, person_id: int) -> GuideProgress | N
     )
 
 
+async def current(session: AsyncSession, person_id: int, since: datetime) -> GuideProgress | None:
+    """The guide the person is reading now: the last one they moved in since `since`, unless
+    they finished it (its introduction counts as step 0)."""
+    latest = await session.scalar(
+        select(GuideProgress)
+        .where(GuideProgress.person_id == person_id, GuideProgress.updated_at >= since)
+        .order_by(GuideProgress.updated_at.desc())
+        .limit(1)
+    )
+    if latest is None or latest.finished_at is not None:
+        return None
+    return latest
+
+
 async def first_time(session: AsyncSession, person_id: int, notice: str, now: datetime) -> bool:
     """True the first time a notice is shown to a person (and remember it)."""
     if await session.get(NoticeSeen, (person_id, notice)) is not None:

@@ -1,4 +1,9 @@
-"""Writing a plan: new villages, then households in bulk with Core, each with an audit row."""
+"""Writing a plan: new villages, then households in bulk with Core, each with an audit row.
+
+Each household also gets what the file said (`imported_values`, see merge.py) in the same
+statement; households the file leaves as they are get only that, without an audit row, since
+it is the import's bookkeeping and not household data.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,11 @@ from sqlalchemy.sql import Executable
 from bot.core.errors import DomainError
 from bot.db.models import AuditEntry, Commune, Household
 from bot.services import places
+from bot.services.household_io.merge import imported_from
 from bot.services.household_io.plan import Plan
 from bot.services.household_io.villages import VillageEntry
 from bot.services.households import AUDITED
+from bot.services.privacy import mask_phone
 from bot.vntext import fold
 
 WRITE_BATCH = 5_000
@@ -35,6 +42,13 @@ async def execute_many(
         await connection.execute(statement, list(batch))
 
 
+def masked(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Audited values with the phone masked, as every other audit row keeps it."""
+    if values is None or not values.get("phone"):
+        return values
+    return {**values, "phone": mask_phone(values["phone"])}
+
+
 def audit_row(
     household_id: int,
     *,
@@ -50,8 +64,8 @@ def audit_row(
         "action": "import",
         "entity": "household",
         "entity_id": str(household_id),
-        "before": before,
-        "after": after,
+        "before": masked(before),
+        "after": masked(after),
         "note": None,
     }
 
@@ -81,6 +95,7 @@ async def write_creates(
             "created_at": now,
             "updated_at": now,
             "updated_by_id": actor_id,
+            "imported_values": imported_from(values),
             **values,
         }
         for village, code, values in plan.creates
@@ -115,13 +130,18 @@ async def write_updates(
     connection = await session.connection()
     rows: list[dict[str, Any]] = []
     audits: list[dict[str, Any]] = []
-    for found, merged in plan.updates:
-        changed = [name for name in AUDITED if merged[name] != found.values[name]]
+    for update_ in plan.updates:
+        found, merged = update_.found, update_.merged
         rows.append(
             {
                 "row_id": found.id,
-                **{name: merged[name] for name in AUDITED if name not in ("village_id", "code")},
-                "folded_head": fold(merged["head_name"]),
+                **{
+                    name: merged.values[name]
+                    for name in AUDITED
+                    if name not in ("village_id", "code")
+                },
+                "folded_head": fold(merged.values["head_name"]),
+                "imported_values": merged.imported,
                 "updated_at": now,
                 "updated_by_id": actor_id,
             }
@@ -131,13 +151,23 @@ async def write_updates(
                 found.id,
                 actor_id=actor_id,
                 now=now,
-                before={name: found.values[name] for name in changed},
-                after={name: merged[name] for name in changed},
+                before={name: found.values[name] for name in merged.written},
+                after={name: merged.values[name] for name in merged.written},
             )
         )
     statement = update(Household).where(Household.id == bindparam("row_id"))
     await execute_many(connection, statement, rows)
     await execute_many(connection, insert(AuditEntry), audits)
+
+
+async def write_remembered(session: AsyncSession, plan: Plan) -> None:
+    """Record what the file said for households whose data it leaves as it is."""
+    if not plan.remembered:
+        return
+    connection = await session.connection()
+    rows = [{"row_id": id_, "imported_values": values} for id_, values in plan.remembered]
+    statement = update(Household).where(Household.id == bindparam("row_id"))
+    await execute_many(connection, statement, rows)
 
 
 async def commune_for_new_villages(session: AsyncSession, plan: Plan) -> Commune | None:
@@ -163,4 +193,5 @@ async def write_plan(
         await create_villages_for(session, commune, plan.new_villages, actor_id)
     await write_creates(session, plan, actor_id=actor_id, now=now)
     await write_updates(session, plan, actor_id=actor_id, now=now)
+    await write_remembered(session, plan)
     await session.flush()

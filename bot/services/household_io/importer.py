@@ -25,17 +25,23 @@ async def import_households(
     now: datetime,
     dry_run: bool = False,
     create_villages: bool = False,
+    prefer_file: bool = False,
 ) -> ImportReport:
     """Import a register file; bad rows are reported and skipped, good rows are written.
 
-    File-level problems (unreadable file, no header, a required column missing) raise
-    DomainError and nothing is written.
+    A value changed in chat since the last import is kept and reported as a conflict, unless
+    `prefer_file` (merge.py). File-level problems (unreadable file, no header, a required
+    column missing) raise DomainError and nothing is written.
     """
     words = vocabulary()
     table = await asyncio.to_thread(read_table, path, words)
     rows, errors = parse_rows(table, words)
-    report = ImportReport(errors=errors, warnings=header_warnings(table), dry_run=dry_run)
-    plan = await plan_import(session, rows, report, create_villages=create_villages)
+    report = ImportReport(
+        errors=errors, warnings=header_warnings(table), dry_run=dry_run, prefer_file=prefer_file
+    )
+    plan = await plan_import(
+        session, rows, report, create_villages=create_villages, prefer_file=prefer_file
+    )
     report.warnings.extend(
         RowError(village.first_row, t("household_io.new_village", name=village.name))
         for village in plan.new_villages

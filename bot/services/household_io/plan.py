@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +13,8 @@ from bot.core.errors import DomainError
 from bot.db.models import Household
 from bot.locales import t
 from bot.services.household_io.codes import CodeMaker, taken_codes
-from bot.services.household_io.report import ImportReport, RowError
+from bot.services.household_io.merge import Merged, merge
+from bot.services.household_io.report import FieldDiff, ImportReport, RowError
 from bot.services.household_io.rows import NEW_HOUSEHOLD_DEFAULTS, ParsedRow
 from bot.services.household_io.villages import (
     VillageEntry,
@@ -26,18 +27,32 @@ from bot.services.households import AUDITED, check_values, lock_codes
 
 @dataclass(frozen=True)
 class Existing:
-    """A household already in the register: its id and audited values."""
+    """A household already in the register: its id, audited values and last imported values."""
 
     id: int
     values: dict[str, Any]
+    imported: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Update:
+    """A stored household and the row merged into it."""
+
+    found: Existing
+    merged: Merged
 
 
 @dataclass
 class Plan:
-    """What the import will write."""
+    """What the import will write.
+
+    `updates` change household data; `remembered` only record what the file said, for
+    households whose data the file leaves as it is.
+    """
 
     creates: list[tuple[VillageEntry, str, dict[str, Any]]] = field(default_factory=list)
-    updates: list[tuple[Existing, dict[str, Any]]] = field(default_factory=list)
+    updates: list[Update] = field(default_factory=list)
+    remembered: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     unchanged: int = 0
     new_villages: list[VillageEntry] = field(default_factory=list)
 
@@ -51,12 +66,14 @@ async def load_existing(
         return {}
     columns = [getattr(Household, name) for name in AUDITED]
     result = await session.execute(
-        select(Household.id, *columns).where(Household.village_id.in_(ids))
+        select(Household.id, Household.imported_values, *columns).where(
+            Household.village_id.in_(ids)
+        )
     )
     existing: dict[tuple[int, str], Existing] = {}
     for row in result:
-        values = dict(zip(AUDITED, row[1:], strict=True))
-        existing[(values["village_id"], values["code"])] = Existing(row[0], values)
+        values = dict(zip(AUDITED, row[2:], strict=True))
+        existing[(values["village_id"], values["code"])] = Existing(row[0], values, row[1])
     return existing
 
 
@@ -69,11 +86,17 @@ async def existing_by_village(
     return {(names[village_id], code): found for (village_id, code), found in existing.items()}
 
 
-def merge(existing: Existing, values: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The household's values after the row, or None when the row changes nothing."""
-    merged = {**existing.values, **values}
-    check_values(merged)
-    return None if merged == existing.values else merged
+def checked(merged: Merged, prefer_file: bool) -> Merged:
+    """The merged values if valid; a value kept from chat that makes them invalid says so."""
+    try:
+        check_values(merged.values)
+    except DomainError as error:
+        if merged.conflicts and not prefer_file:
+            raise DomainError(
+                "household_io.kept_value_invalid", reason=t(error.key, **error.values)
+            ) from error
+        raise
+    return merged
 
 
 def place_rows(
@@ -99,8 +122,9 @@ async def plan_import(
     report: ImportReport,
     *,
     create_villages: bool,
+    prefer_file: bool = False,
 ) -> Plan:
-    """Match rows to villages and households; errors and warnings go into the report."""
+    """Match rows to villages and households; changes, conflicts, errors go into the report."""
     resolver = VillageResolver(await load_villages(session))
     placed = place_rows(resolver, rows, report, create_villages=create_villages)
     # Codes are read and chosen under the villages' locks, as a chat save chooses its own.
@@ -123,7 +147,11 @@ async def plan_import(
                     "household_io.duplicate_code", code=code, village=village.name, row=seen[key]
                 )
             seen[key] = row.number
-            _plan_row(plan, existing.get(key), village, code, row.values)
+            found = existing.get(key)
+            if found is None:
+                plan.creates.append((village, code, {**NEW_HOUSEHOLD_DEFAULTS, **row.values}))
+            else:
+                _plan_update(plan, report, found, village, row.values, prefer_file=prefer_file)
         except DomainError as error:
             report.errors.append(RowError(row.number, t(error.key, **error.values)))
     # Only villages that receive a household are created: a bad row writes nothing at all.
@@ -136,15 +164,31 @@ async def plan_import(
     return plan
 
 
-def _plan_row(
-    plan: Plan, found: Existing | None, village: VillageEntry, code: str, values: dict[str, Any]
+def _plan_update(
+    plan: Plan,
+    report: ImportReport,
+    found: Existing,
+    village: VillageEntry,
+    values: dict[str, Any],
+    *,
+    prefer_file: bool,
 ) -> None:
-    """Add one valid row to the plan as a create, an update or an unchanged household."""
-    if found is None:
-        plan.creates.append((village, code, {**NEW_HOUSEHOLD_DEFAULTS, **values}))
+    """Merge a valid row into its stored household; report each field changed or kept."""
+    merged = checked(
+        merge(found.values, found.imported, values, prefer_file=prefer_file), prefer_file
+    )
+
+    def diff(name: str) -> FieldDiff:
+        stored = found.values
+        return FieldDiff(
+            village.name, stored["code"], stored["head_name"], name, stored[name], values[name]
+        )
+
+    report.changes.extend(diff(name) for name in merged.written)
+    report.conflicts.extend(diff(name) for name in merged.conflicts)
+    if merged.written:
+        plan.updates.append(Update(found, merged))
         return
-    merged = merge(found, values)
-    if merged is None:
-        plan.unchanged += 1
-    else:
-        plan.updates.append((found, merged))
+    plan.unchanged += 1
+    if merged.imported != found.imported:
+        plan.remembered.append((found.id, merged.imported))

@@ -45,14 +45,19 @@ def find_header(rows: Iterable[Cells], words: Vocabulary) -> tuple[int, HeaderMa
     return None
 
 
-def read_table(path: Path, words: Vocabulary) -> Table:
-    """Read an .xlsx or .csv file into a Table; file-level problems raise DomainError."""
+def read_table(
+    path: Path, words: Vocabulary, required: tuple[str, ...] = REQUIRED_FIELDS
+) -> Table:
+    """Read an .xlsx or .csv file into a Table; file-level problems raise DomainError.
+
+    `words` and `required` name the columns of other tables read the same way (targets).
+    """
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
-        return _table_from_rows(_excel_rows(path), words)
+        return _table_from_rows(_excel_rows(path), words, required)
     if suffix in CSV_SUFFIXES:
         text = _csv_text(path)
-        return _table_from_rows(_csv_rows(text, _csv_delimiter(text, words)), words)
+        return _table_from_rows(_csv_rows(text, _csv_delimiter(text, words)), words, required)
     raise DomainError("household_io.unsupported_file")
 
 
@@ -70,14 +75,16 @@ def header_warnings(table: Table) -> list[RowError]:
     return warnings
 
 
-def _table_from_rows(rows: Iterable[Cells], words: Vocabulary) -> Table:
+def _table_from_rows(
+    rows: Iterable[Cells], words: Vocabulary, required: tuple[str, ...] = REQUIRED_FIELDS
+) -> Table:
     """Find the header, check the required columns, keep the numbered rows below it."""
     numbered = list(enumerate(rows, start=1))
     found = find_header((cells for _, cells in numbered), words)
     if found is None:
         raise DomainError("household_io.no_header")
     header_row, header = found
-    missing = [words.labels[name] for name in REQUIRED_FIELDS if name not in header.columns]
+    missing = [words.labels[name] for name in required if name not in header.columns]
     if missing:
         raise DomainError("household_io.missing_columns", columns=", ".join(missing))
     return Table(header_row, header, numbered[header_row:])

@@ -7,4 +7,5 @@
 - `workbook`: the monthly .xlsx workbook.
 - `push`: the daily tally and weekly summary pushed to subscribed officials via the outbox.
 - `text`: reports as short Vietnamese chat texts.
+- `survey`: satisfaction survey figures for a range of days; `survey_view`: as text and sheet rows.
 """

@@ -3,7 +3,9 @@
 Drawn with matplotlib's object API on the Agg canvas (no pyplot, no display, no global backend
 switch) in DejaVu Sans, which ships with matplotlib and has every Vietnamese glyph. Rendering is
 serialised by a lock and can run in a worker thread (`render_png` is synchronous).
-With many villages, only the MAX_BARS lowest are drawn (the title says so).
+With many villages, only the MAX_BARS lowest are drawn (the title says so). A village whose
+register is incomplete is drawn orange and hatched, with "sổ chưa đủ" and its registered vs
+official ratio under its name: the bar's length is the coverage of the registered households only.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ import threading
 from dataclasses import dataclass
 
 from bot.locales import t
-from bot.services.reports.coverage import CoverageReport
+from bot.services.reports.coverage import CoverageReport, VillageCoverage
 from bot.services.reports.text import day_label, number, pct
 
 MAX_BARS = 30
 FONT = "DejaVu Sans"
 LAGGING = "#d9534f"
 ON_TARGET = "#2e8b57"
+INCOMPLETE = "#f0ad4e"
 TOTAL = "#2f6db5"
 _lock = threading.Lock()
 
@@ -30,25 +33,12 @@ class Bar:
     value: float | None  # None: no registered household
     note: str
     colour: str
+    detail: str | None = None  # a second line under the village's name
 
 
 def bars_for(report: CoverageReport, area: str) -> tuple[list[Bar], str | None]:
     """The bars top to bottom (lowest coverage first, the whole area last) and a note."""
-    villages = report.villages[:MAX_BARS]
-    bars = [
-        Bar(
-            village.name,
-            village.coverage_pct,
-            (
-                f"{pct(village.coverage_pct)} ({village.figures.covered}/"
-                f"{village.figures.households})"
-                if village.coverage_pct is not None
-                else t("reports.chart_empty")
-            ),
-            LAGGING if village.status == "lagging" else ON_TARGET,
-        )
-        for village in villages
-    ]
+    bars = [_bar(village) for village in report.villages[:MAX_BARS]]
     total = report.total
     bars.append(
         Bar(
@@ -64,6 +54,24 @@ def bars_for(report: CoverageReport, area: str) -> tuple[list[Bar], str | None]:
     return bars, note
 
 
+def _bar(village: VillageCoverage) -> Bar:
+    """A village's bar: coloured by status, its figures (and register ratio) beside it."""
+    figures = village.figures
+    if village.coverage_pct is None:
+        return Bar(village.name, None, t("reports.chart_empty"), ON_TARGET)
+    note = f"{pct(village.coverage_pct)} ({figures.covered}/{figures.households})"
+    if village.status == "incomplete":
+        register = t(
+            "reports.chart_incomplete",
+            households=figures.households,
+            official=village.official_households,
+            ratio=pct(village.registered_vs_official_pct),
+        )
+        return Bar(village.name, village.coverage_pct, note, INCOMPLETE, register)
+    colour = LAGGING if village.status == "lagging" else ON_TARGET
+    return Bar(village.name, village.coverage_pct, note, colour)
+
+
 def render_png(report: CoverageReport, area: str) -> bytes:
     """The chart as PNG bytes."""
     from matplotlib import rc_context
@@ -77,13 +85,17 @@ def render_png(report: CoverageReport, area: str) -> bytes:
         FigureCanvasAgg(figure)
         axes = figure.add_subplot()
         positions = list(range(len(bars)))
-        axes.barh(
+        drawn = axes.barh(
             positions,
             [bar.value or 0 for bar in bars],
             color=[bar.colour for bar in bars],
             height=0.65,
             zorder=2,
         )
+        for patch, bar in zip(drawn.patches, bars, strict=True):
+            if bar.colour == INCOMPLETE:
+                patch.set_hatch("///")
+                patch.set_edgecolor("#8a5a00")
         for position, bar in zip(positions, bars, strict=True):
             axes.text(
                 (bar.value or 0) + 1.2,
@@ -95,7 +107,7 @@ def render_png(report: CoverageReport, area: str) -> bytes:
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85},
                 zorder=3,
             )
-        axes.set_yticks(positions, [_short(bar.label) for bar in bars])
+        axes.set_yticks(positions, [_tick(bar) for bar in bars])
         axes.invert_yaxis()
         axes.set_xlim(0, 118)
         axes.set_xticks([0, 20, 40, 60, 80, 100], ["0", "20", "40", "60", "80", "100"])
@@ -119,6 +131,11 @@ def render_png(report: CoverageReport, area: str) -> bytes:
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def _tick(bar: Bar) -> str:
+    """The village's name, and its detail on a second line."""
+    return _short(bar.label) if bar.detail is None else f"{_short(bar.label)}\n{bar.detail}"
 
 
 def _short(label: str, limit: int = 28) -> str:

@@ -18,9 +18,14 @@ households) wherever an official count exists; the commune total of it only coun
 that have one, and says how many do not.
 
 A village with no registered household has no coverage (shown as "—", status "empty", never
-"0 %"); it is listed first so someone registers its households. The others are sorted by
+"0 %"); it is listed first so someone registers its households. A village whose register holds
+less than `[reports] register_complete_pct` of its official count is "incomplete" ("sổ chưa đủ"):
+its coverage only describes the households registered so far (6 of 368 registered, 5 of them
+covered, is not 83 % of the village), so it is never green and never judged against the target;
+it is shown with both ratios and listed next, since its register needs work. A village without an
+official count cannot be checked and is judged on its register. The others are sorted by
 coverage, lowest first, and flagged "lagging" when below the target from `[reports]
-coverage_target` (compared exactly, before rounding).
+coverage_target`. Both thresholds are compared exactly, before rounding.
 
 Change over the last 7 days: the figures now minus those of the coverage snapshot of 7 days ago
 (table `coverage_snapshots`, one row per village and day). Snapshots are written by a daily job
@@ -30,6 +35,12 @@ word). If the snapshot of exactly 7 days ago is missing (the bot was off that da
 from 8 to 13 days ago is used and its date is given with the change; if there is none, the change
 is None and the report says so instead of inventing a number. A village with no row in that
 snapshot (it did not exist yet) has no change of its own; the commune's change counts it from 0.
+
+Coverage as of the end of an earlier day (the monthly workbook of a past month) comes from that
+day's snapshot: the register keeps no history (a household's accounts are overwritten, households
+are deleted), so recomputing it from today's rows would not be exact, while the snapshot is the
+register as it stood when the day closed. Only villages with a row that day are shown; the official
+counts are today's (they have no history either).
 
 Speed: one GROUP BY over `households` (using the index on village_id when a scope is given), one
 query for the villages and one for the snapshot rows; Python only walks villages, never households.
@@ -57,7 +68,8 @@ REPORT_ROLES = frozenset({Role.OFFICIAL, Role.ADMIN})
 CHANGE_DAYS = 7
 CHANGE_FALLBACK_DAYS = 6  # also accept a snapshot up to 13 days old, labelled with its date
 FIGURE_FIELDS = ("households", "covered", "accounts", "submitted_online", "paid_online")
-Status = Literal["empty", "lagging", "ok"]
+REGISTER_COMPLETE_PCT = 90.0  # the default of `[reports] register_complete_pct`
+Status = Literal["empty", "incomplete", "lagging", "ok"]
 
 
 async def report_scope(session: AsyncSession, person_id: int) -> Scope:
@@ -157,6 +169,13 @@ class VillageCoverage:
     def registered_vs_official_pct(self) -> float | None:
         return percent(self.figures.households, self.official_households)
 
+    @property
+    def order(self) -> tuple[int, float]:
+        """Sort key: empty villages, incomplete registers, then the rest; lowest coverage first."""
+        group = {"empty": 0, "incomplete": 1}.get(self.status, 2)
+        households = self.figures.households
+        return group, self.figures.covered / households if households else 0.0
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.village_id,
@@ -181,6 +200,7 @@ class CoverageReport:
     registered_with_official: int  # registered households of those villages
     villages_without_official: int
     change_since: date | None = field(default=None)
+    register_complete_pct: float = REGISTER_COMPLETE_PCT
 
     @property
     def coverage_pct(self) -> float | None:
@@ -198,10 +218,21 @@ class CoverageReport:
     def empty(self) -> list[VillageCoverage]:
         return [village for village in self.villages if village.status == "empty"]
 
+    @property
+    def incomplete(self) -> list[VillageCoverage]:
+        return [village for village in self.villages if village.status == "incomplete"]
+
+    @property
+    def all_on_target(self) -> bool:
+        """Some village is judged, none is below target and no register is incomplete."""
+        judged = any(village.status == "ok" for village in self.villages)
+        return judged and not self.lagging and not self.incomplete
+
     def to_json(self) -> dict[str, Any]:
         return {
             "day": self.day.isoformat(),
             "target_pct": self.target_pct,
+            "register_complete_pct": self.register_complete_pct,
             "change_since": self.change_since.isoformat() if self.change_since else None,
             "commune": {
                 **self.total.to_json(),
@@ -211,6 +242,7 @@ class CoverageReport:
                 "registered_vs_official_pct": self.registered_vs_official_pct,
                 "villages": len(self.villages),
                 "lagging_villages": len(self.lagging),
+                "incomplete_villages": len(self.incomplete),
                 "empty_villages": len(self.empty),
                 "change_7d": self.change.to_json() if self.change else None,
             },
@@ -231,9 +263,12 @@ class Target:
         return 100 * part * self.denominator >= self.numerator * whole
 
 
-def status_of(figures: Figures, target: Target) -> Status:
+def status_of(figures: Figures, official: int | None, target: Target, complete: Target) -> Status:
+    """Empty, incomplete (register below `complete` of the official count), ok or lagging."""
     if not figures.households:
         return "empty"
+    if official is not None and not complete.met(figures.households, official):
+        return "incomplete"
     return "ok" if target.met(figures.covered, figures.households) else "lagging"
 
 
@@ -324,35 +359,73 @@ async def coverage(
     today: date,
     *,
     target_pct: float,
+    register_complete_pct: float = REGISTER_COMPLETE_PCT,
     record: bool = True,
 ) -> CoverageReport:
     """The coverage report for the villages in scope; `record` refreshes today's snapshot."""
     counted = await register_figures(session, scope)
     villages = await villages_in(session, scope)
-    since = await baseline_day(session, today, scope)
+    report = await _report(
+        session, scope, today, villages, counted, target_pct, register_complete_pct
+    )
+    if record:
+        await record_snapshot(session, today, {v.village_id: v.figures for v in report.villages})
+    return report
+
+
+async def snapshot_coverage(
+    session: AsyncSession,
+    scope: Scope,
+    day: date,
+    *,
+    target_pct: float,
+    register_complete_pct: float = REGISTER_COMPLETE_PCT,
+) -> CoverageReport:
+    """The coverage report as the register stood at the end of `day`, from its snapshot."""
+    counted = await snapshot_figures(session, day, scope)
+    villages = [v for v in await villages_in(session, scope) if v.id in counted]
+    return await _report(session, scope, day, villages, counted, target_pct, register_complete_pct)
+
+
+async def last_snapshot_day(
+    session: AsyncSession, scope: Scope, first: date, last: date
+) -> date | None:
+    """The newest day from `first` to `last` with a snapshot of a village in scope."""
+    query = select(func.max(CoverageSnapshot.day)).where(
+        CoverageSnapshot.day >= first, CoverageSnapshot.day <= last
+    )
+    if scope is not None:
+        query = query.where(CoverageSnapshot.village_id.in_(scope))
+    found: date | None = await session.scalar(query)
+    return found
+
+
+async def _report(
+    session: AsyncSession,
+    scope: Scope,
+    day: date,
+    villages: list[VillageRow],
+    counted: Mapping[int, Figures],
+    target_pct: float,
+    register_complete_pct: float,
+) -> CoverageReport:
+    """The report from each village's figures at the end of `day`, with the 7-day change."""
+    since = await baseline_day(session, day, scope)
     then = await snapshot_figures(session, since, scope) if since else {}
-    target = Target(target_pct)
+    target, complete = Target(target_pct), Target(register_complete_pct)
     rows: list[VillageCoverage] = []
     for village in villages:  # already by name, which the stable sort keeps for ties
         figures = counted.get(village.id, Figures())
         before = then.get(village.id)
         change = Change(since, before, figures) if since and before else None
-        status = status_of(figures, target)
-        rows.append(
-            VillageCoverage(
-                village.id, village.name, village.official_households, figures, status, change
-            )
-        )
-    rows.sort(
-        key=lambda v: (
-            v.status != "empty",
-            v.figures.covered / v.figures.households if v.figures.households else 0.0,
-        )
-    )
+        official = village.official_households
+        status = status_of(figures, official, target, complete)
+        rows.append(VillageCoverage(village.id, village.name, official, figures, status, change))
+    rows.sort(key=lambda v: v.order)
     total = Figures.total(v.figures for v in rows)
     with_official = [v for v in rows if v.official_households is not None]
-    report = CoverageReport(
-        day=today,
+    return CoverageReport(
+        day=day,
         target_pct=target_pct,
         villages=rows,
         total=total,
@@ -363,7 +436,5 @@ async def coverage(
         registered_with_official=sum(v.figures.households for v in with_official),
         villages_without_official=len(rows) - len(with_official),
         change_since=since if since and then else None,
+        register_complete_pct=register_complete_pct,
     )
-    if record:
-        await record_snapshot(session, today, {v.village_id: v.figures for v in rows})
-    return report

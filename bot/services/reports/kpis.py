@@ -9,6 +9,9 @@ From the assistance log, a *dossier* is a visit where a procedure was handled
 - household_coverage: covered / registered households (see coverage.py), for the current month
   from the register now, for a past month from the last coverage snapshot of that month (None,
   and said so, when there is none).
+Any period works as well as a month (`Period`: a quarter 15/6–15/9, a half-year, a year, at most
+366 days): while it lasts its figures are as of now, once over as of the end of its last day
+(coverage from the last snapshot within it), as for a month.
 A KPI is met when share >= target (compared exactly). No dossier at all gives no share (None),
 not 0 %.
 
@@ -32,7 +35,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import ReportsSettings
 from bot.core.errors import DomainError
 from bot.db.models import Assistance, CoverageSnapshot, Person
-from bot.services.reports.coverage import Figures, Scope, Target, percent, register_figures
+from bot.services.reports.coverage import (
+    Figures,
+    Scope,
+    Target,
+    last_snapshot_day,
+    percent,
+    register_figures,
+)
+from bot.services.reports.tallies import parse_day
 from bot.services.shifts import attendance
 
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -80,6 +91,67 @@ class Month:
     def label(self) -> str:
         return f"{self.month:02d}/{self.year}"
 
+    @property
+    def period(self) -> Period:
+        return Period(self.first, self.last)
+
+
+MAX_PERIOD_DAYS = 366  # a year, leap or not; longer spans are refused
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A reporting period from `first` to `last`, both included: a quarter, half-year, year…"""
+
+    first: date
+    last: date
+
+    @classmethod
+    def parse(cls, first: str, last: str, today: date) -> Period:
+        """From two days ('15/06/2026' or '2026-06-15'); refused with one clear line when the
+        start is after the end or in the future, or it spans more than MAX_PERIOD_DAYS."""
+        start, end = parse_day(first, today), parse_day(last, today)
+        if start > end:
+            raise DomainError("periods.start_after_end", first=day_text(start), last=day_text(end))
+        if start > today:
+            raise DomainError("periods.future_start", first=day_text(start))
+        if (end - start).days + 1 > MAX_PERIOD_DAYS:
+            raise DomainError("periods.too_long", days=MAX_PERIOD_DAYS)
+        return cls(start, end)
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
+    def key(self) -> str:
+        return f"{self.first.isoformat()}..{self.last.isoformat()}"
+
+    @property
+    def label(self) -> str:
+        return f"{day_text(self.first)} – {day_text(self.last)}"
+
+
+def day_text(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def span_of(wanted: Month | Period) -> Period:
+    """The days a month or a period covers."""
+    return wanted.period if isinstance(wanted, Month) else wanted
+
+
+def is_current(wanted: Month | Period, today: date) -> bool:
+    """Whether its figures are as of now (it reaches today) rather than as of its last day."""
+    return span_of(wanted).last >= today
+
+
+def check_not_future(wanted: Month | Period, today: date) -> None:
+    if isinstance(wanted, Month) and wanted > Month.of(today):
+        raise DomainError("reports.future_month", month=wanted.label)
+    if isinstance(wanted, Period) and wanted.first > today:
+        raise DomainError("periods.future_start", first=day_text(wanted.first))
+
 
 @dataclass(frozen=True)
 class Kpi:
@@ -115,14 +187,15 @@ class ShiftAttendance:
 
 
 async def shift_attendance(
-    session: AsyncSession, month: Month, now: datetime
+    session: AsyncSession, month: Month | Period, now: datetime
 ) -> dict[int, ShiftAttendance] | None:
     """Shifts served and no-shows per person in the month; None when there were no shifts.
 
     From attendance.monthly_counts: a shift counts as served once it has ended unless an
     officer marked the person absent; shifts still to come count as neither.
     """
-    counts = await attendance.monthly_counts(session, month.year, month.month, now=now)
+    span = span_of(month)
+    counts = await attendance.counts_between(session, span.first, span.last, now=now)
     return {c.person_id: ShiftAttendance(c.served, c.no_shows) for c in counts} or None
 
 
@@ -150,7 +223,7 @@ class HelperMonth:
 
 @dataclass(frozen=True)
 class KpiReport:
-    month: Month
+    month: Month | Period  # a calendar month, or any period (`report kpi --from --to`)
     dossiers: int
     submitted_online: Kpi
     papers_digitised: Kpi
@@ -168,7 +241,7 @@ class KpiReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "month": self.month.key,
+            "month": self.month.key if isinstance(self.month, Month) else None,
             "first": self.month.first.isoformat(),
             "last": self.month.last.isoformat(),
             "dossiers": self.dossiers,
@@ -185,7 +258,7 @@ class KpiReport:
         }
 
 
-def _scoped(query: Any, month: Month, scope: Scope) -> Any:
+def _scoped(query: Any, month: Month | Period, scope: Scope) -> Any:
     query = query.where(Assistance.day >= month.first, Assistance.day <= month.last)
     if scope is not None:
         query = query.where(Assistance.village_id.in_(scope))
@@ -193,17 +266,13 @@ def _scoped(query: Any, month: Month, scope: Scope) -> Any:
 
 
 async def month_coverage(
-    session: AsyncSession, scope: Scope, month: Month, today: date
+    session: AsyncSession, scope: Scope, month: Month | Period, today: date
 ) -> tuple[Figures | None, date | None, str | None]:
-    """Coverage figures for the month: the register now, or the month's last snapshot."""
-    if month == Month.of(today):
+    """Coverage figures for the month (or period): the register now while it lasts, else the
+    last snapshot within it."""
+    if is_current(month, today):
         return Figures.total((await register_figures(session, scope)).values()), today, "register"
-    query = select(func.max(CoverageSnapshot.day)).where(
-        CoverageSnapshot.day >= month.first, CoverageSnapshot.day <= month.last
-    )
-    if scope is not None:
-        query = query.where(CoverageSnapshot.village_id.in_(scope))
-    day: date | None = await session.scalar(query)
+    day = await last_snapshot_day(session, scope, month.first, month.last)
     if day is None:
         return None, None, None
     sums = select(func.sum(CoverageSnapshot.households), func.sum(CoverageSnapshot.covered)).where(
@@ -218,15 +287,15 @@ async def month_coverage(
 async def kpi_report(
     session: AsyncSession,
     scope: Scope,
-    month: Month,
+    month: Month | Period,
     *,
     today: date,
     targets: ReportsSettings,
     now: datetime | None = None,
 ) -> KpiReport:
-    """The month's KPIs; `now` decides which shifts have ended (default: the end of `today`)."""
-    if month > Month.of(today):
-        raise DomainError("reports.future_month", month=month.label)
+    """The month's (or period's) KPIs; `now` decides which shifts have ended (default: the end
+    of `today`)."""
+    check_not_future(month, today)
     has_procedure = Assistance.procedure.is_not(None)
     fee_bearing = and_(has_procedure, Assistance.fee_required.is_(True))
     dossiers, submitted, digitised, fees, paid = (
@@ -274,7 +343,7 @@ async def kpi_report(
 
 
 async def helper_months(
-    session: AsyncSession, scope: Scope, month: Month, now: datetime
+    session: AsyncSession, scope: Scope, month: Month | Period, now: datetime
 ) -> tuple[list[HelperMonth], bool]:
     """Per helper: distinct households, visits, dossiers; shifts from shift_attendance."""
     counted = (

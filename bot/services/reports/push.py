@@ -152,7 +152,13 @@ async def queue_weekly_summaries(
 
     async def reply_for(session: AsyncSession, scope: Scope) -> Reply:
         week = await range_tally(session, scope, week_start(day), day)
-        report = await coverage(session, scope, day, target_pct=settings.reports.coverage_target)
+        report = await coverage(
+            session,
+            scope,
+            day,
+            target_pct=settings.reports.coverage_target,
+            register_complete_pct=settings.reports.register_complete_pct,
+        )
         area = area_label(settings.commune.name, scope, [v.name for v in report.villages])
         unsubscribe = Subscribe("w", on=False).button(t("reports.unsubscribe_weekly"))
         return Reply(

@@ -11,7 +11,7 @@ from datetime import date
 
 from bot.locales import t
 from bot.services.reports.coverage import CoverageReport, Scope, VillageCoverage
-from bot.services.reports.kpis import Kpi, KpiReport
+from bot.services.reports.kpis import Kpi, KpiReport, Month
 from bot.services.reports.tallies import ACTIONS, DailyTally, RangeTally, Work
 
 MAX_LINES = 40
@@ -77,6 +77,8 @@ def _village_lines(village: VillageCoverage, show_change: bool) -> list[str]:
             else t("reports.change_new")
         )
     figures = village.figures
+    if village.status == "incomplete":
+        return _incomplete_lines(village, change)
     mark = "🔴" if village.status == "lagging" else "🟢"
     detail_official = ""
     if official is not None:
@@ -103,6 +105,43 @@ def _village_lines(village: VillageCoverage, show_change: bool) -> list[str]:
             official=detail_official,
         ),
     ]
+
+
+def _incomplete_lines(village: VillageCoverage, change: str) -> list[str]:
+    """A village whose register is incomplete: both ratios side by side, never green."""
+    figures = village.figures
+    return [
+        t(
+            "reports.village_incomplete",
+            name=village.name,
+            pct=pct(village.coverage_pct),
+            covered=figures.covered,
+            households=figures.households,
+            official=village.official_households,
+            ratio=pct(village.registered_vs_official_pct),
+            change=change,
+        ),
+        t(
+            "reports.village_detail",
+            accounts=figures.accounts,
+            submitted=figures.submitted_online,
+            paid=figures.paid_online,
+            official="",
+        ),
+    ]
+
+
+def verdict_lines(report: CoverageReport) -> list[str]:
+    """Below target, incomplete registers, or every village on target (only when truly so)."""
+    lines = []
+    if report.lagging:
+        lines.append(t("reports.lagging_line", count=len(report.lagging)))
+    if report.incomplete:
+        count, threshold = len(report.incomplete), pct(report.register_complete_pct)
+        lines.append(t("reports.incomplete_line", count=count, threshold=threshold))
+    if report.all_on_target:
+        lines.append(t("reports.all_on_target"))
+    return lines
 
 
 def coverage_text(report: CoverageReport, area: str) -> str:
@@ -156,10 +195,7 @@ def coverage_text(report: CoverageReport, area: str) -> str:
             lines.append(t("reports.official_missing", count=report.villages_without_official))
     else:
         lines.append(t("reports.no_official"))
-    lagging = len(report.lagging)
-    lines.append(
-        t("reports.lagging_line", count=lagging) if lagging else t("reports.all_on_target")
-    )
+    lines.extend(verdict_lines(report))
     if report.change_since is not None:
         lines.append(t("reports.change_since", day=day_label(report.change_since)))
     else:
@@ -291,7 +327,19 @@ def weekly_text(week: RangeTally, coverage: CoverageReport, area: str) -> str:
             for v in coverage.lagging[:MAX_HELPERS]
         )
         lines.append(t("reports.weekly_lagging", target=pct(coverage.target_pct), items=items))
-    elif coverage.villages:
+    if coverage.incomplete:
+        items = ", ".join(
+            t(
+                "reports.weekly_incomplete_item",
+                name=v.name,
+                households=v.figures.households,
+                official=v.official_households,
+            )
+            for v in coverage.incomplete[:MAX_HELPERS]
+        )
+        threshold = pct(coverage.register_complete_pct)
+        lines.append(t("reports.weekly_incomplete", threshold=threshold, items=items))
+    if coverage.all_on_target:
         lines.append(t("reports.all_on_target"))
     return "\n".join(lines)
 
@@ -315,9 +363,10 @@ def kpi_line(kpi: Kpi) -> str:
 
 
 def kpi_text(report: KpiReport, area: str) -> str:
+    section = "reports" if isinstance(report.month, Month) else "periods"  # "tháng" or "từ … đến"
     lines = [
-        t("reports.kpi_title", month=report.month.label, area=area),
-        t("reports.kpi_dossiers", count=report.dossiers),
+        t(f"{section}.kpi_title", month=report.month.label, area=area),
+        t(f"{section}.kpi_dossiers", count=report.dossiers),
     ]
     lines.extend(kpi_line(kpi) for kpi in report.kpis)
     if report.coverage_as_of is not None:
@@ -325,7 +374,7 @@ def kpi_text(report: KpiReport, area: str) -> str:
     lines.append("")
     lines.append(t("reports.kpi_helpers"))
     if not report.helpers:
-        lines.append(t("reports.kpi_no_helpers"))
+        lines.append(t(f"{section}.kpi_no_helpers"))
     helper_lines = []
     for helper in report.helpers:
         shifts = ""

@@ -117,6 +117,13 @@ async def monthly_counts(
 ) -> list[MonthlyCount]:
     """Per person for one month: shifts served, hours, no-shows, check-ins, still to come."""
     first, last = month_bounds(date(year, month, 1))
+    return await counts_between(session, first, last, now=now, person_id=person_id)
+
+
+async def counts_between(
+    session: AsyncSession, first: date, last: date, *, now: datetime, person_id: int | None = None
+) -> list[MonthlyCount]:
+    """As monthly_counts, for the shifts from `first` to `last` (both included)."""
     query = (
         select(ShiftAssignment, Shift, Person)
         .join(Shift, Shift.id == ShiftAssignment.shift_id)

@@ -1,8 +1,13 @@
-"""What people see of the shifts: open places near them, their own shifts, a location's roster."""
+"""What people see of the shifts: open places near them, their own shifts, a location's roster,
+and which reminders a new sign-up will still get.
+
+The roster names everyone on each shift and marks those who asked for a stand-in nobody has
+taken yet: they stay on the shift until someone does, so the place is at risk, not empty.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -15,7 +20,10 @@ from bot.db.models import (
     Shift,
     ShiftAssignment,
     ShiftStatus,
+    StandinRequest,
+    StandinStatus,
 )
+from bot.services.shifts import reminders
 from bot.services.shifts.roster import Scope, covers
 
 
@@ -90,6 +98,7 @@ async def my_shifts(
 class RosterShift:
     shift: Shift
     people: list[tuple[ShiftAssignment, Person]]
+    asking: dict[int, datetime] = field(default_factory=dict)  # assignment -> asked at
 
     @property
     def missing(self) -> int:
@@ -125,7 +134,28 @@ async def roster(
         )
         for assignment, person in rows:
             holders[assignment.shift_id].append((assignment, person))
-    return [RosterShift(shift, holders[shift.id]) for shift in shifts]
+    asking = await open_standins(session, list(holders))
+    return [RosterShift(shift, holders[shift.id], asking.get(shift.id, {})) for shift in shifts]
+
+
+async def open_standins(
+    session: AsyncSession, shift_ids: list[int]
+) -> dict[int, dict[int, datetime]]:
+    """Stand-in requests nobody has taken yet: per shift, assignment -> when it was asked."""
+    if not shift_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            StandinRequest.shift_id, StandinRequest.assignment_id, StandinRequest.created_at
+        ).where(
+            StandinRequest.shift_id.in_(shift_ids),
+            StandinRequest.status == StandinStatus.OPEN,
+        )
+    )
+    found: dict[int, dict[int, datetime]] = {}
+    for shift_id, assignment_id, asked_at in rows:
+        found.setdefault(shift_id, {})[assignment_id] = asked_at
+    return found
 
 
 async def roster_of(session: AsyncSession, shift: Shift) -> RosterShift:
@@ -133,3 +163,15 @@ async def roster_of(session: AsyncSession, shift: Shift) -> RosterShift:
         if row.shift.id == shift.id:
             return row
     return RosterShift(shift, [])
+
+
+def coming_reminders(
+    assignment: ShiftAssignment, shift: Shift, policy: reminders.Policy
+) -> list[str]:
+    """The reminders this assignment will still get, by the planner's own rule at each time."""
+    times = policy.send_times(shift)
+    return [
+        kind
+        for kind in reminders.KINDS
+        if kind in reminders.due_kinds(assignment, shift, times[kind], policy)
+    ]

@@ -1,0 +1,66 @@
+"""Frequently asked questions: general wording written by staff, matched against free text.
+
+A FAQ holds only what a staff member wrote for everyone (never the citizen's own message), and
+ID-card or phone numbers are masked in it as well. Matching folds both sides like the guide
+matcher (bot/vntext.py: no accents, lower case) and compares them with rapidfuzz's token-sort
+ratio, so the same question typed without accents or in another word order is found, while a
+short message ("cảm ơn", "thủ tục") matches nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Faq
+from bot.services import handoff
+from bot.services.privacy import hide_numbers
+from bot.vntext import fold
+
+MAX_QUESTION = 300
+MAX_ANSWER = 1500
+MIN_WORDS = 3
+MIN_SCORE = 85.0
+MAX_FAQS = 500
+
+
+def keywords(text: str) -> str:
+    return fold(text)
+
+
+async def save(
+    session: AsyncSession, question: str, answer: str, staff_id: int, *, now: datetime
+) -> Faq:
+    """Keep a general question and its answer for the matcher."""
+    wording = hide_numbers(handoff.clean_text(question, MAX_QUESTION))
+    body = hide_numbers(handoff.clean_text(answer, MAX_ANSWER))
+    faq = Faq(
+        question=wording,
+        keywords=keywords(wording),
+        answer=body,
+        created_by_id=staff_id,
+        created_at=now,
+    )
+    session.add(faq)
+    await session.flush()
+    return faq
+
+
+async def best_match(session: AsyncSession, text: str) -> Faq | None:
+    """The saved FAQ asked the same way as `text`, if one is close enough."""
+    words = keywords(text)
+    if len(words.split()) < MIN_WORDS:
+        return None
+    faqs = list(await session.scalars(select(Faq).order_by(Faq.id.desc()).limit(MAX_FAQS)))
+    if not faqs:
+        return None
+    found = process.extractOne(
+        words,
+        [faq.keywords for faq in faqs],
+        scorer=fuzz.token_sort_ratio,
+        score_cutoff=MIN_SCORE,
+    )
+    return faqs[found[2]] if found is not None else None
