@@ -106,6 +106,9 @@ def register_all(registry: Registry) -> None:
     registry.action(qn.QuestionList, questions.question_list, roles=viewing)
     registry.action(qn.AnswerQuestion, questions.answer, roles=answering)
     registry.action(qn.SaveAsFaq, questions.save_as_faq, roles=answering)
+    registry.command("faq", questions.faq_list, roles=answering)
+    registry.action(qn.FaqList, questions.faq_list, roles=answering)
+    registry.action(qn.DeleteFaq, questions.delete_faq, roles=answering)
     registry.flow(questions.ANSWER, roles=answering)
     registry.flow(questions.FAQ, roles=answering)
 

@@ -8,7 +8,7 @@ server that the question is still waiting, and a forged number looks like a miss
 from __future__ import annotations
 
 from bot.actions.handoff import HandoffHub
-from bot.actions.questions import AnswerQuestion, QuestionList, SaveAsFaq
+from bot.actions.questions import AnswerQuestion, DeleteFaq, FaqList, QuestionList, SaveAsFaq
 from bot.core.actions import menu_choice
 from bot.core.context import Context
 from bot.core.errors import DomainError
@@ -29,6 +29,10 @@ def list_choice() -> Choice:
     return QuestionList().button(t("questions.list_button"))
 
 
+def faq_list_choice() -> Choice:
+    return FaqList().button(t("questions.faq_list_button"))
+
+
 def short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= SHORT else text[: SHORT - 1] + "…"
@@ -37,9 +41,10 @@ def short(text: str) -> str:
 async def question_list(ctx: Context) -> Replies:
     """Open questions, oldest first, with how long each has waited."""
     rows = await questions.open_questions(ctx.session)
-    if not rows:
-        return Reply(t("questions.list_empty"), choices=(menu_choice(),))
     answering = ctx.has_role(*ANSWER_ROLES)
+    faqs = (faq_list_choice(),) if answering else ()
+    if not rows:
+        return Reply(t("questions.list_empty"), choices=(*faqs, menu_choice()))
     lines = [t("questions.list_title", count=await questions.count_open(ctx.session))]
     choices: list[Choice] = []
     for question in rows:
@@ -52,7 +57,7 @@ async def question_list(ctx: Context) -> Replies:
             choices.append(AnswerQuestion(question.id).button(label))
     if not answering:
         lines.append(t("questions.view_only"))
-    return Reply("\n".join(lines), choices=(*choices, menu_choice()), columns=2)
+    return Reply("\n".join(lines), choices=(*choices, *faqs, menu_choice()), columns=2)
 
 
 # ----------------------------------------------------------------------------- answering
@@ -167,6 +172,28 @@ FAQ = Flow(
     prefix="qf",
     texts=TEXTS,
 )
+
+
+async def faq_list(ctx: Context) -> Replies:
+    """The FAQs the bot answers citizens with, each with a button to delete it."""
+    saved = await faq.saved(ctx.session)
+    if not saved:
+        return Reply(t("questions.faq_list_empty"), choices=(list_choice(), menu_choice()))
+    lines = [t("questions.faq_list_title", count=len(saved))]
+    lines += [t("questions.faq_list_line", number=f.id, question=short(f.question)) for f in saved]
+    deletes = [
+        DeleteFaq(f.id).button(t("questions.faq_delete_button", number=f.id)) for f in saved
+    ]
+    return Reply("\n".join(lines), choices=(*deletes, list_choice(), menu_choice()), columns=2)
+
+
+async def delete_faq(ctx: Context, pressed: DeleteFaq) -> Replies:
+    """Stop answering with a FAQ (a wrong or outdated answer)."""
+    removed = await faq.remove(ctx.session, pressed.faq)
+    if removed is None:
+        return Reply(t("questions.faq_not_found"), choices=(faq_list_choice(), menu_choice()))
+    text = t("questions.faq_deleted", number=removed.id, question=short(removed.question))
+    return Reply(text, choices=(faq_list_choice(), menu_choice()))
 
 
 # ----------------------------------------------------------------------- for free text

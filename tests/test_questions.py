@@ -71,7 +71,7 @@ async def test_officials_see_open_questions_and_their_age(app: App) -> None:
     later = await official.says("/questions")
     assert f"Số {number} — đã chờ 2 ngày" in texts(later)
     listed = await officer.presses("qn")
-    assert payloads(listed) == [f"qn:ans:{number}", "menu"]
+    assert payloads(listed) == [f"qn:ans:{number}", "qn:faqs", "menu"]
     assert labels(listed)[0] == t("questions.answer_short", number=number)
 
 
@@ -237,7 +237,7 @@ async def test_over_telegram_a_question_nobody_took_gets_its_answer(
     assert told.text is not None and "1–2 ngày làm việc" in told.text
 
     listed = await officer.presses("qn")
-    assert button_data(listed) == ["qn:ans:1", "menu"]
+    assert button_data(listed) == ["qn:ans:1", "qn:faqs", "menu"]
     await officer.presses("qn:ans:1")
     done = await officer.says(GENERAL_ANSWER)
     assert button_data(done)[0] == "qn:faq:1"
@@ -251,3 +251,29 @@ async def test_over_telegram_a_question_nobody_took_gets_its_answer(
     await officer.presses("qf:answer:same")
     again = await citizen.says("xa co to chuc lop day boi cho tre em vao mua he khong")
     assert again.text is not None and GENERAL_ANSWER in again.text
+
+
+async def test_saved_faqs_are_listed_saved_once_and_can_be_deleted(app: App) -> None:
+    users = await scene(app)
+    officer, asker = users["officer"], users["neighbour"]
+    number = await queued_question(app, users)
+    await officer.presses(f"qn:ans:{number}")
+    await officer.says(ANSWER)
+    for answer in ("Có, lớp học vào tháng 6.", GENERAL_ANSWER):  # saved twice, same wording
+        await officer.presses(f"qn:faq:{number}")
+        await officer.says(GENERAL_QUESTION)
+        await officer.says(answer)
+    [faq] = await faqs(app)
+    assert faq.answer == GENERAL_ANSWER
+    listed = await officer.says("/faq")
+    assert t("questions.faq_list_title", count=1) in texts(listed)
+    assert f"qn:faqdel:{faq.id}" in payloads(listed)
+    assert "qn:faqs" in payloads(await officer.says("/questions"))
+    refused = await users["volunteer"].presses(f"qn:faqdel:{faq.id}")
+    assert texts(refused) == t("errors.not_allowed") and len(await faqs(app)) == 1
+    deleted = await officer.presses(f"qn:faqdel:{faq.id}")
+    assert texts(deleted).startswith(t("questions.faq_deleted", number=faq.id, question="")[:30])
+    assert await faqs(app) == []
+    assert GENERAL_ANSWER not in texts(await asker.says(GENERAL_QUESTION))
+    assert texts(await officer.presses(f"qn:faqdel:{faq.id}")) == t("questions.faq_not_found")
+    assert texts(await officer.says("/faq")) == t("questions.faq_list_empty")

@@ -17,3 +17,11 @@ class SaveAsFaq(Action, prefix="qn:faq"):
     """Keep an answered question, in general wording, as a frequently asked question."""
 
     question: int
+
+
+class FaqList(Action, prefix="qn:faqs"):
+    """The saved frequently asked questions, each with a button to delete it."""
+
+
+class DeleteFaq(Action, prefix="qn:faqdel"):
+    faq: int

@@ -34,9 +34,16 @@ def keywords(text: str) -> str:
 async def save(
     session: AsyncSession, question: str, answer: str, staff_id: int, *, now: datetime
 ) -> Faq:
-    """Keep a general question and its answer for the matcher."""
+    """Keep a general question and its answer for the matcher (replacing the answer of the
+    same question, worded the same way, saved before)."""
     wording = hide_numbers(handoff.clean_text(question, MAX_QUESTION))
     body = hide_numbers(handoff.clean_text(answer, MAX_ANSWER))
+    same = await session.scalar(select(Faq).where(Faq.keywords == keywords(wording)).limit(1))
+    if same is not None:  # the same question saved again: its answer is the newer one
+        same.question, same.answer = wording, body
+        same.created_by_id, same.created_at = staff_id, now
+        await session.flush()
+        return same
     faq = Faq(
         question=wording,
         keywords=keywords(wording),
@@ -64,3 +71,17 @@ async def best_match(session: AsyncSession, text: str) -> Faq | None:
         score_cutoff=MIN_SCORE,
     )
     return faqs[found[2]] if found is not None else None
+
+
+async def saved(session: AsyncSession) -> list[Faq]:
+    """Every saved FAQ, newest first."""
+    return list(await session.scalars(select(Faq).order_by(Faq.id.desc()).limit(MAX_FAQS)))
+
+
+async def remove(session: AsyncSession, faq_id: int) -> Faq | None:
+    """Delete a saved FAQ; None when there is no such FAQ (a forged or stale button)."""
+    found = await session.get(Faq, faq_id)
+    if found is not None:
+        await session.delete(found)
+        await session.flush()
+    return found
