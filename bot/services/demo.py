@@ -26,9 +26,10 @@ from bot.db.models import (
     RoleGrant,
     Village,
 )
-from bot.services import audit
+from bot.services import audit, village_counters
 from bot.services.household_io import village_initials
 from bot.services.reports import coverage
+from bot.services.shifts import templates
 from bot.vntext import fold
 
 SEED = 20250701
@@ -55,6 +56,10 @@ VILLAGES = (
 )
 COMMUNE_DESK = "Bộ phận một cửa UBND xã"
 CULTURAL_HOUSES = (("Nhà văn hóa thôn Đức An", 0), ("Nhà văn hóa thôn Tân Hòa", 2))
+DESK_HOURS = ((time(7, 30), time(11, 30)), (time(13, 30), time(17, 0)))
+HOUSE_HOURS = (time(8, 0), time(11, 0))
+WORKING_DAYS = range(5)
+SATURDAY = 5
 
 FAMILY_NAMES = (
     ("Nguyễn", 38),
@@ -167,18 +172,24 @@ async def add_villages(session: AsyncSession, commune: Commune) -> list[int]:
 
 
 async def add_locations(session: AsyncSession, commune: Commune, village_ids: list[int]) -> None:
-    """The one-stop desk of the commune and two village cultural houses."""
-    session.add(Location(commune_id=commune.id, name=COMMUNE_DESK, kind=LocationKind.COMMUNE_DESK))
-    for name, index in CULTURAL_HOUSES:
-        session.add(
-            Location(
-                commune_id=commune.id,
-                village_id=village_ids[index],
-                name=name,
-                kind=LocationKind.CULTURAL_HOUSE,
-            )
+    """The one-stop desk of the commune (weekdays) and two village cultural houses (Saturday
+    mornings), with their weekly hours, so the desk's place and hours show as in a real commune."""
+    desk = Location(commune_id=commune.id, name=COMMUNE_DESK, kind=LocationKind.COMMUNE_DESK)
+    houses = [
+        Location(
+            commune_id=commune.id,
+            village_id=village_ids[index],
+            name=name,
+            kind=LocationKind.CULTURAL_HOUSE,
         )
+        for name, index in CULTURAL_HOUSES
+    ]
+    session.add_all([desk, *houses])
     await session.flush()
+    for starts, ends in DESK_HOURS:
+        await templates.add_templates(session, desk, WORKING_DAYS, starts, ends, 2, actor_id=None)
+    for house in houses:
+        await templates.add_templates(session, house, [SATURDAY], *HOUSE_HOURS, 1, actor_id=None)
 
 
 async def add_households(
@@ -194,6 +205,7 @@ async def add_households(
     ]
     connection = await session.connection()
     await connection.execute(insert(Household), rows)
+    await village_counters.refresh(session, village_ids)
 
 
 async def add_helpers(

@@ -14,6 +14,7 @@ from bot.services.places import list_locations
 from bot.services.shifts.calendar import day_off, is_working_day
 from bot.services.shifts.templates import list_templates
 from bot.services.shifts.views import roster
+from bot.vntext import fold
 
 Slot = tuple[time, time]
 WEEKEND = 5
@@ -86,17 +87,23 @@ async def on_duty(
     return tuple(held)
 
 
-async def desk_day(session: AsyncSession, today: date, now: datetime) -> DeskDay:
-    """The configured places (the commune's one-stop desk first) with hours and today's duty."""
+async def places_with_hours(session: AsyncSession) -> list[tuple[Location, tuple[Hours, ...]]]:
+    """The configured places, the commune's one-stop desk first and the others by name, each
+    with its weekly hours from the active shift templates (none: no hours known)."""
     slots: dict[int, dict[int, set[Slot]]] = defaultdict(lambda: defaultdict(set))
     for template in await list_templates(session):
         slots[template.location_id][template.weekday].add((template.starts, template.ends))
     locations = sorted(
-        await list_locations(session), key=lambda loc: loc.kind != LocationKind.COMMUNE_DESK
+        await list_locations(session),
+        key=lambda loc: (loc.kind != LocationKind.COMMUNE_DESK, fold(loc.name)),
     )
+    return [(location, weekly_hours(slots.get(location.id, {}))) for location in locations]
+
+
+async def desk_day(session: AsyncSession, today: date, now: datetime) -> DeskDay:
+    """The configured places (the commune's one-stop desk first) with hours and today's duty."""
     desks = []
-    for location in locations:
-        hours = weekly_hours(slots.get(location.id, {}))
+    for location, hours in await places_with_hours(session):
         duty = await on_duty(session, location, today, now)
         desks.append(Desk(location.name, location.address, hours, duty))
     closed = today.weekday() < WEEKEND and not await is_working_day(session, today)
