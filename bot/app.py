@@ -8,27 +8,29 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.content.catalog import load_catalog
+from bot.content.catalog import Catalog, load_catalog
 from bot.core.delivery import Sender
 from bot.core.dispatcher import Dispatcher
 from bot.core.media import MediaStore, shared_secret
 from bot.core.observer import NOBODY, Observer
 from bot.core.registry import Registry
-from bot.core.services import Services
+from bot.core.services import GuideMatch, Services
 from bot.db.base import utcnow
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.services import places
-from bot.services.guides.matching import GuideMatcher
 from bot.services.guides.pictures import PictureCache
 from scheduler.leader import Leadership
 from scheduler.runtime import Runtime
 from scheduler.setup import RunningJobs, build_scheduler, stop_gracefully
+
+if TYPE_CHECKING:
+    from bot.services.guides.matching import GuideMatcher
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +42,29 @@ class Channel(Sender, Protocol):
     async def stop(self) -> None: ...
 
 
+class MatcherOnFirstQuestion:
+    """The guide matcher, built when the first question comes: numpy and the BM25 index cost
+    memory and start-up time that a bot nobody has asked anything yet does not need."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._matcher: GuideMatcher | None = None
+
+    def match(self, text: str) -> GuideMatch:
+        if self._matcher is None:
+            from bot.services.guides.matching import GuideMatcher  # deferred: see the class
+
+            self._matcher = GuideMatcher.from_catalog(self.catalog)
+        return self._matcher.match(text)
+
+
 def load_services(settings: Settings) -> Services:
     catalog = load_catalog(settings.content.guides_dir)
     cache = settings.content.cache_dir
     return Services(
         settings=settings,
         catalog=catalog,
-        matcher=GuideMatcher.from_catalog(catalog),
+        matcher=MatcherOnFirstQuestion(catalog),
         pictures=PictureCache(cache / "pictures"),
         media=MediaStore(
             cache / "media",

@@ -43,7 +43,6 @@ from bot.services.reports.text import (
     kpi_text,
     tally_text,
 )
-from bot.services.reports.workbook import monthly_workbook
 from handlers import targets
 
 ROLES = {Role.OFFICIAL, Role.ADMIN}
@@ -221,6 +220,9 @@ async def kpi_command(ctx: Context) -> Replies:
 
 
 async def send_workbook(ctx: Context, month: Month) -> Replies:
+    # Deferred: openpyxl is loaded with the first workbook, not when the bot starts.
+    from bot.services.reports.workbook import monthly_workbook
+
     scope = await scope_of(ctx)
     settings = ctx.services.settings
     area = await area_of(ctx, scope)

@@ -222,6 +222,8 @@ async def test_a_link_only_channel_gets_the_report_workbook_as_a_link(web: Web) 
         "Tổng hợp theo ngày",
         "Chỉ tiêu",
         "Người hỗ trợ",
+        "Khảo sát hài lòng",
+        "Đánh giá cá nhân",
     ]
 
 

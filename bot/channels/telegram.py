@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -9,6 +10,7 @@ from typing import Any, TypeAlias
 
 from telegram import (
     BotCommand,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -52,6 +54,14 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
             for row in reply.rows()
         ]
     )
+
+
+async def _answer(query: CallbackQuery) -> None:
+    """Stop the pressed button's spinner; a press too old to answer is still handled."""
+    try:
+        await query.answer()
+    except TelegramError as error:
+        log.info("could not answer a button press (%s)", error)
 
 
 class TelegramChannel:
@@ -115,9 +125,10 @@ class TelegramChannel:
         if incoming is None:
             return
         query = update.callback_query
-        if query is not None:
-            await query.answer()
-        replies = await self.dispatcher.handle(incoming)
+        if query is None:
+            replies = await self.dispatcher.handle(incoming)
+        else:  # the button stops spinning while the update is handled, not one round trip before
+            _, replies = await asyncio.gather(_answer(query), self.dispatcher.handle(incoming))
         if not replies:  # a duplicate: its kept replies belong to whoever got it first
             return
         pressed = query.message if query is not None else None

@@ -12,18 +12,10 @@ from typing import Annotated
 import typer
 
 from bot.app import App
-from bot.cli.common import run_admin_command
-from bot.cli.households import NOTHING_IMPORTED, PARTLY_IMPORTED
+from bot.cli.common import import_status, run_admin_command
 from bot.content.catalog import GuideGroup
 from bot.db.base import utcnow
-from bot.services.assistance_io import AssistanceImport, import_assistance
-
-
-def exit_status(report: AssistanceImport) -> int:
-    """0 when no row was skipped; otherwise whether some rows got in (3) or none (1)."""
-    if not report.errors:
-        return 0
-    return PARTLY_IMPORTED if report.accepted else NOTHING_IMPORTED
+from bot.services.assistance_io import import_assistance
 
 
 def import_assistance_file(
@@ -58,6 +50,6 @@ def import_assistance_file(
         typer.echo(report.summary())
         for line in report.lines():
             typer.echo(line)
-        return exit_status(report)
+        return import_status(len(report.errors), report.accepted)
 
     run_admin_command(ctx, work)

@@ -129,3 +129,19 @@ def run_admin_command(ctx: typer.Context, work: Callable[[App], Awaitable[int | 
     code = with_app(settings, guarded)
     if code:
         raise typer.Exit(code)
+
+
+# Exit statuses of every `import …` command; 2 (bad usage or configuration) comes from Typer.
+NOTHING_IMPORTED = 1
+PARTLY_IMPORTED = 3
+IMPORT_EPILOG = (
+    "Exit status: 0 every row imported; 3 some rows imported, others skipped; "
+    "1 nothing imported because of errors; 2 bad usage or configuration."
+)
+
+
+def import_status(skipped: int, accepted: int) -> int:
+    """0 when no row was skipped; otherwise whether some rows got in (3) or none (1)."""
+    if not skipped:
+        return 0
+    return PARTLY_IMPORTED if accepted else NOTHING_IMPORTED

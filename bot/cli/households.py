@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from bot.app import App
-from bot.cli.common import run_admin_command
+from bot.cli.common import IMPORT_EPILOG, import_status, run_admin_command
 from bot.cli.reports import export_report
 from bot.db.base import utcnow
 from bot.locales import t
@@ -20,22 +20,6 @@ import_cli = typer.Typer(
 export_cli = typer.Typer(
     help="Write data out to Excel (.xlsx) or CSV files.", no_args_is_help=True
 )
-
-
-# Exit statuses of `import households`; 2 (bad usage or configuration) comes from Typer.
-NOTHING_IMPORTED = 1
-PARTLY_IMPORTED = 3
-IMPORT_EPILOG = (
-    "Exit status: 0 every row imported; 3 some rows imported, others skipped; "
-    "1 nothing imported because of errors; 2 bad usage or configuration."
-)
-
-
-def exit_status(report: ImportReport) -> int:
-    """0 when no row was skipped; otherwise whether some rows got in (3) or none (1)."""
-    if not report.errors:
-        return 0
-    return PARTLY_IMPORTED if report.accepted else NOTHING_IMPORTED
 
 
 def show_report(report: ImportReport) -> None:
@@ -82,7 +66,7 @@ def import_household_file(
                 prefer_file=prefer_file,
             )
         show_report(report)
-        return exit_status(report)
+        return import_status(len(report.errors), report.accepted)
 
     run_admin_command(ctx, work)
 

@@ -13,10 +13,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from telegram.error import TelegramError
 
 from bot.app import App
-from bot.channels.telegram_errors import start_problem
 from bot.cli.common import run_admin_command
 from bot.cli.serve import bot_for
 from bot.config import Settings, StartupError
@@ -86,6 +84,11 @@ def describe(guides: list[Guide], size: PosterSize | None) -> str:
 
 async def bot_links(settings: Settings) -> BotLinks:
     """The configured links; the Telegram username asked of Telegram when only a token is set."""
+    # Deferred: the messenger clients are loaded by the commands that talk to them.
+    from telegram.error import TelegramError
+
+    from bot.channels.telegram_errors import start_problem
+
     links = BotLinks.from_settings(settings)
     if links.telegram_username is not None or settings.telegram.token is None:
         return links

@@ -29,7 +29,6 @@ from bot.services.reports.survey import survey_report
 from bot.services.reports.survey_view import survey_text
 from bot.services.reports.tallies import daily_tally, parse_day
 from bot.services.reports.text import area_label, coverage_text, kpi_text, tally_text
-from bot.services.reports.workbook import monthly_workbook
 
 report_cli = typer.Typer(
     help="Reports for officials: coverage per village, the daily tally, monthly KPIs.",
@@ -174,6 +173,8 @@ def export_report(
 ) -> None:
     """The month's (or period's) workbook: coverage, daily tallies, villages × days, KPIs, and
     a sheet per helper."""
+    # Deferred: openpyxl is loaded for this command only, not by every `dvcbot` command.
+    from bot.services.reports.workbook import monthly_workbook
 
     async def work(app: App) -> None:
         if file.suffix.lower() != ".xlsx":

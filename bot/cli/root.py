@@ -13,8 +13,9 @@ import typer
 
 from bot.app import App
 from bot.cli.assistance_import import import_assistance_file
-from bot.cli.common import refuse, settings_from, setup_logging, with_app
-from bot.cli.households import IMPORT_EPILOG, export_cli, import_cli
+from bot.cli.common import IMPORT_EPILOG, refuse, settings_from, setup_logging, with_app
+from bot.cli.counters import db_check
+from bot.cli.households import export_cli, import_cli
 from bot.cli.places import invite, locations_cli, villages_cli
 from bot.cli.posters import poster
 from bot.cli.reports import report_cli
@@ -37,6 +38,7 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+db_cli.command("check")(db_check)
 cli.add_typer(villages_cli, name="villages")
 cli.add_typer(locations_cli, name="locations")
 cli.command()(invite)

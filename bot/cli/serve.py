@@ -7,20 +7,18 @@ import atexit
 import os
 import shutil
 import tempfile
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from telegram import Bot
-from telegram.error import TelegramError
 
-from bot.app import App
-from bot.channels.telegram_errors import start_problem
-from bot.channels.telegram_updates import ALLOWED_UPDATES
-from bot.channels.zalo import start_problem as zalo_start_problem
-from bot.channels.zalo_client import ZaloClient, ZaloError
 from bot.cli.common import refuse, settings_from, setup_logging, with_app
 from bot.config import CONFIG_ENV_VAR, Settings, StartupError
 from bot.db.engine import is_sqlite
+
+if TYPE_CHECKING:
+    from telegram import Bot
+
+    from bot.app import App
 
 webhook_cli = typer.Typer(help="Telegram's webhook, set by hand.", no_args_is_help=True)
 WEBHOOK_PATH = "/telegram"
@@ -96,6 +94,10 @@ async def register_webhook(app: App) -> None:
 
 async def set_zalo_webhook(settings: Settings) -> str:
     """setWebhook with <public_url>/zalo and the secret; returns the address."""
+    # Deferred: the messenger clients are loaded by the commands that talk to them.
+    from bot.channels.zalo import start_problem as zalo_start_problem
+    from bot.channels.zalo_client import ZaloClient, ZaloError
+
     public_url = needs_public_url(settings)
     assert settings.zalo.token is not None and settings.zalo.webhook_secret is not None
     client = ZaloClient(settings.zalo.token.get_secret_value(), settings.zalo.base_url)
@@ -111,6 +113,12 @@ async def set_zalo_webhook(settings: Settings) -> str:
 
 async def set_webhook(settings: Settings) -> str:
     """setWebhook with <public_url>/telegram and the secret; returns the address."""
+    # Deferred: the messenger clients are loaded by the commands that talk to them.
+    from telegram.error import TelegramError
+
+    from bot.channels.telegram_errors import start_problem
+    from bot.channels.telegram_updates import ALLOWED_UPDATES
+
     public_url = needs_public_url(settings)
     assert settings.telegram.webhook_secret is not None
     url = public_url + WEBHOOK_PATH
@@ -136,6 +144,9 @@ def needs_public_url(settings: Settings) -> str:
 
 
 def bot_for(settings: Settings) -> Bot:
+    # Deferred: the messenger clients are loaded by the commands that talk to them.
+    from telegram import Bot
+
     if settings.telegram.token is None:
         raise StartupError("Set telegram.token (DVCBOT_TELEGRAM__TOKEN) first.")
     return Bot(

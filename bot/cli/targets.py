@@ -14,13 +14,12 @@ from typing import Annotated
 import typer
 
 from bot.app import App
-from bot.cli.common import run_admin_command
-from bot.cli.households import IMPORT_EPILOG, NOTHING_IMPORTED, PARTLY_IMPORTED
+from bot.cli.common import IMPORT_EPILOG, import_status, run_admin_command
 from bot.db.base import utcnow
 from bot.locales import t
 from bot.services import targets
 from bot.services.reports.kpis import Month
-from bot.services.targets_import import TargetImport, import_targets
+from bot.services.targets_import import import_targets
 from bot.services.targets_text import everyone_text
 
 targets_cli = typer.Typer(
@@ -70,12 +69,6 @@ def set_target(
     run_admin_command(ctx, work)
 
 
-def import_status(report: TargetImport) -> int:
-    if not report.errors:
-        return 0
-    return PARTLY_IMPORTED if report.accepted else NOTHING_IMPORTED
-
-
 @targets_cli.command("import", epilog=IMPORT_EPILOG)
 def import_file(
     ctx: typer.Context,
@@ -92,7 +85,7 @@ def import_file(
         typer.echo(report.summary())
         for line in report.lines():
             typer.echo(line)
-        return import_status(report)
+        return import_status(len(report.errors), report.accepted)
 
     run_admin_command(ctx, work)
 

@@ -14,7 +14,6 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
-    model_validator,
 )
 
 log = logging.getLogger(__name__)
@@ -79,12 +78,6 @@ class Guide(BaseModel):
         if any(not alias for alias in cleaned):
             raise ValueError("aliases may not be blank")
         return cleaned
-
-    @model_validator(mode="after")
-    def _procedure_has_field(self) -> Guide:
-        if self.group is GuideGroup.PROCEDURES and "field" not in self.model_fields_set:
-            raise ValueError("a guide of the procedures group needs a field")
-        return self
 
 
 @dataclass(frozen=True)

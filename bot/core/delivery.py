@@ -118,7 +118,55 @@ async def queue_row(
     lease_until: datetime | None = None,
 ) -> int | None:
     """Insert an outbox row; a key queued already is left alone (None)."""
-    values: dict[str, Any] = {
+    values = row_values(
+        key,
+        channel,
+        chat_id,
+        payload,
+        person_id=person_id,
+        now=now,
+        due_at=due_at,
+        expires_at=expires_at,
+        lease_until=lease_until,
+    )
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(OutboxMessage)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OutboxMessage.id)
+    )
+    inserted: int | None = await session.scalar(statement)
+    return inserted
+
+
+async def queue_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert several outbox rows (from row_values) in one statement; keys queued already are
+    left alone."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(OutboxMessage).values(list(rows)).on_conflict_do_nothing(index_elements=["key"])
+    )
+
+
+def row_values(
+    key: str,
+    channel: str,
+    chat_id: str,
+    payload: dict[str, Any],
+    *,
+    person_id: int | None,
+    now: datetime,
+    due_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    lease_until: datetime | None = None,
+) -> dict[str, Any]:
+    """The columns of a pending outbox row."""
+    return {
         "key": key,
         "person_id": person_id,
         "channel": channel,
@@ -131,16 +179,6 @@ async def queue_row(
         "lease_until": lease_until,
         "created_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(OutboxMessage)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(OutboxMessage.id)
-    )
-    inserted: int | None = await session.scalar(statement)
-    return inserted
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,22 +16,16 @@ from bot.core import menus, state
 from bot.core.actions import MainMenu, menu_choice
 from bot.core.channels import ChannelInfo
 from bot.core.context import Context, UserError
-from bot.core.delivery import (
-    DeliveryError,
-    queue_row,
-    reply_key,
-    reply_to_payload,
-    result_of,
-    settle_outcome,
-)
+from bot.core.delivery import DeliveryError, queue_rows, reply_key, reply_to_payload, row_values
 from bot.core.errors import DomainError
 from bot.core.messages import Attachment, Incoming, Replies, Reply
 from bot.core.observer import NOBODY, Observer
 from bot.core.registry import Registry, Route, refusal_for
 from bot.core.rendering import for_channel
 from bot.core.services import Services
+from bot.core.settling import Settlement, Settler
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage, OutboxStatus, ProcessedUpdate
+from bot.db.models import ProcessedUpdate
 from bot.locales import t
 
 log = logging.getLogger(__name__)
@@ -64,6 +58,7 @@ class Dispatcher:
         self.clock = clock
         self.channels: dict[str, ChannelInfo] = {}
         self.observer: Observer = NOBODY
+        self.settler = Settler(db, lambda: self.clock())
 
     def connect(self, channel: ChannelInfo) -> None:
         """Declare (or update) what a channel can show; unknown channels get the defaults."""
@@ -120,8 +115,9 @@ class Dispatcher:
         async with self.db.transaction() as session:
             if incoming.key is not None:
                 # Claimed first: a duplicate fails right here on the primary key and is skipped.
-                session.add(ProcessedUpdate(key=incoming.key, processed_at=self.clock()))
-                await session.flush()
+                await session.execute(
+                    insert(ProcessedUpdate).values(key=incoming.key, processed_at=self.clock())
+                )
             ctx = await self._context(session, incoming)
             try:
                 routed = await route(ctx)
@@ -142,9 +138,8 @@ class Dispatcher:
     ) -> None:
         """The replies as outbox rows, leased to this process, which sends them at once."""
         lease = ctx.now + REPLY_LEASE
-        for number, reply in enumerate(replies):
-            await queue_row(
-                session,
+        rows = [
+            row_values(
                 reply_key(key, number),
                 ctx.incoming.channel,
                 ctx.incoming.chat_id,
@@ -153,6 +148,9 @@ class Dispatcher:
                 now=ctx.now,
                 lease_until=lease,
             )
+            for number, reply in enumerate(replies)
+        ]
+        await queue_rows(session, rows)
 
     async def settle(
         self, incoming: Incoming, *, sent: int, problem: DeliveryError | None = None
@@ -161,26 +159,8 @@ class Dispatcher:
         that failed is retried like any outbox row, and the delivery loop sends the rest."""
         if not self.channel(incoming.channel).keeps_replies or incoming.key is None:
             return
-        async with self.db.transaction() as session:
-            rows = await session.scalars(
-                select(OutboxMessage).where(
-                    OutboxMessage.key.startswith(reply_key(incoming.key, None), autoescape=True),
-                    OutboxMessage.status == OutboxStatus.PENDING.value,
-                )
-            )
-            now = self.clock()
-            for row in rows:
-                number = int(row.key.rsplit(":", 1)[1])
-                if number < sent:
-                    row.status, row.sent_at, row.lease_until = OutboxStatus.SENT.value, now, None
-                    self.observer.delivered(incoming.channel, "sent")
-                elif number == sent and problem is not None:
-                    row.attempts += 1
-                    row.lease_until = None
-                    outcome = settle_outcome(row, problem, now)
-                    self.observer.delivered(incoming.channel, result_of(outcome, problem))
-                else:
-                    row.lease_until = None
+        settlement = Settlement(incoming.channel, incoming.key, sent, problem)
+        await self.settler.settle(settlement, self.observer)
 
     async def _refusal(self, incoming: Incoming, text: str) -> list[Reply]:
         """A polite refusal after the update's changes were rolled back, with the way out."""
@@ -193,14 +173,14 @@ class Dispatcher:
 
     async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
         now = self.clock()
-        person, identity = await state.identify(session, incoming, now)
+        chat = await state.load_chat(session, incoming, now)
         return Context(
             session=session,
             incoming=incoming,
-            person=person,
-            identity=identity,
-            roles=await state.active_roles(session, person.id),
-            state=await state.load_state(session, identity),
+            person=chat.person,
+            identity=chat.identity,
+            roles=chat.roles,
+            state=chat.state,
             services=self.services,
             now=now,
             channel=self.channel(incoming.channel),

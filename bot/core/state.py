@@ -6,11 +6,12 @@ sends a numbered menu to a channel without buttons.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from bot.core import menus
 from bot.core.messages import Incoming
@@ -34,19 +35,30 @@ async def identify(
         .options(joinedload(ChatIdentity.person))
     )
     if identity is None:
-        person = Person(display_name=incoming.display_name[:200], created_at=now)
-        identity = ChatIdentity(
-            person=person,
-            channel=incoming.channel,
-            external_id=incoming.user_id,
-            chat_id=None if incoming.group else incoming.chat_id,
-            username=incoming.username,
-            created_at=now,
-            last_seen_at=now,
-        )
-        session.add_all([person, identity])
-        await session.flush()
-        return person, identity
+        return await _first_contact(session, incoming, now)
+    return _seen(identity, incoming, now), identity
+
+
+async def _first_contact(
+    session: AsyncSession, incoming: Incoming, now: datetime
+) -> tuple[Person, ChatIdentity]:
+    person = Person(display_name=incoming.display_name[:200], created_at=now)
+    identity = ChatIdentity(
+        person=person,
+        channel=incoming.channel,
+        external_id=incoming.user_id,
+        chat_id=None if incoming.group else incoming.chat_id,
+        username=incoming.username,
+        created_at=now,
+        last_seen_at=now,
+    )
+    session.add_all([person, identity])
+    await session.flush()
+    return person, identity
+
+
+def _seen(identity: ChatIdentity, incoming: Incoming, now: datetime) -> Person:
+    """Note what changed about a known identity (assignments of equal values write nothing)."""
     if not incoming.group:
         if now - identity.last_seen_at > LAST_SEEN_PRECISION:
             identity.last_seen_at = now
@@ -54,7 +66,52 @@ async def identify(
     identity.username = incoming.username
     if incoming.display_name and not identity.person.display_name:
         identity.person.display_name = incoming.display_name[:200]
-    return identity.person, identity
+    return identity.person
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    """Everything the dispatcher needs about who is writing, loaded together."""
+
+    person: Person
+    identity: ChatIdentity
+    roles: frozenset[Role]
+    state: ConversationState
+
+
+async def load_chat(session: AsyncSession, incoming: Incoming, now: datetime) -> Chat:
+    """Identity, person, active roles and conversation state in one query (a returning person);
+    first contact creates the person. Nothing is written when nothing changed."""
+    rows = (
+        await session.execute(
+            select(ChatIdentity, ConversationState, RoleGrant.role)
+            .join(ChatIdentity.person)
+            .outerjoin(ConversationState, ConversationState.identity_id == ChatIdentity.id)
+            .outerjoin(
+                RoleGrant,
+                (RoleGrant.person_id == ChatIdentity.person_id) & RoleGrant.revoked_at.is_(None),
+            )
+            .where(
+                ChatIdentity.channel == incoming.channel,
+                ChatIdentity.external_id == incoming.user_id,
+            )
+            .options(contains_eager(ChatIdentity.person))
+        )
+    ).all()
+    if not rows:
+        person, identity = await _first_contact(session, incoming, now)
+        state = ConversationState(identity_id=identity.id, data={})
+        session.add(state)
+        return Chat(person, identity, frozenset({Role.CITIZEN}), state)
+    identity, state = rows[0][0], rows[0][1]
+    person = _seen(identity, incoming, now)
+    if state is None:
+        state = ConversationState(identity_id=identity.id, data={})
+        session.add(state)
+    names = {row[2] for row in rows if row[2] is not None}
+    return Chat(
+        person, identity, frozenset({Role.CITIZEN, *(Role(name) for name in names)}), state
+    )
 
 
 async def active_roles(session: AsyncSession, person_id: int) -> frozenset[Role]:
@@ -69,14 +126,6 @@ async def active_roles(session: AsyncSession, person_id: int) -> frozenset[Role]
 
 # Writing last_seen_at on every message would turn each read into a write; minutes are enough.
 LAST_SEEN_PRECISION = timedelta(minutes=5)
-
-
-async def load_state(session: AsyncSession, identity: ChatIdentity) -> ConversationState:
-    state = await session.get(ConversationState, identity.id)
-    if state is None:
-        state = ConversationState(identity_id=identity.id, data={})
-        session.add(state)
-    return state
 
 
 async def forget_stale_flows(session: AsyncSession, before: datetime) -> int:

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    # Deferred: alembic is slow to import and stays in memory; an up-to-date database needs none.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -22,6 +28,10 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the database schema up to `revision` in one transaction."""
+    async with engine.connect() as connection:  # at head, as on most starts: alembic not loaded
+        if revision == "head" and await connection.run_sync(_revision) == newest_revision():
+            return
+    from alembic import command  # deferred, as in alembic_config
 
     def _run(connection: Connection) -> None:
         command.upgrade(alembic_config(connection), revision)
@@ -29,6 +39,18 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     async with engine.connect() as connection:
         await connection.run_sync(_run)
         await connection.commit()
+
+
+def newest_revision() -> str:
+    """The last migration's revision: they form one chain numbered by their file names."""
+    return max(path.name[:4] for path in (MIGRATIONS_DIR / "versions").glob("[0-9]" * 4 + "_*.py"))
+
+
+def _revision(connection: Connection) -> str | None:
+    """The database's revision, read without alembic (None: no schema yet)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
@@ -43,6 +65,7 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 async def make_revision(engine: AsyncEngine, message: str, rev_id: str | None = None) -> None:
     """Autogenerate a migration from the models against an up-to-date database (developers)."""
+    from alembic import command  # deferred, as in alembic_config
 
     def _run(connection: Connection) -> None:
         config = alembic_config(connection)

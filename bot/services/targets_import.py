@@ -11,7 +11,6 @@ changes nothing.
 from __future__ import annotations
 
 import asyncio
-import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -25,6 +24,7 @@ from bot.db.models import Person
 from bot.locales import t
 from bot.services.household_io import RowError, Vocabulary
 from bot.services.household_io.cells import Cells, cell_text, is_blank
+from bot.services.household_io.headers import load_vocabulary
 from bot.services.household_io.tables import Table, read_table
 from bot.services.reports.kpis import Month
 from bot.services.targets import (
@@ -35,7 +35,6 @@ from bot.services.targets import (
     parse_field,
     set_target,
 )
-from bot.vntext import fold
 
 HEADERS_FILE = Path(__file__).resolve().parents[1] / "content" / "target_headers.toml"
 COLUMNS = ("person", "field", *MEASURES)
@@ -43,26 +42,8 @@ COLUMNS = ("person", "field", *MEASURES)
 
 @cache
 def target_words(path: Path = HEADERS_FILE) -> Vocabulary:
-    """The header words of a targets sheet, in the household import's vocabulary shape."""
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
-    columns: dict[str, list[str]] = data["columns"]
-    if set(columns) != set(COLUMNS):
-        raise ValueError(f"{path.name}: the columns must be {COLUMNS}")
-    synonyms: dict[str, str] = {}
-    for name, names in columns.items():
-        for header in names:
-            if synonyms.setdefault(fold(header), name) != name:
-                raise ValueError(f"{path.name}: {header!r} names two columns")
-    return Vocabulary(
-        synonyms=synonyms,
-        labels={name: names[0] for name, names in columns.items()},
-        ignored=frozenset(fold(header) for header in data["ignore"]["headers"]),
-        true_words=frozenset(),
-        false_words=frozenset(),
-        yes_label="",
-        no_label="",
-    )
+    """The header words of a targets sheet (no yes/no columns)."""
+    return load_vocabulary(path, COLUMNS)
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """ORM models, one module per domain area; import them from here."""
 
+from bot.db.models.counters import VillageCounter
 from bot.db.models.guides import GuideProgress, NoticeSeen
 from bot.db.models.handoff import HelpRequest, HelpStatus
 from bot.db.models.households import AssistAction, Assistance, Household
@@ -77,4 +78,5 @@ __all__ = [
     "SurveyStatus",
     "Unavailability",
     "Village",
+    "VillageCounter",
 ]

@@ -57,13 +57,21 @@ class AssistAction(StrEnum):
     OTHER = "other"
 
 
+# Covering indexes for the tallies and KPIs (bot/services/reports; migration 0018): a range of
+# days holds every column they count. SQLite groups per helper faster by skip-scanning the
+# helper index (it starts with helper_id, as lookups of one helper's visits need anyway).
+REPORT_INDEX = ("day", "village_id", "household_id", "helper_id", "procedure", "fee_required",
+                *(action.value for action in AssistAction))  # fmt: skip
+HELPER_INDEX = ("helper_id", "day", "household_id", "procedure")
+
+
 class Assistance(Base):
     """One time someone helped a household; village and local day are kept for fast tallies."""
 
     __tablename__ = "assistances"
     __table_args__ = (
-        Index("ix_assistances_day_village", "day", "village_id"),
-        Index("ix_assistances_helper_day", "helper_id", "day"),
+        Index("ix_assistances_day_report", *REPORT_INDEX),
+        Index("ix_assistances_helper_day_household", *HELPER_INDEX),
         Index("ix_assistances_household", "household_id"),
     )
 

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bot.services.guides.matching import LANGUAGE_FILE, Language, Phrase, PhraseTable, phrase
+from bot.services.guides.language import LANGUAGE_FILE, Language, Phrase, PhraseTable, phrase
 
 
 class SmallTalk(StrEnum):

@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
-
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from bot.content.catalog import Guide
+
+if TYPE_CHECKING:
+    from PIL import ImageFont
 
 # Bump when the drawing changes, so cached pictures are drawn again.
 RENDER_VERSION = "1"
@@ -444,6 +446,8 @@ def _drawable(char: str) -> bool:
 
 @lru_cache(maxsize=8192)
 def _ink(bold: bool, char: str) -> bytes:
+    from PIL import Image, ImageDraw  # deferred, as in _font
+
     font = _font(bold, 24)
     image = Image.new("L", (72, 40))
     ImageDraw.Draw(image).text((24, 4), char, font=font, fill=255)
@@ -459,6 +463,8 @@ def _clean(text: str) -> str:
 
 @cache
 def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont  # deferred: Pillow is loaded with the first picture drawn
+
     path = BOLD_FONT if bold else REGULAR_FONT
     return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
 
@@ -487,6 +493,8 @@ def _put(
 
 
 def _paint(canvas: _Canvas) -> bytes:
+    from PIL import Image, ImageDraw  # deferred, as in _font
+
     image = Image.new("RGB", (WIDTH, canvas.height), _PAGE)
     draw = ImageDraw.Draw(image)
     for op in canvas.ops:

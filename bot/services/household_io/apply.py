@@ -17,7 +17,7 @@ from sqlalchemy.sql import Executable
 
 from bot.core.errors import DomainError
 from bot.db.models import AuditEntry, Commune, Household
-from bot.services import places
+from bot.services import places, village_counters
 from bot.services.household_io.merge import imported_from
 from bot.services.household_io.plan import Plan
 from bot.services.household_io.villages import VillageEntry
@@ -188,10 +188,15 @@ async def write_plan(
     actor_id: int | None,
     now: datetime,
 ) -> None:
-    """New villages first (households refer to them), then new and changed households."""
+    """New villages first (households refer to them), then new and changed households; the
+    touched villages' counters are locked before and recounted after (village_counters)."""
     if commune is not None:
         await create_villages_for(session, commune, plan.new_villages, actor_id)
+    touched = {village.id for village, _, _ in plan.creates if village.id is not None}
+    touched.update(update_.found.values["village_id"] for update_ in plan.updates)
+    await village_counters.lock(session, touched)
     await write_creates(session, plan, actor_id=actor_id, now=now)
     await write_updates(session, plan, actor_id=actor_id, now=now)
     await write_remembered(session, plan)
+    await village_counters.refresh(session, touched)
     await session.flush()

@@ -6,9 +6,6 @@ import asyncio
 import csv
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,6 +66,11 @@ async def export_rows(
 
 def write_excel(path: Path, header: list[str], rows: list[list[object]]) -> None:
     """A one-sheet workbook: bold header, frozen first row, readable column widths."""
+    # Deferred: openpyxl is loaded for an export, not when the bot or the CLI starts.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(t("household_io.sheet_title"))
     for letter, width in zip("ABCDEFGHI", EXPORT_COLUMN_WIDTHS, strict=True):

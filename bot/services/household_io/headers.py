@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -99,28 +99,37 @@ def _word_forms(words: Iterable[str]) -> frozenset[str]:
     return frozenset(forms)
 
 
-@cache
-def vocabulary(path: Path = HEADERS_FILE) -> Vocabulary:
-    """Load the header vocabulary once; a synonym naming two fields is a data error."""
+def load_vocabulary(
+    path: Path, fields: Sequence[str], yes_no_from: Vocabulary | None = None
+) -> Vocabulary:
+    """A sheet's header words from a TOML file: `[columns]` gives each field's header words (the
+    first is its label), `[ignore] headers` what to skip, `[booleans]` the yes/no words (else
+    those of `yes_no_from`, else none). Every field must be there; a word naming two fields is
+    a data error."""
     with path.open("rb") as handle:
         data = tomllib.load(handle)
     columns: dict[str, list[str]] = data["columns"]
+    if set(columns) != set(fields):
+        raise ValueError(f"{path.name}: the columns must be {tuple(fields)}")
     synonyms: dict[str, str] = {}
     for name, names in columns.items():
-        if name not in FIELDS:
-            raise ValueError(f"{path.name}: unknown field {name!r}")
         for header in names:
-            folded = fold(header)
-            if synonyms.get(folded, name) != name:
+            if synonyms.setdefault(fold(header), name) != name:
                 raise ValueError(f"{path.name}: {header!r} names two fields")
-            synonyms[folded] = name
-    booleans = data["booleans"]
-    return Vocabulary(
-        synonyms=synonyms,
-        labels={name: names[0] for name, names in columns.items()},
-        ignored=frozenset(fold(header) for header in data["ignore"]["headers"]),
-        true_words=_word_forms(booleans["true"]),
-        false_words=_word_forms(booleans["false"]),
-        yes_label=booleans["true"][0],
-        no_label=booleans["false"][0],
-    )
+    labels = {name: names[0] for name, names in columns.items()}
+    ignored = frozenset(fold(header) for header in data["ignore"]["headers"])
+    if "booleans" in data:
+        yes, no = data["booleans"]["true"], data["booleans"]["false"]
+        words = (_word_forms(yes), _word_forms(no), yes[0], no[0])
+    elif yes_no_from is not None:
+        base = yes_no_from
+        words = (base.true_words, base.false_words, base.yes_label, base.no_label)
+    else:
+        words = (frozenset(), frozenset(), "", "")
+    return Vocabulary(synonyms, labels, ignored, *words)
+
+
+@cache
+def vocabulary(path: Path = HEADERS_FILE) -> Vocabulary:
+    """The household register's header words, loaded once."""
+    return load_vocabulary(path, FIELDS)

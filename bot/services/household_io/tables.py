@@ -10,9 +10,6 @@ from itertools import islice
 from pathlib import Path
 from zipfile import BadZipFile
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
 from bot.core.errors import DomainError
 from bot.locales import t
 from bot.services.household_io.cells import Cells
@@ -92,6 +89,10 @@ def _table_from_rows(
 
 def _excel_rows(path: Path) -> Iterator[Cells]:
     """Every row of the first sheet, empty rows included so numbers match Excel's."""
+    # Deferred: openpyxl is loaded for an import, not when the bot or the CLI starts.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (BadZipFile, InvalidFileException, KeyError, OSError) as error:

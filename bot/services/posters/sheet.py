@@ -18,11 +18,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-
-import segno
-from fpdf import FPDF
-from fpdf.enums import Align, MethodReturnValue, XPos, YPos
-from fpdf.fonts import TTFFont
+from typing import TYPE_CHECKING
 
 from bot.services.guides.pictures import BOLD_FONT, REGULAR_FONT
 
@@ -38,6 +34,9 @@ HELD = "\ue000"  # a no-break space while the other spaces are collapsed
 Colour = tuple[int, int, int]
 WHITE: Colour = (255, 255, 255)
 BLACK: Colour = (0, 0, 0)
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 
 @dataclass(frozen=True)
@@ -64,6 +63,8 @@ class Sheet:
     """A PDF on `paper`, laid out in the millimetres of a page `design_width` wide."""
 
     def __init__(self, paper: Paper, design_width: float, title: str) -> None:
+        from fpdf import FPDF  # deferred: fpdf2 is slow to import, needed only for a poster
+
         self.scale = paper.width / design_width
         self.width = design_width
         self.height = paper.height / self.scale
@@ -76,7 +77,7 @@ class Sheet:
         pdf.set_title(title)
         pdf.set_lang("vi")
         pdf.set_creator("dvcbot")
-        self.pdf = pdf
+        self.pdf: FPDF = pdf
         self._wrapped: dict[tuple[str, float, float, bool], list[str]] = {}
 
     def new_page(self) -> None:
@@ -104,9 +105,9 @@ class Sheet:
                 width,
                 self.line_height(size),
                 printable(text),
-                align=Align.L,
+                align="L",
                 dry_run=True,
-                output=MethodReturnValue.LINES,
+                output="LINES",
             )
             assert isinstance(wrapped, list)
             self._wrapped[key] = [str(line) for line in wrapped]
@@ -125,7 +126,7 @@ class Sheet:
         *,
         bold: bool = False,
         colour: Colour = BLACK,
-        align: Align = Align.L,
+        align: str = "L",  # fpdf2's Align letter: L, C, R or J
     ) -> float:
         """Write wrapped text whose first line box starts at `y`; returns where it ends."""
         self.font(size, bold)
@@ -136,8 +137,8 @@ class Sheet:
             self.line_height(size),
             printable(text),
             align=align,
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
+            new_x="LMARGIN",
+            new_y="NEXT",
         )
         return float(self.pdf.get_y())
 
@@ -229,7 +230,7 @@ class Sheet:
         for text, text_size, bold, colour in lines:
             if draw:
                 y = self.paragraph(
-                    x, y, cell, text, text_size, bold=bold, colour=colour, align=Align.C
+                    x, y, cell, text, text_size, bold=bold, colour=colour, align="C"
                 )
             else:
                 y += self.height_of(text, cell, text_size, bold)
@@ -248,6 +249,8 @@ class Labelled:
 @cache
 def qr_matrix(url: str) -> tuple[tuple[bool, ...], ...]:
     """The dark modules of the smallest QR code for `url` at error level M (or better)."""
+    import segno  # deferred, as fpdf2 in Sheet
+
     code = segno.make_qr(url, error="m")
     return tuple(tuple(bool(cell) for cell in row) for row in code.matrix)
 
@@ -255,6 +258,9 @@ def qr_matrix(url: str) -> tuple[tuple[bool, ...], ...]:
 @cache
 def _glyphs() -> frozenset[int]:
     """Characters both DejaVu fonts draw (the PDF would show an empty box for any other)."""
+    from fpdf import FPDF  # deferred, as in Sheet
+    from fpdf.fonts import TTFFont
+
     pdf = FPDF()
     pdf.add_font(FAMILY, "", str(REGULAR_FONT))
     pdf.add_font(FAMILY, "B", str(BOLD_FONT))

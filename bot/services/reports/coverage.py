@@ -42,8 +42,9 @@ are deleted), so recomputing it from today's rows would not be exact, while the 
 register as it stood when the day closed. Only villages with a row that day are shown; the official
 counts are today's (they have no history either).
 
-Speed: one GROUP BY over `households` (using the index on village_id when a scope is given), one
-query for the villages and one for the snapshot rows; Python only walks villages, never households.
+Speed: the figures come from `village_counters` (one row per village, kept with every change to
+a household: bot/db/models/counters.py), so nothing aggregates the households; one query for the
+villages and one for the snapshot rows; Python only walks villages, never households.
 """
 
 from __future__ import annotations
@@ -55,12 +56,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, func, literal, null, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import CoverageSnapshot, Household, Role, Village
+from bot.db.models import CoverageSnapshot, Role, Village, VillageCounter
 from bot.services import people
 
 Scope = frozenset[int] | None
@@ -94,7 +95,11 @@ def percent(part: int, whole: int | None) -> float | None:
     return round1(Fraction(100 * part, whole))
 
 
-@dataclass(frozen=True, slots=True)
+# Figures, Change and VillageCoverage are never changed once made, but not frozen: a frozen
+# dataclass's __init__ costs three times as much, and a report makes thousands of them.
+
+
+@dataclass(slots=True, unsafe_hash=True)
 class Figures:
     """Register figures of a village or a group of villages."""
 
@@ -122,14 +127,30 @@ class Figures:
         return {name: getattr(self, name) for name in FIGURE_FIELDS}
 
     def values(self) -> tuple[int, ...]:
-        return tuple(getattr(self, name) for name in FIGURE_FIELDS)
+        return (
+            self.households,
+            self.covered,
+            self.accounts,
+            self.submitted_online,
+            self.paid_online,
+        )
 
     @staticmethod
     def total(items: Iterable[Figures]) -> Figures:
-        return Figures(*map(sum, zip(*(item.values() for item in items), strict=True)))
+        households = covered = accounts = submitted = paid = 0
+        for item in items:
+            households += item.households
+            covered += item.covered
+            accounts += item.accounts
+            submitted += item.submitted_online
+            paid += item.paid_online
+        return Figures(households, covered, accounts, submitted, paid)
 
 
-@dataclass(frozen=True, slots=True)
+EMPTY = Figures()  # a village with no household registered
+
+
+@dataclass(slots=True, unsafe_hash=True)
 class Change:
     """Figures now minus the figures of the snapshot taken at the end of `since`."""
 
@@ -152,7 +173,7 @@ class Change:
         return {**self.delta.to_json(), "coverage_points": self.coverage_points}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class VillageCoverage:
     village_id: int
     name: str
@@ -273,21 +294,13 @@ def status_of(figures: Figures, official: int | None, target: Target, complete: 
 
 
 async def register_figures(session: AsyncSession, scope: Scope) -> dict[int, Figures]:
-    """Register figures per village with households, by one aggregate query."""
+    """Register figures per village with households, from the kept counters."""
     query = select(
-        Household.village_id,
-        func.count(),
-        func.count().filter(Household.members_with_account >= 1),
-        func.sum(Household.members_with_account),
-        func.count().filter(Household.submitted_online),
-        func.count().filter(Household.paid_online),
-    ).group_by(Household.village_id)
+        VillageCounter.village_id, *(getattr(VillageCounter, f) for f in FIGURE_FIELDS)
+    ).where(VillageCounter.households > 0)
     if scope is not None:
-        query = query.where(Household.village_id.in_(scope))
-    return {
-        village_id: Figures(*(int(value or 0) for value in values))
-        for village_id, *values in await session.execute(query)
-    }
+        query = query.where(VillageCounter.village_id.in_(scope))
+    return {village_id: Figures(*values) for village_id, *values in await session.execute(query)}
 
 
 class VillageRow(NamedTuple):
@@ -346,11 +359,24 @@ async def record_snapshot(
 
 
 async def snapshot_all(session: AsyncSession, day: date) -> int:
-    """The daily job: record every village's figures (empty villages as zeros)."""
-    counted = await register_figures(session, None)
-    figures = {v.id: counted.get(v.id, Figures()) for v in await villages_in(session, None)}
-    await record_snapshot(session, day, figures)
-    return len(figures)
+    """The daily job: record every village's figures (empty villages as zeros), copied from
+    the kept counters by one INSERT … SELECT."""
+    counters = VillageCounter.__table__
+    figures = select(
+        literal(day, Date()),
+        Village.id,
+        *(func.coalesce(counters.c[name], 0) for name in FIGURE_FIELDS),
+    ).outerjoin(counters, counters.c.village_id == Village.id)
+    dialect = session.get_bind().dialect.name
+    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(CoverageSnapshot)
+    # SQLite reads "… JOIN … ON CONFLICT" as a join constraint unless the SELECT has a WHERE.
+    statement = insert.from_select(["day", "village_id", *FIGURE_FIELDS], figures.where(true()))
+    statement = statement.on_conflict_do_update(
+        index_elements=["day", "village_id"],
+        set_={name: statement.excluded[name] for name in FIGURE_FIELDS},
+    )
+    await session.execute(statement)
+    return int(await session.scalar(select(func.count()).select_from(Village)) or 0)
 
 
 async def coverage(
@@ -362,12 +388,53 @@ async def coverage(
     register_complete_pct: float = REGISTER_COMPLETE_PCT,
     record: bool = True,
 ) -> CoverageReport:
-    """The coverage report for the villages in scope; `record` refreshes today's snapshot."""
-    counted = await register_figures(session, scope)
-    villages = await villages_in(session, scope)
-    report = await _report(
-        session, scope, today, villages, counted, target_pct, register_complete_pct
+    """The coverage report for the villages in scope; `record` refreshes today's snapshot.
+
+    One query reads each village with its kept figures and those of the baseline snapshot.
+    """
+    since = await baseline_day(session, today, scope)
+    then = CoverageSnapshot.__table__
+    query = (
+        select(
+            Village.id,
+            Village.name,
+            Village.official_households,
+            *(VillageCounter.__table__.c[name] for name in FIGURE_FIELDS),
+            *(then.c[name] if since else null() for name in FIGURE_FIELDS),
+        )
+        .outerjoin(VillageCounter, VillageCounter.village_id == Village.id)
+        .order_by(Village.folded_name, Village.id)
     )
+    if since is not None:
+        query = query.outerjoin(then, (then.c.village_id == Village.id) & (then.c.day == since))
+    if scope is not None:
+        query = query.where(Village.id.in_(scope))
+    await session.flush()  # Core below: thousands of plain rows, without the ORM's loading
+    connection = await session.connection()
+    entries: list[Entry] = [
+        (
+            village_id,
+            name,
+            official,
+            Figures(households, covered, accounts, submitted, paid) if households else EMPTY,
+            None if then_households is None else Figures(then_households, *then_rest),
+        )
+        for (
+            village_id,
+            name,
+            official,
+            households,
+            covered,
+            accounts,
+            submitted,
+            paid,
+            then_households,
+            *then_rest,
+        ) in (await connection.execute(query)).all()
+    ]
+    befores = [entry[4] for entry in entries if entry[4] is not None]
+    baseline = (since, Figures.total(befores)) if since and befores else None
+    report = _assemble(today, baseline, entries, target_pct, register_complete_pct)
     if record:
         await record_snapshot(session, today, {v.village_id: v.figures for v in report.villages})
     return report
@@ -412,15 +479,35 @@ async def _report(
     """The report from each village's figures at the end of `day`, with the 7-day change."""
     since = await baseline_day(session, day, scope)
     then = await snapshot_figures(session, since, scope) if since else {}
+    entries = [
+        (v.id, v.name, v.official_households, counted.get(v.id, EMPTY), then.get(v.id))
+        for v in villages
+    ]
+    baseline = (since, Figures.total(then.values())) if since and then else None
+    return _assemble(day, baseline, entries, target_pct, register_complete_pct)
+
+
+# A village: id, name, official households, figures, figures at the baseline (None: no row).
+Entry = tuple[int, str, int | None, Figures, Figures | None]
+
+
+def _assemble(
+    day: date,
+    baseline: tuple[date, Figures] | None,
+    entries: list[Entry],
+    target_pct: float,
+    register_complete_pct: float,
+) -> CoverageReport:
+    """The report from the villages (by name) and their figures; `baseline`: the snapshot day
+    the change is measured from and its total over the villages in scope."""
     target, complete = Target(target_pct), Target(register_complete_pct)
+    since = baseline[0] if baseline else None
     rows: list[VillageCoverage] = []
-    for village in villages:  # already by name, which the stable sort keeps for ties
-        figures = counted.get(village.id, Figures())
-        before = then.get(village.id)
-        change = Change(since, before, figures) if since and before else None
-        official = village.official_households
+    append = rows.append
+    for village_id, name, official, figures, before in entries:  # the sort keeps name order
+        change = Change(since, before, figures) if since and before is not None else None
         status = status_of(figures, official, target, complete)
-        rows.append(VillageCoverage(village.id, village.name, official, figures, status, change))
+        append(VillageCoverage(village_id, name, official, figures, status, change))
     rows.sort(key=lambda v: v.order)
     total = Figures.total(v.figures for v in rows)
     with_official = [v for v in rows if v.official_households is not None]
@@ -429,12 +516,12 @@ async def _report(
         target_pct=target_pct,
         villages=rows,
         total=total,
-        change=Change(since, Figures.total(then.values()), total) if since and then else None,
+        change=Change(baseline[0], baseline[1], total) if baseline else None,
         official_households=(
             sum(v.official_households or 0 for v in with_official) if with_official else None
         ),
         registered_with_official=sum(v.figures.households for v in with_official),
         villages_without_official=len(rows) - len(with_official),
-        change_since=since if since and then else None,
+        change_since=since,
         register_complete_pct=register_complete_pct,
     )

@@ -16,8 +16,14 @@ The week runs from Monday to the given day. Working days are Monday to Friday ex
 public holidays (the `holidays` package); the daily push only goes out on working days, but a
 tally can be asked for any day.
 
-Speed: every figure is an aggregate query using the (day, village_id) index; the totals are
-separate COUNT(DISTINCT) queries rather than sums over villages, so they stay exact.
+Speed: SQL does all the counting, reading only the covering index ix_assistances_day_report
+(day, village_id, household_id, helper_id, procedure, fee, action flags; migration 0018;
+on PostgreSQL an index-only scan once vacuumed, checked in tests/test_report_plans.py). A daily
+tally is five statements whatever the number of villages: the villages, the day's override, the
+day's figures, its helpers, the week's figures. Figures of a range are one statement, per village
+UNION ALL in total; the total is a COUNT(DISTINCT) of its own, not a sum over villages, so a
+household that moved village mid-week still counts once. (The day's and the week's figures
+from one pass over the week was slower on SQLite: two COUNT(DISTINCT) per village.)
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, distinct, func, select
+from sqlalchemy import ColumnElement, Integer, cast, distinct, func, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import DomainError
@@ -187,6 +193,23 @@ def _flag_sums() -> list[ColumnElement[Any]]:
     return [func.count().filter(getattr(Assistance, action)) for action in ACTIONS]
 
 
+Counted = dict[int | None, tuple[int, Work]]  # village id (None: all in scope) → figures
+
+
+async def _counted(session: AsyncSession, scope: Scope, first: date, last: date) -> Counted:
+    """Distinct households, visits and work of first..last, per village and in total (key
+    None), in one statement: the total is a COUNT(DISTINCT) of its own, not a sum."""
+    columns = [func.count(distinct(Assistance.household_id)), func.count(), *_flag_sums()]
+    per_village = select(Assistance.village_id, *columns).group_by(Assistance.village_id)
+    total = select(cast(null(), Integer), *columns)
+    query = union_all(_in_range(per_village, first, last, scope),
+                      _in_range(total, first, last, scope))  # fmt: skip
+    rows = await (await session.connection()).execute(query)  # Core rows: no ORM per row
+    return {  # COUNT is never NULL: the values are the ints themselves
+        village_id: (households, Work(*work)) for village_id, households, *work in rows
+    }
+
+
 def _in_range(query: Any, first: date, last: date, scope: Scope) -> Any:
     if first == last:
         query = query.where(Assistance.day == first)
@@ -207,38 +230,13 @@ async def range_tally(
     helpers: bool = True,
 ) -> RangeTally:
     """Distinct households, visits and work per village (and per helper), first to last."""
-    per_village = _in_range(
-        select(
-            Assistance.village_id,
-            func.count(distinct(Assistance.household_id)),
-            func.count(),
-            *_flag_sums(),
-        ).group_by(Assistance.village_id),
-        first,
-        last,
-        scope,
-    )
-    counted: dict[int, tuple[int, Work]] = {}
-    for village_id, households, visits, *flags in await session.execute(per_village):
-        counted[village_id] = (int(households), Work(int(visits), *(int(f or 0) for f in flags)))
     if villages is None:
         villages = await villages_in(session, scope)
-    nothing = (0, Work())
-    rows = [VillageCount(v.id, v.name, *counted.get(v.id, nothing)) for v in villages]
-    total_households, work, by_helper = 0, Work(), []
-    if counted:
-        total_households = int(
-            await session.scalar(
-                _in_range(
-                    select(func.count(distinct(Assistance.household_id))), first, last, scope
-                )
-            )
-            or 0
-        )
-        work = Work(*map(sum, zip(*(w.values() for _, w in counted.values()), strict=True)))
-        if helpers:
-            by_helper = await helper_counts(session, scope, first, last)
-    return RangeTally(first, last, rows, total_households, work, by_helper)
+    counted = await _counted(session, scope, first, last)
+    households, work = counted[None]
+    rows = [VillageCount(v.id, v.name, *counted.get(v.id, (0, Work()))) for v in villages]
+    by_helper = await helper_counts(session, scope, first, last) if helpers and households else []
+    return RangeTally(first, last, rows, households, work, by_helper)
 
 
 async def helper_counts(

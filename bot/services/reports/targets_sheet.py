@@ -17,8 +17,6 @@ from functools import cache
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,9 +24,9 @@ from bot.content.catalog import ProcedureField, load_catalog
 from bot.locales import t
 from bot.services.reports.coverage import Scope
 from bot.services.reports.kpis import Month, Period
+from bot.services.reports.sheets import append_row
 from bot.services.targets import MEASURES, Progress, field_label, progress
 
-BOLD = Font(bold=True)
 WIDTHS = [28, 18, *([12] * (4 * len(MEASURES))), 12]
 Fields = Mapping[str, ProcedureField]  # guide id -> field (Catalog.procedure_fields)
 
@@ -55,18 +53,6 @@ async def gather(
         return Personal(period, None)
     fields = builtin_fields() if fields_of is None else fields_of
     return Personal(period, await progress(session, wanted.first, wanted.last, fields))
-
-
-def _append(sheet: Any, values: list[Any], *, bold: bool = False) -> None:
-    if not bold:
-        sheet.append(values)
-        return
-    cells = []
-    for value in values:
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.font = BOLD
-        cells.append(cell)
-    sheet.append(cells)
 
 
 def yes_no(met: bool) -> str:
@@ -98,14 +84,16 @@ def write(workbook: Workbook, personal: Personal | None, *, area: str, moment: s
     for index, width in enumerate(WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     title = t("targets.sheet_heading", period=personal.period)
-    _append(sheet, [t("reports.sheet_heading", title=title, area=area, moment=moment)], bold=True)
+    append_row(
+        sheet, [t("reports.sheet_heading", title=title, area=area, moment=moment)], bold=True
+    )
     if personal.rows is None:
-        _append(sheet, [t("targets.not_in_scope")])
+        append_row(sheet, [t("targets.not_in_scope")])
         return
-    _append(sheet, [t("targets.sheet_rule")])
+    append_row(sheet, [t("targets.sheet_rule")])
     if not personal.rows:
-        _append(sheet, [t("targets.sheet_none")])
+        append_row(sheet, [t("targets.sheet_none")])
         return
-    _append(sheet, header(), bold=True)
+    append_row(sheet, header(), bold=True)
     for item in personal.rows:
-        _append(sheet, values(item))
+        append_row(sheet, values(item))

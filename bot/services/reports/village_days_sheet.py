@@ -22,16 +22,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.locales import t
 from bot.services.reports.coverage import CoverageReport, Scope, villages_in
+from bot.services.reports.sheets import append_row
 from bot.services.reports.tallies import DayRow, range_tally
-
-BOLD = Font(bold=True)
 
 
 @dataclass(frozen=True)
@@ -96,15 +93,7 @@ def write(
     sheet.column_dimensions[get_column_letter(len(days) + 3)].width = 16
 
     def row(values: list[Any], *, bold: bool = False) -> None:
-        if not bold:
-            sheet.append(values)
-            return
-        cells = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.font = BOLD
-            cells.append(cell)
-        sheet.append(cells)
+        append_row(sheet, values, bold=bold)
 
     row([heading], bold=True)
     column = t("periods.col_coverage_month_end" if month_end else "periods.col_coverage_end")

@@ -31,8 +31,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import ReportsSettings
@@ -54,12 +52,11 @@ from bot.services.reports.kpis import (
     is_current,
     kpi_report,
 )
+from bot.services.reports.sheets import append_row
 from bot.services.reports.survey import SurveyReport, survey_report
 from bot.services.reports.survey_view import SHEET_WIDTHS, survey_rows
 from bot.services.reports.tallies import ACTIONS, DayRow, day_rows
 from bot.services.reports.text import day_label, pct
-
-BOLD = Font(bold=True)
 
 
 @dataclass(frozen=True)
@@ -159,22 +156,6 @@ async def monthly_workbook(
     return await asyncio.to_thread(render, data)
 
 
-def _row(sheet: Any, values: list[Any], *, bold: bool = False) -> None:
-    """One row; dates shown as dd/mm/yyyy, the whole row bold if asked."""
-    if not bold and not any(isinstance(value, date) for value in values):
-        sheet.append(values)
-        return
-    cells = []
-    for value in values:
-        cell = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, date):
-            cell.number_format = "DD/MM/YYYY"
-        if bold:
-            cell.font = BOLD
-        cells.append(cell)
-    sheet.append(cells)
-
-
 def _sheet(workbook: Workbook, title: str, widths: list[int]) -> Any:
     """A write-only sheet (typed Any: the stubs lack its column_dimensions)."""
     sheet = workbook.create_sheet(title)
@@ -215,7 +196,7 @@ def _village_days_sheet(workbook: Workbook, data: MonthData) -> None:
 def _heading(sheet: Any, title: str, data: MonthData) -> None:
     """The sheet's first row: what, where, and the moment its figures are as of."""
     text = t("reports.sheet_heading", title=title, area=data.area, moment=data.moment)
-    _row(sheet, [text], bold=True)
+    append_row(sheet, [text], bold=True)
 
 
 def _coverage_sheet(workbook: Workbook, data: MonthData) -> None:
@@ -225,7 +206,7 @@ def _coverage_sheet(workbook: Workbook, data: MonthData) -> None:
     )
     _heading(sheet, t("reports.chart_title"), data)
     if report is None:
-        _row(sheet, [data.coverage_source])
+        append_row(sheet, [data.coverage_source])
         return
     rules = t(
         "reports.coverage_rules",
@@ -233,13 +214,13 @@ def _coverage_sheet(workbook: Workbook, data: MonthData) -> None:
         target=pct(report.target_pct),
         complete=pct(report.register_complete_pct),
     )
-    _row(sheet, [rules])
+    append_row(sheet, [rules])
     header = ["village", "households", "covered", "coverage", "accounts", "submitted", "paid",
               "official", "ratio", "status", "change"]  # fmt: skip
-    _row(sheet, [t(f"reports.col_{name}") for name in header], bold=True)
+    append_row(sheet, [t(f"reports.col_{name}") for name in header], bold=True)
     for village in report.villages:
         figures = village.figures
-        _row(
+        append_row(
             sheet,
             [
                 village.name,
@@ -256,7 +237,7 @@ def _coverage_sheet(workbook: Workbook, data: MonthData) -> None:
             ],
         )
     total = report.total
-    _row(
+    append_row(
         sheet,
         [
             t("reports.whole_area"),
@@ -280,7 +261,7 @@ def _daily_sheet(workbook: Workbook, data: MonthData) -> None:
     _heading(sheet, t("reports.sheet_daily"), data)
     columns = ["day", "village", "helped", "visits", *ACTIONS]
     header = [t(f"reports.col_{name}") for name in columns]
-    _row(sheet, header, bold=True)
+    append_row(sheet, header, bold=True)
     by_day: dict[date, list[DayRow]] = {}
     for row in data.day_villages:
         by_day.setdefault(row.day, []).append(row)
@@ -289,8 +270,8 @@ def _daily_sheet(workbook: Workbook, data: MonthData) -> None:
             by_day.get(total.day, []), key=lambda r: data.village_names.get(r.village_id or 0, "")
         )
         for row in rows:
-            _row(sheet, _day_values(row, data.village_names.get(row.village_id or 0, "?")))
-        _row(sheet, _day_values(total, t("reports.whole_area")), bold=True)
+            append_row(sheet, _day_values(row, data.village_names.get(row.village_id or 0, "?")))
+        append_row(sheet, _day_values(total, t("reports.whole_area")), bold=True)
 
 
 def _day_values(row: DayRow, name: str) -> list[Any]:
@@ -302,12 +283,12 @@ def _kpi_sheet(workbook: Workbook, data: MonthData) -> None:
     sheet = _sheet(workbook, t("reports.sheet_kpi"), [40, 12, 14, 12, 14, 10])
     section = "reports" if isinstance(report.month, Month) else "periods"
     _heading(sheet, t(f"{section}.heading_kpi", month=report.month.label), data)
-    _row(sheet, [t("reports.heading_dossiers", count=report.dossiers)])
+    append_row(sheet, [t("reports.heading_dossiers", count=report.dossiers)])
     header = ["kpi", "numerator", "denominator", "share", "target", "met"]
-    _row(sheet, [t(f"reports.col_{name}") for name in header], bold=True)
+    append_row(sheet, [t(f"reports.col_{name}") for name in header], bold=True)
     for kpi in report.kpis:
         met = None if kpi.met is None else t("reports.yes") if kpi.met else t("reports.no")
-        _row(
+        append_row(
             sheet,
             [
                 t(f"reports.kpi_{kpi.key}"),
@@ -319,7 +300,7 @@ def _kpi_sheet(workbook: Workbook, data: MonthData) -> None:
             ],
         )
     if report.coverage_as_of is not None:
-        _row(
+        append_row(
             sheet, [t("reports.kpi_coverage_as_of", day=day_label(report.coverage_as_of)).strip()]
         )
 
@@ -329,10 +310,10 @@ def _helper_sheet(workbook: Workbook, data: MonthData) -> None:
     sheet = _sheet(workbook, t("reports.sheet_helpers"), [28, 10, 12, 10, 24, 24])
     _heading(sheet, t("reports.sheet_helpers"), data)
     header = ["name", "helped", "visits", "dossiers", "shifts", "no_shows"]
-    _row(sheet, [t(f"reports.col_{name}") for name in header], bold=True)
+    append_row(sheet, [t(f"reports.col_{name}") for name in header], bold=True)
     no_shift = t("reports.no_shift_cell")
     for helper in report.helpers:
-        _row(
+        append_row(
             sheet,
             [
                 helper.name or t("reports.unknown_helper"),
@@ -352,4 +333,4 @@ def _survey_sheet(workbook: Workbook, data: MonthData) -> None:
     sheet = _sheet(workbook, t("survey.sheet_title"), SHEET_WIDTHS)
     _heading(sheet, t("survey.sheet_title"), data)
     for values, bold in survey_rows(data.survey):
-        _row(sheet, values, bold=bold)
+        append_row(sheet, values, bold=bold)

@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-import holidays
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +39,8 @@ WEEKEND = 5  # Saturday and Sunday are the civil service's rest days
 @cache
 def public_holidays(year: int) -> dict[date, str]:
     """Vietnamese public holidays (days off) of a year, with their Vietnamese names."""
+    import holidays  # deferred: its many country modules are slow to import, used on first date
+
     calendar = holidays.country_holidays("VN", years=year, language="vi")
     return {day: str(name) for day, name in sorted(calendar.items())}
 

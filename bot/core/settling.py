@@ -1,0 +1,114 @@
+"""Recording how far the sending of updates' kept replies got, many updates per transaction.
+
+Every interactive update ends with one of these; on SQLite each write transaction waits its
+turn, so the settlements that queued up meanwhile are written together in one statement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, case, literal, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.delivery import DeliveryError, reply_key, result_of, settle_outcome
+from bot.core.observer import Observer
+from bot.db.engine import Database
+from bot.db.models import OutboxMessage, OutboxStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    channel: str
+    update_key: str
+    sent: int  # the first `sent` replies went out
+    problem: DeliveryError | None  # why reply number `sent` did not
+
+
+class Settler:
+    """Writes settlements; one waiting for the database takes along those queued behind it."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self.clock = clock
+        self._queued: list[Settlement] = []
+        self._writing = asyncio.Lock()
+
+    async def settle(self, settlement: Settlement, observer: Observer) -> None:
+        """Returns once the settlement is committed (by this call or by the one before)."""
+        self._queued.append(settlement)
+        async with self._writing:
+            batch, self._queued = self._queued, []
+            if not batch:
+                return  # written with an earlier batch, which committed before releasing
+            async with self.db.transaction() as session:
+                now = self.clock()
+                await _all_sent(session, [s for s in batch if s.problem is None], now, observer)
+                for failed in batch:
+                    if failed.problem is not None:
+                        await _failed(session, failed, failed.problem, now, observer)
+
+
+def _replies_of(settlement: Settlement) -> ColumnElement[bool]:
+    return OutboxMessage.key.startswith(reply_key(settlement.update_key, None), autoescape=True)
+
+
+async def _all_sent(
+    session: AsyncSession, batch: list[Settlement], now: datetime, observer: Observer
+) -> None:
+    """One statement: sent replies are done; the rest lose their lease (the loop sends them)."""
+    if not batch:
+        return
+    done = OutboxMessage.key.in_(
+        [reply_key(s.update_key, number) for s in batch for number in range(s.sent)]
+    )
+    results = await session.execute(
+        update(OutboxMessage)
+        .where(
+            or_(*(_replies_of(s) for s in batch)),
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+        )
+        .values(
+            status=case((done, OutboxStatus.SENT.value), else_=OutboxMessage.status),
+            sent_at=case(
+                (done, literal(now, OutboxMessage.sent_at.type)), else_=OutboxMessage.sent_at
+            ),
+            lease_until=None,
+        )
+        .returning(OutboxMessage.channel, OutboxMessage.status)
+        .execution_options(synchronize_session=False)
+    )
+    for channel, status in results:
+        if status == OutboxStatus.SENT.value:
+            observer.delivered(channel, "sent")
+
+
+async def _failed(
+    session: AsyncSession,
+    settlement: Settlement,
+    problem: DeliveryError,
+    now: datetime,
+    observer: Observer,
+) -> None:
+    """The sent ones are done, the failed one is retried like any outbox row, the rest wait."""
+    rows = await session.scalars(
+        select(OutboxMessage).where(
+            _replies_of(settlement),
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+        )
+    )
+    for row in rows:
+        number = int(row.key.rsplit(":", 1)[1])
+        if number < settlement.sent:
+            row.status, row.sent_at, row.lease_until = OutboxStatus.SENT.value, now, None
+            observer.delivered(settlement.channel, "sent")
+        elif number == settlement.sent:
+            row.attempts += 1
+            row.lease_until = None
+            outcome = settle_outcome(row, problem, now)
+            observer.delivered(settlement.channel, result_of(outcome, problem))
+        else:
+            row.lease_until = None

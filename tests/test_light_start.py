@@ -1,0 +1,84 @@
+"""Light start (issue 15): heavy libraries are loaded when first needed, not by every command.
+
+Each case runs a fresh interpreter and lists the modules it ended up with, so nothing imported by
+the test process itself can hide a regression.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.bot_process import bot_env
+
+# Charts, pictures, workbooks, posters, the web server, messenger clients, migrations, holidays.
+HEAVY = frozenset(
+    {
+        "matplotlib",
+        "numpy",
+        "PIL",
+        "openpyxl",
+        "fpdf",
+        "segno",
+        "starlette",
+        "uvicorn",
+        "prometheus_client",
+        "telegram",
+        "httpx",
+        "alembic",
+        "holidays",
+        "rank_bm25",
+    }
+)
+# What answering a question needs: the matcher's BM25 index is numpy arrays.
+MATCHER = frozenset({"numpy", "rank_bm25"})
+MODULES = "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))"
+
+
+def loaded_after(tmp_path: Path, code: str, stdin: str = "") -> tuple[set[str], list[str]]:
+    """Top-level packages loaded after running `code`, and the lines it printed before."""
+    script = f"import json, sys\n{code}\n{MODULES}"
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=bot_env(tmp_path),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    *printed, modules = done.stdout.splitlines()
+    return set(json.loads(modules)), printed
+
+
+def run_cli(*args: str) -> str:
+    """Code that runs `dvcbot <args>` in the same interpreter and keeps it alive afterwards."""
+    return (
+        f"from bot.cli import cli\ncli({list(args)!r}, prog_name='dvcbot', standalone_mode=False)"
+    )
+
+
+def test_importing_the_command_line_loads_no_heavy_library(tmp_path: Path) -> None:
+    loaded, _ = loaded_after(tmp_path, "import bot.cli.root")
+    assert loaded & HEAVY == set()
+
+
+def test_ask_loads_only_the_matcher(tmp_path: Path) -> None:
+    loaded, printed = loaded_after(tmp_path, run_cli("ask", "làm căn cước"))
+    assert printed[0].startswith("id-card  ")
+    assert loaded & HEAVY == MATCHER
+
+
+def test_a_started_bot_loads_heavy_libraries_only_when_asked(tmp_path: Path) -> None:
+    # The console bot on a new database: migrations, scheduler and dispatcher start, then input
+    # ends at once.
+    loaded, _ = loaded_after(tmp_path, run_cli("chat"))
+    assert loaded & HEAVY == {"alembic"}
+    # Started again, the database is up to date; a question builds the matcher, and still no
+    # chart, picture, workbook, poster, web server or messenger library is loaded.
+    loaded, printed = loaded_after(tmp_path, run_cli("chat"), stdin="làm căn cước\n")
+    assert any("căn cước" in line for line in printed)
+    assert loaded & HEAVY == MATCHER

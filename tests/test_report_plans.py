@@ -1,0 +1,176 @@
+"""Tallies and KPIs count in SQL: a fixed number of statements whatever the number of villages
+and helpers, and on PostgreSQL a day's tally reads the assistance log through an index."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from bot.app import App
+from bot.config import ReportsSettings
+from bot.db.models import Assistance, Household, Person
+from bot.services import places
+from bot.services.reports import kpis, tallies
+from bot.vntext import fold
+from tests.conftest import POSTGRES_ENV
+from tests.test_tally import WED, build_log
+
+NOVEMBER = kpis.Month(2026, 11)
+
+
+@contextmanager
+def statements(app: App) -> Iterator[list[str]]:
+    """The SQL statements sent while inside (transaction control left out)."""
+    seen: list[str] = []
+
+    def record(_c: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            seen.append(statement)
+
+    engine = app.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def add_villages(app: App, count: int) -> None:
+    """`count` more villages, each with a household helped on Wednesday by its own helper."""
+    async with app.db.transaction() as session:
+        commune = await places.ensure_commune(session, "Xã Minh Họa", "Asia/Ho_Chi_Minh")
+        for number in range(count):
+            village = await places.add_village(session, commune, f"Thôn Mới {number}")
+            name = f"Chủ hộ mới {number}"
+            household = Household(
+                village_id=village.id, code=f"M-{number:03d}", head_name=name,
+                folded_head=fold(name), members=2, members_with_account=1,
+            )  # fmt: skip
+            helper = Person(display_name=f"Tình nguyện viên {number}")
+            session.add_all([household, helper])
+            await session.flush()
+            session.add(
+                Assistance(
+                    household_id=household.id, village_id=village.id, helper_id=helper.id,
+                    at=datetime(2026, 11, 18, 2, tzinfo=UTC), day=WED, account_created=True,
+                    submitted_online=True, procedure="birth-registration", fee_required=False,
+                )
+            )  # fmt: skip
+
+
+async def tally_and_kpis(app: App) -> tuple[list[str], list[str], tallies.DailyTally]:
+    async with app.sessionmaker() as session:
+        with statements(app) as for_tally:
+            tally = await tallies.daily_tally(session, None, WED)
+        with statements(app) as for_kpis:
+            await kpis.kpi_report(session, None, NOVEMBER, today=WED, targets=ReportsSettings())
+    return for_tally, for_kpis, tally
+
+
+def reading_assistances(seen: list[str]) -> list[str]:
+    return [statement for statement in seen if "assistances" in statement]
+
+
+async def test_a_daily_tally_takes_five_statements_for_4_villages_as_for_44(app: App) -> None:
+    await build_log(app)
+    small_tally, small_kpis, small = await tally_and_kpis(app)
+    assert len(small_tally) == 5  # villages, the day's override, day, its helpers, week
+    assert len(reading_assistances(small_tally)) == 3
+    assert len(reading_assistances(small_kpis)) == 2  # the dossiers, the helpers
+    assert (small.today.households, small.week.households, len(small.today.villages)) == (3, 4, 4)
+
+    await add_villages(app, 40)
+    big_tally, big_kpis, big = await tally_and_kpis(app)
+    assert len(big_tally) == len(small_tally)
+    assert len(reading_assistances(big_kpis)) == 2
+    assert len(big_kpis) == len(small_kpis)
+    assert (big.today.households, big.week.households, len(big.today.villages)) == (43, 44, 44)
+    assert len(big.today.helpers) == 42  # Tuấn, Hoa and the 40 new helpers
+    assert big.today.work.submitted_online == 41
+
+
+def scans_of(plan: Any, table: str) -> list[tuple[str, str | None]]:
+    """(node type, index name) of every plan node reading `table`."""
+    found: list[tuple[str, str | None]] = []
+    if isinstance(plan, dict):
+        if plan.get("Relation Name") == table:
+            found.append((plan["Node Type"], plan.get("Index Name")))
+        for value in plan.values():
+            found += scans_of(value, table)
+    elif isinstance(plan, list):
+        for item in plan:
+            found += scans_of(item, table)
+    return found
+
+
+LOAD = """
+WITH homes AS (SELECT id, village_id, row_number() OVER (ORDER BY id) - 1 AS n FROM households),
+     counted AS (SELECT count(*) AS k FROM households)
+INSERT INTO assistances (household_id, village_id, helper_id, at, day, account_created,
+    level2_referral, portal_login, submitted_online, papers_digitised, paid_online, other,
+    procedure, fee_required, logged_late)
+SELECT homes.id, homes.village_id, $1, now(), $2::date - (g % 250), g % 3 = 0, g % 11 = 0,
+    g % 5 = 0, g % 7 = 0, g % 13 = 0, g % 17 = 0, g % 19 = 0,
+    CASE WHEN g % 4 = 0 THEN 'birth-registration' END, CASE WHEN g % 4 = 0 THEN g % 8 = 0 END,
+    false
+FROM generate_series(1, 200000) AS g CROSS JOIN counted JOIN homes ON homes.n = g % counted.k
+"""
+
+
+if os.environ.get(POSTGRES_ENV):  # plans are PostgreSQL's (like conftest.BACKENDS)
+
+    @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+    async def test_a_days_tally_reads_the_assistance_log_through_an_index(app: App) -> None:
+        data = await build_log(app)
+        await add_villages(app, 40)
+        async with app.engine.connect() as connection:
+            raw = (await connection.get_raw_connection()).driver_connection
+            assert raw is not None
+            await raw.execute(LOAD, data.hoa, WED)  # 200,000 visits over 250 days
+            await raw.execute("VACUUM ANALYZE assistances")
+        seen: list[tuple[str, tuple[Any, ...]]] = []
+
+        def record(_c: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+            if "assistances" in statement:
+                seen.append((statement, tuple(parameters)))
+
+        engine = app.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            async with app.sessionmaker() as session:
+                tally = await tallies.daily_tally(session, None, WED)
+                report = await kpis.kpi_report(
+                    session, None, NOVEMBER, today=date(2026, 11, 30), targets=ReportsSettings()
+                )
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        # 800 loaded visits on Wednesday, 4 logged, 40 in the new villages; 1 + 40 + 3,600 dossiers
+        assert (tally.today.work.visits, report.dossiers) == (844, 3641)
+        assert len(seen) == 5  # the tally's day, helpers, week; the KPIs' dossiers, helpers
+        day_statement, helpers_statement, week_statement = seen[:3]
+        async with app.engine.connect() as connection:
+            raw = (await connection.get_raw_connection()).driver_connection
+            assert raw is not None
+
+            async def scans(statement: tuple[str, tuple[Any, ...]]) -> list[Any]:
+                sql, parameters = statement
+                plan = await raw.fetchval("EXPLAIN (FORMAT JSON) " + sql, *parameters)
+                return scans_of(json.loads(plan) if isinstance(plan, str) else plan, "assistances")
+
+            day_scans = await scans(day_statement)
+            # Both branches (per village, in total) read only the tally index.
+            assert day_scans == [("Index Only Scan", "ix_assistances_day_report")] * 2
+            for node, _ in await scans(helpers_statement):
+                assert node != "Seq Scan"
+            for node, _ in await scans(week_statement):
+                assert node != "Seq Scan"
+            for statement in seen[3:]:  # the month's KPIs
+                for node, _ in await scans(statement):
+                    assert node != "Seq Scan"
