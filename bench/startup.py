@@ -125,6 +125,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         tmp = Path(directory)
         env = bot_env(tmp, **DEMO)
+        # As installed: modules compiled once and read from __pycache__ after. With
+        # PYTHONDONTWRITEBYTECODE (set in some sandboxes) every start compiles every module again.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         bot = [sys.executable, "-m", "bot"]
         wall([*bot, "db", "upgrade"], env, tmp, 1)  # migrations and demo data, not timed
         invite = subprocess.run(
