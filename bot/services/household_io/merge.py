@@ -38,15 +38,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-IMPORTED_FIELDS = (
-    "head_name",
-    "members",
-    "members_with_account",
-    "submitted_online",
-    "paid_online",
-    "phone",
-    "note",
-)
+from bot.services.households import AUDITED
+
+# What a register row carries besides the keys that find its household (village and code).
+IMPORTED_FIELDS = tuple(name for name in AUDITED if name not in ("village_id", "code"))
 
 
 @dataclass(frozen=True)
