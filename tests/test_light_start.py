@@ -82,3 +82,18 @@ def test_a_started_bot_loads_heavy_libraries_only_when_asked(tmp_path: Path) -> 
     loaded, printed = loaded_after(tmp_path, run_cli("chat"), stdin="làm căn cước\n")
     assert any("căn cước" in line for line in printed)
     assert loaded & HEAVY == MATCHER
+
+
+def test_the_dvcbot_command_loads_only_the_command_asked_for(tmp_path: Path) -> None:
+    # As the `dvcbot` script runs it: `ask` needs neither the database layer nor the other
+    # commands' modules; `--help` lists every command.
+    script = (
+        "sys.argv = ['dvcbot', {args}]\nfrom bot.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass"
+    )
+    loaded, printed = loaded_after(tmp_path, script.format(args="'ask', 'làm căn cước'"))
+    assert printed[0].startswith("id-card  ")
+    assert "sqlalchemy" not in loaded and loaded & HEAVY == MATCHER
+    _, printed = loaded_after(tmp_path, script.format(args="'--help'"))
+    listed = "\n".join(printed)
+    assert all(f" {name} " in listed for name in ("ask", "run", "chat", "db", "report", "poster"))

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from typer.testing import CliRunner, Result
 
 from bot.app import App
-from bot.cli.root import cli
+from bot.cli import cli
 from bot.db.migrate import alembic_config, upgrade
 from bot.db.models import AuditEntry, Household, Role, Village, VillageCounter
 from bot.locales import t

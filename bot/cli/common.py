@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import typer
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError
 
 from bot import logs
-from bot.app import App, build_app
 from bot.config import ConfigError, Settings, StartupError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+    from bot.app import App
 
 T = TypeVar("T")
 
@@ -41,6 +43,9 @@ def with_app(settings: Settings, work: Callable[[App], Awaitable[T]]) -> T:
     A database or a Telegram that refuses at start ends the command with one line.
     """
 
+    # Deferred: the app pulls in the database layer, which `dvcbot ask` and --help do not need.
+    from bot.app import build_app
+
     async def runner() -> T:
         app = build_app(settings)
         try:
@@ -56,6 +61,8 @@ def with_app(settings: Settings, work: Callable[[App], Awaitable[T]]) -> T:
 
 
 async def _prepare_database(app: App) -> None:
+    from sqlalchemy.exc import DBAPIError
+
     try:
         await app.prepare_database()
     except (OSError, DBAPIError) as error:
@@ -71,6 +78,8 @@ PG_LOGIN_REFUSED = ("28000", "28P01")  # no such role or pg_hba.conf entry; wron
 
 def database_problem(url: str, error: Exception) -> str | None:
     """What to check when the database cannot be opened; None for any other error."""
+    from sqlalchemy.engine import make_url
+
     where = make_url(url)
     if where.get_backend_name() == "sqlite":
         return _sqlite_problem(Path(where.database or ""), error)
@@ -78,6 +87,8 @@ def database_problem(url: str, error: Exception) -> str | None:
 
 
 def _sqlite_problem(path: Path, error: Exception) -> str | None:
+    from sqlalchemy.exc import DBAPIError
+
     if not isinstance(error, DBAPIError) or "unable to open" not in str(error.orig):
         return None
     opening = f"Cannot open the SQLite database {path} (database.url)"
@@ -95,6 +106,8 @@ def _postgres_problem(url: URL, error: Exception) -> str | None:
             f"Cannot reach PostgreSQL at {server} (database.url): is the server running, "
             f"and are the host and port right? ({reason})"
         )
+    from sqlalchemy.exc import DBAPIError
+
     if not isinstance(error, DBAPIError):
         return None
     sqlstate = getattr(error.orig, "sqlstate", None)

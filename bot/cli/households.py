@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from bot.app import App
+from bot.cli.assistance_import import import_assistance_file
 from bot.cli.common import IMPORT_EPILOG, import_status, run_admin_command
 from bot.cli.reports import export_report
 from bot.db.base import utcnow
@@ -69,6 +70,9 @@ def import_household_file(
         return import_status(len(report.errors), report.accepted)
 
     run_admin_command(ctx, work)
+
+
+import_cli.command("assistance", epilog=IMPORT_EPILOG)(import_assistance_file)
 
 
 @export_cli.command("households")

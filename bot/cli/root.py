@@ -1,34 +1,22 @@
-"""The `dvcbot` command line."""
+"""The `dvcbot` command line.
+
+Only the module of the command asked for is imported (`COMMANDS`), so `dvcbot ask` and
+`--help` of one command do not load the database layer, the web server or the report libraries;
+`bot.cli.cli` (for tests and tools) has every command.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import signal
 import sys
+from importlib import import_module
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from bot.app import App
-from bot.cli.assistance_import import import_assistance_file
-from bot.cli.common import IMPORT_EPILOG, refuse, settings_from, setup_logging, with_app
-from bot.cli.counters import db_check
-from bot.cli.households import export_cli, import_cli
-from bot.cli.places import invite, locations_cli, villages_cli
-from bot.cli.posters import poster
-from bot.cli.reports import report_cli
-from bot.cli.serve import serve, webhook_cli
-from bot.cli.shifts import shifts_cli
-from bot.cli.targets import targets_cli
+from bot.cli.common import refuse, settings_from, setup_logging
 from bot.config import ConfigError, load_settings
-from bot.core import state
-from bot.core.messages import Incoming
-from bot.db.base import utcnow
-from bot.db.models import Role
-from bot.services import people
-from scheduler.jobs import deliver_outbox
 
 cli = typer.Typer(
     help="dvcbot: public-service help bot and volunteer coordinator for communes.",
@@ -36,21 +24,53 @@ cli = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-db_cli = typer.Typer(help="Database schema commands.", no_args_is_help=True)
-cli.add_typer(db_cli, name="db")
-db_cli.command("check")(db_check)
-cli.add_typer(villages_cli, name="villages")
-cli.add_typer(locations_cli, name="locations")
-cli.command()(invite)
-cli.add_typer(import_cli, name="import")
-import_cli.command("assistance", epilog=IMPORT_EPILOG)(import_assistance_file)
-cli.add_typer(export_cli, name="export")
-cli.add_typer(report_cli, name="report")
-cli.add_typer(shifts_cli, name="shifts")
-cli.add_typer(targets_cli, name="targets")
-cli.command()(serve)
-cli.add_typer(webhook_cli, name="webhook")
-cli.command()(poster)
+
+# Each command: the module defining it and its name there (a Typer group or a function), in the
+# order `dvcbot --help` lists them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("bot.cli.chat", "run"),
+    "chat": ("bot.cli.chat", "chat"),
+    "db": ("bot.cli.database", "db_cli"),
+    "villages": ("bot.cli.places", "villages_cli"),
+    "locations": ("bot.cli.places", "locations_cli"),
+    "invite": ("bot.cli.places", "invite"),
+    "import": ("bot.cli.households", "import_cli"),
+    "export": ("bot.cli.households", "export_cli"),
+    "report": ("bot.cli.reports", "report_cli"),
+    "shifts": ("bot.cli.shifts", "shifts_cli"),
+    "targets": ("bot.cli.targets", "targets_cli"),
+    "serve": ("bot.cli.serve", "serve"),
+    "webhook": ("bot.cli.serve", "webhook_cli"),
+    "poster": ("bot.cli.posters", "poster"),
+}
+CONFIG_FLAGS = ("--config", "-c")
+_registered: set[str] = set()
+
+
+def register(names: list[str]) -> None:
+    """Add these commands to `cli`, importing their modules; each name once."""
+    for name in names:
+        if name in _registered:
+            continue
+        module, attribute = COMMANDS[name]
+        found = getattr(import_module(module), attribute)
+        if isinstance(found, typer.Typer):
+            cli.add_typer(found, name=name)
+        else:
+            cli.command(name)(found)
+        _registered.add(name)
+
+
+def wanted(args: list[str]) -> list[str]:
+    """The commands a command line needs: the one it names, else all (help, a typo)."""
+    rest = iter(args)
+    for arg in rest:
+        if arg in CONFIG_FLAGS:
+            next(rest, None)
+        elif not arg.startswith("-"):
+            return [arg] if arg in COMMANDS else ([] if arg == "ask" else list(COMMANDS))
+    return list(COMMANDS)
+
 
 ConfigOption = Annotated[
     Path | None,
@@ -69,73 +89,6 @@ def main_options(ctx: typer.Context, config: ConfigOption = None) -> None:
         ctx.obj = load_settings(config)
     except ConfigError as problem:
         refuse(problem)
-
-
-@cli.command()
-def run(ctx: typer.Context) -> None:
-    """Start every configured channel (long polling); with no token, chat in this terminal."""
-    settings = settings_from(ctx)
-    if settings.telegram.token is None and settings.zalo.token is None:
-        typer.echo("Không có token Telegram hay Zalo: chạy kênh dòng lệnh (console).", err=True)
-        chat(ctx)
-        return
-    setup_logging(settings)
-    with_app(settings, _run_channels)
-
-
-async def _run_channels(app: App) -> None:
-    from bot.app import Channel
-    from bot.channels.telegram import TelegramChannel
-    from bot.channels.zalo import ZaloChannel
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    channels: list[Channel] = []
-    if app.settings.telegram.token is not None:
-        channels.append(TelegramChannel(app.settings.telegram, app.dispatcher))
-    if app.settings.zalo.token is not None:
-        channels.append(ZaloChannel(app.settings.zalo, app.dispatcher))
-    async with app.running(channels):
-        await stop.wait()
-
-
-@cli.command()
-def chat(
-    ctx: typer.Context,
-    user: Annotated[str, typer.Option(help="Who you are in this chat (an id of your choice).")] = (
-        "local"
-    ),
-    as_role: Annotated[
-        Role | None,
-        typer.Option("--as", help="Also give yourself this role, to try staff features."),
-    ] = None,
-    name: Annotated[str, typer.Option(help="Your name as the bot and other staff see it.")] = "",
-) -> None:
-    """Chat with the bot in this terminal (reads until end of input, so it also works piped)."""
-    from bot.channels.console import CHANNEL, ConsoleChannel
-
-    settings = settings_from(ctx)
-    setup_logging(settings, quiet=True)
-
-    async def work(app: App) -> None:
-        async with app.db.transaction() as session:
-            local = Incoming(channel=CHANNEL, chat_id=user, user_id=user, display_name=name)
-            person, _ = await state.identify(session, local, utcnow())
-            if name:
-                person.display_name = name[:200]
-            if as_role is not None and as_role is not Role.CITIZEN:
-                await people.grant_role(session, person, as_role, granted_by_id=None, now=utcnow())
-        files_dir = settings.content.cache_dir / "console"
-        console = ConsoleChannel(
-            app.dispatcher, user_id=user, display_name=name, files_dir=files_dir
-        )
-        async with app.running([console]) as runtime:
-            await console.run()
-            await deliver_outbox(runtime)  # what arrived for this person while they typed
-
-    with_app(settings, work)
 
 
 @cli.command()
@@ -174,31 +127,6 @@ def ask(
             typer.echo(f"{match.guide_id or 'none'}  {match.score:.2f}  {title}{others}")
 
 
-@db_cli.command("upgrade")
-def db_upgrade(ctx: typer.Context) -> None:
-    """Apply all database migrations (also done automatically at start)."""
-    settings = settings_from(ctx)
-    setup_logging(settings)
-
-    async def work(app: App) -> None:
-        from bot.db.migrate import current_revision
-
-        typer.echo(f"Database at revision {await current_revision(app.engine)}.")
-
-    with_app(settings, work)
-
-
-@db_cli.command("revision")
-def db_revision(
-    ctx: typer.Context,
-    message: Annotated[str, typer.Option("--message", "-m", help="What the migration does.")],
-) -> None:
-    """For developers: write a new migration from the changes in the models."""
-    from bot.db.migrate import make_revision
-
-    settings = settings_from(ctx)
-    with_app(settings, lambda app: make_revision(app.engine, message))
-
-
 def main() -> None:
+    register(wanted(sys.argv[1:]))
     cli(prog_name="dvcbot")
