@@ -28,9 +28,11 @@ SENDS = frozenset(
     }
 )
 OVERALL = "overall"
-# Paced a little under the limit: on a busy machine the jitter of a few milliseconds would
-# otherwise put a 31st message into some second, and Telegram answers 429.
-PACE_MARGIN = 0.9
+# Paced under the limit: a send leaves a little after its slot when its process is busy, and a
+# few late sends meeting the next on-time ones put a 31st message into some second (Telegram
+# answers 429). At 0.9 three busy workers on two cores still did that now and then; 0.8 leaves
+# room for six late sends in any second.
+PACE_MARGIN = 0.8
 Json = dict[str, Any]
 # The next free slot of a limit, taken in one statement: every worker asks the database, so the
 # limits hold for all of them together. The wait is counted on the database's clock.
