@@ -40,6 +40,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.app import freeze_startup_objects
 from bot.config import ReportsSettings
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
@@ -363,6 +364,7 @@ async def measure(url: str, size: Size, repeat: int) -> list[Timing]:
         print(f"  village counters recounted in {(time.perf_counter() - started) * 1000:.0f} ms")
         async with database.transaction() as session:  # a week-old snapshot, for the change
             await coverage.snapshot_all(session, TODAY - timedelta(days=7))
+        freeze_startup_objects()  # as `dvcbot run` and `dvcbot serve` do once started
 
         async def bare_households(session: Any) -> int:
             rows = (

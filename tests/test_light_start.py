@@ -13,7 +13,8 @@ from pathlib import Path
 
 from tests.bot_process import bot_env
 
-# Charts, pictures, workbooks, posters, the web server, messenger clients, migrations, holidays.
+# Charts, pictures, workbooks, posters, the web server, messenger clients, migrations, holidays,
+# fuzzy matching.
 HEAVY = frozenset(
     {
         "matplotlib",
@@ -30,10 +31,12 @@ HEAVY = frozenset(
         "alembic",
         "holidays",
         "rank_bm25",
+        "rapidfuzz",
     }
 )
-# What answering a question needs: the matcher's BM25 index is numpy arrays.
-MATCHER = frozenset({"numpy", "rank_bm25"})
+# What answering a question needs: the matcher's BM25 index is numpy arrays, typos go to
+# rapidfuzz (so do the FAQ and household search, also on first use).
+MATCHER = frozenset({"numpy", "rank_bm25", "rapidfuzz"})
 MODULES = "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))"
 
 

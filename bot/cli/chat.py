@@ -30,7 +30,7 @@ def run(ctx: typer.Context) -> None:
 
 
 async def _run_channels(app: App) -> None:
-    from bot.app import Channel
+    from bot.app import Channel, freeze_startup_objects
     from bot.channels.telegram import TelegramChannel
     from bot.channels.zalo import ZaloChannel
 
@@ -43,6 +43,7 @@ async def _run_channels(app: App) -> None:
         channels.append(TelegramChannel(app.settings.telegram, app.dispatcher))
     if app.settings.zalo.token is not None:
         channels.append(ZaloChannel(app.settings.zalo, app.dispatcher))
+    freeze_startup_objects()
     async with app.running(channels):
         await stop.wait()
 

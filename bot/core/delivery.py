@@ -16,14 +16,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.channels import ChannelInfo
 from bot.core.media import MediaStore
 from bot.core.messages import Choice, Document, Reply
 from bot.db.models import OutboxMessage, OutboxStatus
+from bot.db.upsert import insert_for
 
 log = logging.getLogger(__name__)
 
@@ -104,36 +103,11 @@ def payload_to_reply(payload: dict[str, Any], media: MediaStore | None = None) -
     )
 
 
-async def queue_row(
-    session: AsyncSession,
-    key: str,
-    channel: str,
-    chat_id: str,
-    payload: dict[str, Any],
-    *,
-    person_id: int | None,
-    now: datetime,
-    due_at: datetime | None = None,
-    expires_at: datetime | None = None,
-    lease_until: datetime | None = None,
-) -> int | None:
-    """Insert an outbox row; a key queued already is left alone (None)."""
-    values = row_values(
-        key,
-        channel,
-        chat_id,
-        payload,
-        person_id=person_id,
-        now=now,
-        due_at=due_at,
-        expires_at=expires_at,
-        lease_until=lease_until,
-    )
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+async def queue_row(session: AsyncSession, row: dict[str, Any]) -> int | None:
+    """Insert an outbox row (from row_values); a key queued already is left alone (None)."""
     statement = (
-        insert(OutboxMessage)
-        .values(**values)
+        insert_for(session.get_bind().dialect.name, OutboxMessage)
+        .values(**row)
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(OutboxMessage.id)
     )
@@ -142,14 +116,14 @@ async def queue_row(
 
 
 async def queue_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert several outbox rows (from row_values) in one statement; keys queued already are
-    left alone."""
+    """Insert several outbox rows (from row_values); keys queued already are left alone."""
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(OutboxMessage).values(list(rows)).on_conflict_do_nothing(index_elements=["key"])
+    # Rows as parameters, not as a multi-row VALUES: the statement is then compiled once per
+    # process instead of once per update (2 ms an update on SQLite).
+    statement = insert_for(session.get_bind().dialect.name, OutboxMessage)
+    await (await session.connection()).execute(
+        statement.on_conflict_do_nothing(index_elements=["key"]), list(rows)
     )
 
 

@@ -26,7 +26,7 @@ from bot.db.models import (
     RoleGrant,
     Village,
 )
-from bot.services import audit, village_counters
+from bot.services import audit, places, village_counters
 from bot.services.household_io import village_initials
 from bot.services.reports import coverage
 from bot.services.shifts import templates
@@ -328,10 +328,7 @@ async def load_demo(
     session: AsyncSession, commune: Commune, *, now: datetime, tz: ZoneInfo
 ) -> bool:
     """Fill an empty commune with demo data; False (and nothing added) if it has villages."""
-    has_villages = await session.scalar(
-        select(Village.id).where(Village.commune_id == commune.id).limit(1)
-    )
-    if has_villages is not None:
+    if await places.has_villages(session, commune):
         return False
     rng = random.Random(SEED)
     village_ids = await add_villages(session, commune)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,6 +63,8 @@ async def best_match(session: AsyncSession, text: str) -> Faq | None:
     faqs = list(await session.scalars(select(Faq).order_by(Faq.id.desc()).limit(MAX_FAQS)))
     if not faqs:
         return None
+    from rapidfuzz import fuzz, process  # loaded on first use: the idle bot need not hold it
+
     found = process.extractOne(
         words,
         [faq.keywords for faq in faqs],

@@ -10,7 +10,6 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from rapidfuzz import fuzz
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -199,6 +198,8 @@ def name_closeness(query: str, head: str) -> float:
     Words typed in another order still count, a little less; so does the whole text with a
     typo or a missing space.
     """
+    from rapidfuzz import fuzz  # loaded on first search: the idle bot need not hold it
+
     typed, words = query.split(), head.split()
     if not typed or not words:
         return 0.0
@@ -228,6 +229,8 @@ def word_closeness(typed: str, word: str) -> float:
         return 70.0 + 30.0 * len(typed) / len(word)
     if len(typed) < TYPO_MIN_LENGTH:
         return 0.0  # "an" is not a typo of "van" or "lan"
+    from rapidfuzz import fuzz
+
     score = fuzz.ratio(typed, word)
     return score if score >= WORD_CUTOFF else 0.0
 

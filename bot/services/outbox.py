@@ -16,7 +16,7 @@ from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.core.delivery import queue_row, reply_to_payload
+from bot.core.delivery import queue_row, reply_to_payload, row_values
 from bot.core.messages import Reply
 from bot.db.models import ChatIdentity, OutboxMessage, OutboxStatus, Person
 
@@ -167,8 +167,7 @@ async def enqueue_to_chat(
     expires_at: datetime | None = None,
 ) -> bool:
     """Queue a message to a chat; a key already queued is left alone (returns False)."""
-    row = await queue_row(
-        session,
+    values = row_values(
         key,
         channel,
         chat_id,
@@ -178,7 +177,7 @@ async def enqueue_to_chat(
         due_at=due_at,
         expires_at=expires_at,
     )
-    return row is not None
+    return await queue_row(session, values) is not None
 
 
 async def cancel(session: AsyncSession, prefix: str, reason: str) -> int:

@@ -31,6 +31,13 @@ async def ensure_commune(session: AsyncSession, name: str, timezone: str) -> Com
     return commune
 
 
+async def has_villages(session: AsyncSession, commune: Commune) -> bool:
+    found = await session.scalar(
+        select(Village.id).where(Village.commune_id == commune.id).limit(1)
+    )
+    return found is not None
+
+
 async def list_villages(session: AsyncSession, ids: set[int] | None = None) -> list[Village]:
     """Villages by name; only those in `ids` when given."""
     query = select(Village).order_by(Village.folded_name)

@@ -16,8 +16,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions.survey import DeclineSurvey, RateVisit
@@ -34,6 +32,7 @@ from bot.db.models import (
     SurveySource,
     SurveyStatus,
 )
+from bot.db.upsert import insert_for
 from bot.locales import t
 from bot.services import outbox
 from bot.services.handoff import clean_text
@@ -231,8 +230,12 @@ async def _insert(
         "status": SurveyStatus.ASKED.value,
         "asked_at": now,
     }
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(Survey).values(**values).on_conflict_do_nothing().returning(Survey.id)
+    statement = (
+        insert_for(session.get_bind().dialect.name, Survey)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(Survey.id)
+    )
     survey_id: int | None = await session.scalar(statement)
     return None if survey_id is None else await session.get(Survey, survey_id)
 

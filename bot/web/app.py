@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from bot import logs
-from bot.app import App, Channel, build_app
+from bot.app import App, Channel, build_app, freeze_startup_objects
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel
 from bot.config import Settings, load_settings
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(web: Starlette) -> AsyncIterator[None]:
         app = build_app(settings)
         telegram_channel, zalo_channel = webhook_channels(settings, app)
+        freeze_startup_objects()
         channels: list[Channel] = [c for c in (telegram_channel, zalo_channel) if c is not None]
         try:
             async with (

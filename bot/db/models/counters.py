@@ -25,13 +25,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import ForeignKey, event, inspect, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql import Executable
 
 from bot.db.base import Base
 from bot.db.models.households import Household
+from bot.db.upsert import insert_for
 
 COUNTED = ("households", "covered", "accounts", "submitted_online", "paid_online")
 # The household fields the counters depend on.
@@ -68,7 +67,7 @@ def add_to(deltas: dict[int, list[int]], village_id: int, counts: Counts, sign: 
 
 def upsert(dialect: str, *, add: bool) -> Executable:
     """INSERT a village's counters; on conflict add to them (`add`) or replace them."""
-    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(VillageCounter)
+    statement = insert_for(dialect, VillageCounter)
     table = VillageCounter.__table__
     return statement.on_conflict_do_update(
         index_elements=["village_id"],

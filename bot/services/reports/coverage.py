@@ -57,11 +57,10 @@ from fractions import Fraction
 from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import Date, func, literal, null, select, true
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CoverageSnapshot, Role, Village, VillageCounter
+from bot.db.upsert import insert_for
 from bot.services import people
 
 Scope = frozenset[int] | None
@@ -71,6 +70,8 @@ CHANGE_FALLBACK_DAYS = 6  # also accept a snapshot up to 13 days old, labelled w
 FIGURE_FIELDS = ("households", "covered", "accounts", "submitted_online", "paid_online")
 REGISTER_COMPLETE_PCT = 90.0  # the default of `[reports] register_complete_pct`
 Status = Literal["empty", "incomplete", "lagging", "ok"]
+# The report's order: empty villages, incomplete registers, then the rest, lowest coverage first.
+GROUPS: dict[Status, int] = {"empty": 0, "incomplete": 1, "lagging": 2, "ok": 2}
 
 
 async def report_scope(session: AsyncSession, person_id: int) -> Scope:
@@ -190,13 +191,6 @@ class VillageCoverage:
     def registered_vs_official_pct(self) -> float | None:
         return percent(self.figures.households, self.official_households)
 
-    @property
-    def order(self) -> tuple[int, float]:
-        """Sort key: empty villages, incomplete registers, then the rest; lowest coverage first."""
-        group = {"empty": 0, "incomplete": 1}.get(self.status, 2)
-        households = self.figures.households
-        return group, self.figures.covered / households if households else 0.0
-
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.village_id,
@@ -303,6 +297,16 @@ async def register_figures(session: AsyncSession, scope: Scope) -> dict[int, Fig
     return {village_id: Figures(*values) for village_id, *values in await session.execute(query)}
 
 
+async def register_total(session: AsyncSession, scope: Scope) -> Figures:
+    """The register figures of the villages in scope together, summed in SQL."""
+    query = select(
+        *(func.coalesce(func.sum(getattr(VillageCounter, f)), 0) for f in FIGURE_FIELDS)
+    )
+    if scope is not None:
+        query = query.where(VillageCounter.village_id.in_(scope))
+    return Figures(*(int(value) for value in (await session.execute(query)).one()))
+
+
 class VillageRow(NamedTuple):
     id: int
     name: str
@@ -350,7 +354,7 @@ async def record_snapshot(
         return
     rows = [{"day": day, "village_id": vid, **item.to_json()} for vid, item in figures.items()]
     dialect = session.get_bind().dialect.name
-    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(CoverageSnapshot)
+    statement = insert_for(dialect, CoverageSnapshot)
     statement = statement.on_conflict_do_update(
         index_elements=["day", "village_id"],
         set_={name: statement.excluded[name] for name in FIGURE_FIELDS},
@@ -368,7 +372,7 @@ async def snapshot_all(session: AsyncSession, day: date) -> int:
         *(func.coalesce(counters.c[name], 0) for name in FIGURE_FIELDS),
     ).outerjoin(counters, counters.c.village_id == Village.id)
     dialect = session.get_bind().dialect.name
-    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(CoverageSnapshot)
+    insert = insert_for(dialect, CoverageSnapshot)
     # SQLite reads "… JOIN … ON CONFLICT" as a join constraint unless the SELECT has a WHERE.
     statement = insert.from_select(["day", "village_id", *FIGURE_FIELDS], figures.where(true()))
     statement = statement.on_conflict_do_update(
@@ -502,13 +506,15 @@ def _assemble(
     the change is measured from and its total over the villages in scope."""
     target, complete = Target(target_pct), Target(register_complete_pct)
     since = baseline[0] if baseline else None
+    keys: list[tuple[int, float]] = []
     rows: list[VillageCoverage] = []
-    append = rows.append
     for village_id, name, official, figures, before in entries:  # the sort keeps name order
         change = Change(since, before, figures) if since and before is not None else None
         status = status_of(figures, official, target, complete)
-        append(VillageCoverage(village_id, name, official, figures, status, change))
-    rows.sort(key=lambda v: v.order)
+        rows.append(VillageCoverage(village_id, name, official, figures, status, change))
+        households = figures.households
+        keys.append((GROUPS[status], figures.covered / households if households else 0.0))
+    rows = [rows[index] for index in sorted(range(len(rows)), key=keys.__getitem__)]
     total = Figures.total(v.figures for v in rows)
     with_official = [v for v in rows if v.official_households is not None]
     return CoverageReport(

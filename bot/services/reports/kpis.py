@@ -41,7 +41,7 @@ from bot.services.reports.coverage import (
     Target,
     last_snapshot_day,
     percent,
-    register_figures,
+    register_total,
 )
 from bot.services.reports.tallies import parse_day
 from bot.services.shifts import attendance
@@ -271,7 +271,7 @@ async def month_coverage(
     """Coverage figures for the month (or period): the register now while it lasts, else the
     last snapshot within it."""
     if is_current(month, today):
-        return Figures.total((await register_figures(session, scope)).values()), today, "register"
+        return await register_total(session, scope), today, "register"
     day = await last_snapshot_day(session, scope, month.first, month.last)
     if day is None:
         return None, None, None
