@@ -61,6 +61,7 @@ class Size:
     assistance: int
     helpers: int
     days: int
+    communes: int = 1  # villages are shared out among them in order (bench/province.py)
 
 
 def working_days(last: date, span: int) -> list[date]:
@@ -71,9 +72,17 @@ def working_days(last: date, span: int) -> list[date]:
 # ----------------------------------------------------------------------------- generation
 
 
+def commune_rows(size: Size, now: datetime) -> list[tuple[Any, ...]]:
+    name = "Tỉnh Thử Nghiệm" if size.communes == 1 else "Xã Thử Nghiệm {}"
+    return [(c, name.format(c), "Asia/Ho_Chi_Minh", now) for c in range(1, size.communes + 1)]
+
+
 def village_rows(size: Size, now: datetime) -> list[tuple[Any, ...]]:
+    def commune(v: int) -> int:
+        return 1 + (v - 1) * size.communes // size.villages
+
     return [
-        (v, 1, f"Thôn Số {v}", f"thon so {v}", (100 + v % 7) if v % 5 else None, now)
+        (v, commune(v), f"Thôn Số {v}", f"thon so {v}", (100 + v % 7) if v % 5 else None, now)
         for v in range(1, size.villages + 1)
     ]
 
@@ -222,9 +231,9 @@ def load_sqlite(path: Path, size: Size, days: list[date]) -> None:
     with connection:
         for name, _ in indexes:  # rebuilt after the load, from the same definitions
             connection.execute(f"DROP INDEX {name}")
-        connection.execute(
-            "INSERT INTO communes (id, name, timezone, created_at) VALUES (1, ?, ?, ?)",
-            ("Tỉnh Thử Nghiệm", "Asia/Ho_Chi_Minh", stamp),
+        connection.executemany(
+            "INSERT INTO communes (id, name, timezone, created_at) VALUES (?, ?, ?, ?)",
+            [tuple(sqlite_value(v) for v in row) for row in commune_rows(size, now)],
         )
         connection.executemany(
             "INSERT INTO villages (id, commune_id, name, folded_name, official_households,"
@@ -270,11 +279,10 @@ async def load_postgres(dsn: str, size: Size, days: list[date]) -> None:
             await connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
             for index in indexes:
                 await connection.execute(f'DROP INDEX "{index["indexname"]}"')
-            await connection.execute(
-                "INSERT INTO communes (id, name, timezone, created_at) VALUES (1, $1, $2, $3)",
-                "Tỉnh Thử Nghiệm",
-                "Asia/Ho_Chi_Minh",
-                now,
+            await connection.copy_records_to_table(
+                "communes",
+                records=commune_rows(size, now),
+                columns=["id", "name", "timezone", "created_at"],
             )
             await connection.copy_records_to_table(
                 "villages",
@@ -303,7 +311,7 @@ async def load_postgres(dsn: str, size: Size, days: list[date]) -> None:
                 )
             for index in indexes:
                 await connection.execute(index["indexdef"])
-            for table in ("villages", "people", "households", "assistances"):
+            for table in ("communes", "villages", "people", "households", "assistances"):
                 await connection.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                     f" (SELECT max(id) FROM {table}))"
@@ -346,6 +354,18 @@ async def timed(
     return Timing(label, statistics.median(seconds), seconds[0], describe(result))
 
 
+async def prepare(database: Database) -> None:
+    """What the bulk load left out: the kept counters and a week-old snapshot; then the heap
+    frozen, as `dvcbot run` and `dvcbot serve` do once started."""
+    started = time.perf_counter()
+    async with database.transaction() as session:
+        await village_counters.write(session, await village_counters.actual(session))
+    print(f"  village counters recounted in {(time.perf_counter() - started) * 1000:.0f} ms")
+    async with database.transaction() as session:
+        await coverage.snapshot_all(session, TODAY - timedelta(days=7))
+    freeze_startup_objects()
+
+
 async def measure(url: str, size: Size, repeat: int) -> list[Timing]:
     database = Database(url)
     targets = ReportsSettings()
@@ -358,13 +378,7 @@ async def measure(url: str, size: Size, repeat: int) -> list[Timing]:
                 text("SELECT count(*) FROM assistances WHERE day = :day"), {"day": day}
             )
         print(f"  {visits:,} assistance rows on {day} (the tallied day)")
-        started = time.perf_counter()
-        async with database.transaction() as session:  # the bulk load bypassed the counters
-            await village_counters.write(session, await village_counters.actual(session))
-        print(f"  village counters recounted in {(time.perf_counter() - started) * 1000:.0f} ms")
-        async with database.transaction() as session:  # a week-old snapshot, for the change
-            await coverage.snapshot_all(session, TODAY - timedelta(days=7))
-        freeze_startup_objects()  # as `dvcbot run` and `dvcbot serve` do once started
+        await prepare(database)
 
         async def bare_households(session: Any) -> int:
             rows = (
@@ -512,7 +526,18 @@ def megabytes(path: Path) -> float | None:
     return path.stat().st_size / 1e6 if path.exists() else None
 
 
-async def run_sqlite(size: Size, days: list[date], repeat: int, path: Path) -> None:
+Measure = Callable[[str, Size, int], Awaitable[list[Timing]]]
+Show = Callable[[str, float, list[Timing]], None]
+
+
+async def run_sqlite(
+    size: Size,
+    days: list[date],
+    repeat: int,
+    path: Path,
+    bench: tuple[Measure, Show] | None = None,
+) -> None:
+    measured, shown = bench or (measure, show)
     url = f"sqlite+aiosqlite:///{path}"
     generation = 0.0
     if megabytes(path) is not None:
@@ -525,10 +550,17 @@ async def run_sqlite(size: Size, days: list[date], repeat: int, path: Path) -> N
         await asyncio.to_thread(load_sqlite, path, size, days)
         generation = time.perf_counter() - started
     print(f"SQLite file: {megabytes(path):,.0f} MB")
-    show("SQLite", generation, await measure(url, size, repeat))
+    shown("SQLite", generation, await measured(url, size, repeat))
 
 
-async def run_postgres(admin_url: str, size: Size, days: list[date], repeat: int) -> None:
+async def run_postgres(
+    admin_url: str,
+    size: Size,
+    days: list[date],
+    repeat: int,
+    bench: tuple[Measure, Show] | None = None,
+) -> None:
+    measured, shown = bench or (measure, show)
     base = make_url(admin_url)
     name = f"dvcbot_bench_{uuid.uuid4().hex[:8]}"
     admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -544,7 +576,7 @@ async def run_postgres(admin_url: str, size: Size, days: list[date], repeat: int
         started = time.perf_counter()
         await load_postgres(dsn, size, days)
         generation = time.perf_counter() - started
-        show("PostgreSQL", generation, await measure(url, size, repeat))
+        shown("PostgreSQL", generation, await measured(url, size, repeat))
     finally:
         admin = await asyncpg.connect(admin_dsn)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -10,6 +10,7 @@ end of its last day, this month's as of now (bot/services/reports/workbook.py).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,7 +23,7 @@ from bot.cli.common import run_admin_command
 from bot.core.errors import DomainError
 from bot.db.base import utcnow
 from bot.locales import t
-from bot.services import places
+from bot.services import communes, places
 from bot.services.reports.coverage import Scope, coverage
 from bot.services.reports.kpis import Month, Period, kpi_report
 from bot.services.reports.survey import survey_report
@@ -37,6 +38,10 @@ report_cli = typer.Typer(
 
 VillageOption = Annotated[
     str | None, typer.Option("--village", help="Only this village (accents optional).")
+]
+CommuneOption = Annotated[
+    str | None,
+    typer.Option("--commune", help="This commune (needed when the installation has several)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (English keys).")]
 FromOption = Annotated[
@@ -64,13 +69,28 @@ def today_in(app: App) -> date:
     return utcnow().astimezone(app.settings.commune.tz).date()
 
 
-async def scope_for(session: AsyncSession, village: str | None) -> tuple[Scope, list[str]]:
+@dataclass(frozen=True)
+class Area:
+    scope: Scope
+    label: str  # the commune's name, or the village's
+
+
+async def area_for(
+    app: App, session: AsyncSession, village: str | None, commune: str | None
+) -> Area:
+    """What --village and --commune ask for. With several communes one must be named;
+    a village is looked up within it."""
+    label, scope, commune_id = app.settings.commune.name, None, None
+    if commune is not None or await communes.count(session) > 1:
+        found = await communes.chosen(session, commune)
+        label, commune_id = found.name, found.id
+        scope = await communes.village_ids(session, found.id)
     if village is None:
-        return None, []
-    found = await places.find_village(session, village)
-    if found is None:
+        return Area(scope, label)
+    place = await places.find_village(session, village, commune_id)
+    if place is None:
         raise DomainError("reports.unknown_village", name=village)
-    return frozenset({found.id}), [found.name]
+    return Area(frozenset({place.id}), area_label(label, frozenset({place.id}), [place.name]))
 
 
 def emit(data: dict[str, Any]) -> None:
@@ -79,16 +99,19 @@ def emit(data: dict[str, Any]) -> None:
 
 @report_cli.command("coverage")
 def coverage_report(
-    ctx: typer.Context, village: VillageOption = None, as_json: JsonOption = False
+    ctx: typer.Context,
+    village: VillageOption = None,
+    commune: CommuneOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Account coverage per village and for the commune, with the change over 7 days."""
 
     async def work(app: App) -> None:
         async with app.db.transaction() as session:
-            scope, names = await scope_for(session, village)
+            area = await area_for(app, session, village, commune)
             report = await coverage(
                 session,
-                scope,
+                area.scope,
                 today_in(app),
                 target_pct=app.settings.reports.coverage_target,
                 register_complete_pct=app.settings.reports.register_complete_pct,
@@ -96,7 +119,44 @@ def coverage_report(
         if as_json:
             emit(report.to_json())
         else:
-            typer.echo(coverage_text(report, area_label(app.settings.commune.name, scope, names)))
+            typer.echo(coverage_text(report, area.label))
+
+    run_admin_command(ctx, work)
+
+
+@report_cli.command("province")
+def province(
+    ctx: typer.Context,
+    as_json: JsonOption = False,
+    chart: Annotated[
+        Path | None, typer.Option("--chart", dir_okay=False, help="Also draw FILE.png.")
+    ] = None,
+    workbook: Annotated[
+        Path | None, typer.Option("--xlsx", dir_okay=False, help="Also write FILE.xlsx.")
+    ] = None,
+) -> None:
+    """Every commune side by side, laggards first: coverage, households helped, the month's
+    KPIs, open questions. `report coverage --commune NAME` shows one commune's villages."""
+    from bot.services.reports.province import province_report
+    from bot.services.reports.province_view import (
+        province_png,
+        province_text,
+        province_workbook,
+    )
+
+    async def work(app: App) -> None:
+        if workbook is not None and workbook.suffix.lower() != ".xlsx":
+            raise DomainError("reports.need_xlsx")
+        async with app.db.transaction() as session:
+            report = await province_report(session, today_in(app), targets=app.settings.reports)
+        if chart is not None:
+            chart.write_bytes(province_png(report))
+        if workbook is not None:
+            workbook.write_bytes(province_workbook(report))
+        if as_json:
+            emit(report.to_json())
+        else:
+            typer.echo(province_text(report))
 
     run_admin_command(ctx, work)
 
@@ -108,6 +168,7 @@ def daily_report(
         str | None, typer.Option("--date", help="YYYY-MM-DD or DD/MM/YYYY (default: today).")
     ] = None,
     village: VillageOption = None,
+    commune: CommuneOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Households assisted on a day per village, what was done, by whom, and the week so far."""
@@ -116,12 +177,12 @@ def daily_report(
         today = today_in(app)
         wanted = parse_day(day, today) if day else today
         async with app.db.transaction() as session:
-            scope, names = await scope_for(session, village)
-            tally = await daily_tally(session, scope, wanted)
+            area = await area_for(app, session, village, commune)
+            tally = await daily_tally(session, area.scope, wanted)
         if as_json:
             emit(tally.to_json())
         else:
-            typer.echo(tally_text(tally, area_label(app.settings.commune.name, scope, names)))
+            typer.echo(tally_text(tally, area.label))
 
     run_admin_command(ctx, work)
 
@@ -133,6 +194,7 @@ def kpi(
         str | None, typer.Option("--month", help="YYYY-MM (default: this month).")
     ] = None,
     village: VillageOption = None,
+    commune: CommuneOption = None,
     as_json: JsonOption = False,
     first: FromOption = None,
     last: ToOption = None,
@@ -142,20 +204,20 @@ def kpi(
     async def work(app: App) -> None:
         wanted = wanted_period(month, first, last, today_in(app)) or Month.of(today_in(app))
         async with app.db.transaction() as session:
-            scope, names = await scope_for(session, village)
+            area = await area_for(app, session, village, commune)
             report = await kpi_report(
                 session,
-                scope,
+                area.scope,
                 wanted,
                 today=today_in(app),
                 targets=app.settings.reports,
                 now=utcnow(),
             )
-            survey = await survey_report(session, scope, wanted.first, wanted.last)
+            survey = await survey_report(session, area.scope, wanted.first, wanted.last)
         if as_json:
             emit({**report.to_json(), "survey": survey.to_json()})
         else:
-            typer.echo(kpi_text(report, area_label(app.settings.commune.name, scope, names)))
+            typer.echo(kpi_text(report, area.label))
             typer.echo("\n" + survey_text(survey))
 
     run_admin_command(ctx, work)
@@ -168,6 +230,7 @@ def export_report(
         str | None, typer.Option("--month", help="YYYY-MM (or --from and --to).")
     ] = None,
     village: VillageOption = None,
+    commune: CommuneOption = None,
     first: FromOption = None,
     last: ToOption = None,
 ) -> None:
@@ -183,15 +246,15 @@ def export_report(
         if wanted is None:
             raise DomainError("periods.need_month_or_range")
         async with app.db.transaction() as session:
-            scope, names = await scope_for(session, village)
+            area = await area_for(app, session, village, commune)
             content = await monthly_workbook(
                 session,
-                scope,
+                area.scope,
                 wanted,
                 now=utcnow(),
                 tz=app.settings.commune.tz,
                 targets=app.settings.reports,
-                area=area_label(app.settings.commune.name, scope, names),
+                area=area.label,
                 fields_of=app.services.catalog.procedure_fields(),
             )
         file.write_bytes(content)

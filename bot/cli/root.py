@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("bot.cli.chat", "run"),
     "chat": ("bot.cli.chat", "chat"),
     "db": ("bot.cli.database", "db_cli"),
+    "communes": ("bot.cli.communes", "communes_cli"),
     "villages": ("bot.cli.places", "villages_cli"),
     "locations": ("bot.cli.places", "locations_cli"),
     "invite": ("bot.cli.places", "invite"),

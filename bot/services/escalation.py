@@ -137,7 +137,11 @@ async def queue_untaken(session: AsyncSession, now: datetime, policy: Policy) ->
         except DomainError:
             continue  # taken or cancelled meanwhile
         question = Question(
-            person_id=request.person_id, request_id=request.id, text=text, created_at=asked_at
+            person_id=request.person_id,
+            commune_id=request.commune_id,
+            request_id=request.id,
+            text=text,
+            created_at=asked_at,
         )
         session.add(question)
         await session.flush()

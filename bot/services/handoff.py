@@ -24,7 +24,7 @@ from bot.db.models import (
     RoleGrant,
 )
 from bot.locales import t
-from bot.services import audit, outbox
+from bot.services import audit, outbox, places
 from bot.services.privacy import hide_numbers
 from bot.services.shifts import attendance
 
@@ -128,6 +128,7 @@ async def create(
     question = hide_numbers(clean_text(question, MAX_QUESTION))
     request = HelpRequest(
         person_id=person.id,
+        commune_id=await places.commune_of(session, person.id),
         question=question,
         phone=phone,
         status=HelpStatus.OPEN.value,

@@ -22,6 +22,15 @@ async def get_commune(session: AsyncSession) -> Commune | None:
     return await session.scalar(select(Commune).order_by(Commune.id).limit(1))
 
 
+async def commune_of(session: AsyncSession, person_id: int) -> int:
+    """The commune whose desk serves a person: the installation's commune (one per
+    installation for now; the place to change when a person picks their commune)."""
+    commune = await get_commune(session)
+    if commune is None:
+        raise LookupError("no commune: the database was not prepared")
+    return commune.id
+
+
 async def ensure_commune(session: AsyncSession, name: str, timezone: str) -> Commune:
     commune = await get_commune(session)
     if commune is None:
@@ -63,13 +72,19 @@ def bare_village_name(name: str) -> str:
     return folded
 
 
-async def find_village(session: AsyncSession, name: str) -> Village | None:
-    """A village by name, with or without accents and with or without 'Thôn' and the like."""
-    exact = await session.scalar(select(Village).where(Village.folded_name == fold(name)))
-    if exact is not None:
-        return exact
+async def find_village(
+    session: AsyncSession, name: str, commune_id: int | None = None
+) -> Village | None:
+    """A village by name, with or without accents and with or without 'Thôn' and the like;
+    only among a commune's villages when given (two communes may both have a "Thôn 1")."""
+    query = select(Village)
+    if commune_id is not None:
+        query = query.where(Village.commune_id == commune_id)
+    exact = list(await session.scalars(query.where(Village.folded_name == fold(name))))
+    if len(exact) == 1:
+        return exact[0]
     wanted = bare_village_name(name)
-    matches = [v for v in await list_villages(session) if bare_village_name(v.name) == wanted]
+    matches = [v for v in await session.scalars(query) if bare_village_name(v.name) == wanted]
     return matches[0] if len(matches) == 1 else None
 
 
@@ -86,7 +101,7 @@ async def add_village(
         raise DomainError("places.bad_name")
     if official_households is not None and not 0 <= official_households <= 100_000:
         raise DomainError("places.bad_count")
-    existing = await find_village(session, name)
+    existing = await find_village(session, name, commune.id)
     if existing is not None:
         # Named as stored, "Thôn Đức An" even when "duc an" was typed.
         raise DomainError("places.village_exists", name=existing.name)

@@ -27,10 +27,13 @@ class HelpRequest(Base):
         Index("ix_help_requests_status_created", "status", "created_at"),
         Index("ix_help_requests_person_status", "person_id", "status"),
         Index("ix_help_requests_taker_status", "taken_by_id", "status"),
+        Index("ix_help_requests_commune_status", "commune_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    # The commune whose desk the request reached.
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id", ondelete="CASCADE"))
     question: Mapped[str] = mapped_column(Text)
     # Given with consent, only to be called back about this request.
     phone: Mapped[str | None] = mapped_column(String(20))

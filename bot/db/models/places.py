@@ -17,6 +17,9 @@ class Commune(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     timezone: Mapped[str] = mapped_column(String(60), default="Asia/Ho_Chi_Minh")
+    # The official administrative unit (bot/services/units.py); None until someone sets it.
+    code: Mapped[int | None] = mapped_column(unique=True)
+    province_code: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

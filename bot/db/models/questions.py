@@ -23,10 +23,15 @@ class Question(Base):
     """
 
     __tablename__ = "questions"
-    __table_args__ = (Index("ix_questions_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_questions_status_created", "status", "created_at"),
+        Index("ix_questions_commune_status", "commune_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    # The commune whose desk the request reached.
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id", ondelete="CASCADE"))
     # The request it came from: one question per request, however often the planner runs.
     request_id: Mapped[int | None] = mapped_column(
         ForeignKey("help_requests.id", ondelete="SET NULL"), unique=True

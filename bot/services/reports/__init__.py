@@ -3,10 +3,11 @@
 - `coverage`: account coverage per village and for the commune; daily snapshots; report scope.
 - `tallies`: the desk's work from the assistance log: a day, the week so far, any range.
 - `kpis`: monthly KPIs against the `[reports]` targets, and per-helper figures.
-- `charts`: the coverage bar chart as a PNG.
+- `charts`: the coverage bar chart (villages or communes) as a PNG.
 - `workbook`: the monthly (or any period's) .xlsx workbook; `sheets`: rows every sheet writes;
   `targets_sheet`, `village_days_sheet`: the personal targets and villages × days sheets.
 - `push`: the daily tally and weekly summary pushed to subscribed officials via the outbox.
 - `text`: reports as short Vietnamese chat texts.
 - `survey`: satisfaction survey figures for a range of days; `survey_view`: as text and sheet rows.
+- `province`: every commune side by side, laggards first; `province_view`: as text, chart, sheet.
 """

@@ -1,4 +1,5 @@
-"""The coverage chart: one horizontal bar per village against the target line, as a PNG.
+"""The coverage chart: one horizontal bar per village (or per commune, province.py) against
+the target line, as a PNG.
 
 Drawn with matplotlib's object API on the Agg canvas (no pyplot, no display, no global backend
 switch) in DejaVu Sans, which ships with matplotlib and has every Vietnamese glyph. Rendering is
@@ -74,11 +75,22 @@ def _bar(village: VillageCoverage) -> Bar:
 
 def render_png(report: CoverageReport, area: str) -> bytes:
     """The chart as PNG bytes."""
+    bars, note = bars_for(report, area)
+    subtitle = t("reports.chart_subtitle", area=area, day=day_label(report.day))
+    return render_bars(
+        bars, target_pct=report.target_pct, title=t("reports.chart_title"), subtitle=subtitle,
+        note=note,
+    )  # fmt: skip
+
+
+def render_bars(
+    bars: list[Bar], *, target_pct: float, title: str, subtitle: str, note: str | None
+) -> bytes:
+    """Horizontal bars (top to bottom as given) against the target line, as PNG bytes."""
     from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    bars, note = bars_for(report, area)
     height = 1.6 + 0.42 * len(bars)
     with _lock, rc_context({"font.family": FONT, "font.size": 10}):
         figure = Figure(figsize=(7.2, height), dpi=110)
@@ -112,21 +124,21 @@ def render_png(report: CoverageReport, area: str) -> bytes:
         axes.set_xlim(0, 118)
         axes.set_xticks([0, 20, 40, 60, 80, 100], ["0", "20", "40", "60", "80", "100"])
         axes.set_xlabel(t("reports.chart_axis"))
-        axes.axvline(report.target_pct, color="#222222", linestyle="--", linewidth=1.2, zorder=1)
-        axes.text(
-            report.target_pct,
-            -0.75,
-            t("reports.chart_target", target=f"{number(report.target_pct)}%"),
+        axes.axvline(target_pct, color="#222222", linestyle="--", linewidth=1.2, zorder=1)
+        axes.text(  # just above the bars, however many there are
+            target_pct,
+            1.01,
+            t("reports.chart_target", target=f"{number(target_pct)}%"),
+            transform=axes.get_xaxis_transform(),
             ha="center",
             va="bottom",
             fontsize=8.5,
         )
         axes.spines[["top", "right"]].set_visible(False)
-        subtitle = t("reports.chart_subtitle", area=area, day=day_label(report.day))
         if note:
             subtitle = f"{subtitle} · {note}"
-        figure.suptitle(t("reports.chart_title"), fontsize=12, fontweight="bold")
-        axes.set_title(subtitle, fontsize=9, color="#555555", pad=16)
+        figure.suptitle(title, fontsize=12, fontweight="bold")
+        axes.set_title(subtitle, fontsize=9, color="#555555", pad=20)
         figure.tight_layout()
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, distinct, func, select
+from sqlalchemy import ColumnElement, and_, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import ReportsSettings
@@ -258,6 +258,20 @@ class KpiReport:
         }
 
 
+def dossier_counts() -> list[ColumnElement[int]]:
+    """Counts of a span's dossiers (visits with a procedure): all, submitted online, papers
+    digitised, fee-bearing, fee-bearing and paid online."""
+    dossier = Assistance.procedure.is_not(None)
+    fee_bearing = and_(dossier, Assistance.fee_required.is_(True))
+    return [
+        func.count().filter(dossier),
+        func.count().filter(and_(dossier, Assistance.submitted_online)),
+        func.count().filter(and_(dossier, Assistance.papers_digitised)),
+        func.count().filter(fee_bearing),
+        func.count().filter(and_(fee_bearing, Assistance.paid_online)),
+    ]
+
+
 def _scoped(query: Any, month: Month | Period, scope: Scope) -> Any:
     query = query.where(Assistance.day >= month.first, Assistance.day <= month.last)
     if scope is not None:
@@ -296,22 +310,8 @@ async def kpi_report(
     """The month's (or period's) KPIs; `now` decides which shifts have ended (default: the end
     of `today`)."""
     check_not_future(month, today)
-    has_procedure = Assistance.procedure.is_not(None)
-    fee_bearing = and_(has_procedure, Assistance.fee_required.is_(True))
     dossiers, submitted, digitised, fees, paid = (
-        await session.execute(
-            _scoped(
-                select(
-                    func.count(),
-                    func.count().filter(Assistance.submitted_online),
-                    func.count().filter(Assistance.papers_digitised),
-                    func.count().filter(Assistance.fee_required.is_(True)),
-                    func.count().filter(and_(fee_bearing, Assistance.paid_online)),
-                ).where(has_procedure),
-                month,
-                scope,
-            )
-        )
+        await session.execute(_scoped(select(*dossier_counts()), month, scope))
     ).one()
     dossiers, submitted, digitised = int(dossiers or 0), int(submitted or 0), int(digitised or 0)
     fees, paid = int(fees or 0), int(paid or 0)

@@ -52,7 +52,7 @@ from bot.services.reports.kpis import (
     is_current,
     kpi_report,
 )
-from bot.services.reports.sheets import append_row
+from bot.services.reports.sheets import append_row, new_sheet
 from bot.services.reports.survey import SurveyReport, survey_report
 from bot.services.reports.survey_view import SHEET_WIDTHS, survey_rows
 from bot.services.reports.tallies import ACTIONS, DayRow, day_rows
@@ -156,14 +156,6 @@ async def monthly_workbook(
     return await asyncio.to_thread(render, data)
 
 
-def _sheet(workbook: Workbook, title: str, widths: list[int]) -> Any:
-    """A write-only sheet (typed Any: the stubs lack its column_dimensions)."""
-    sheet = workbook.create_sheet(title)
-    for index, width in enumerate(widths):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    return sheet
-
-
 def render(data: MonthData) -> bytes:
     workbook = Workbook(write_only=True)
     _coverage_sheet(workbook, data)
@@ -201,7 +193,7 @@ def _heading(sheet: Any, title: str, data: MonthData) -> None:
 
 def _coverage_sheet(workbook: Workbook, data: MonthData) -> None:
     report = data.coverage
-    sheet = _sheet(
+    sheet = new_sheet(
         workbook, t("reports.sheet_coverage"), [26, 12, 14, 14, 14, 16, 18, 14, 16, 14, 16]
     )
     _heading(sheet, t("reports.chart_title"), data)
@@ -257,7 +249,7 @@ def _coverage_sheet(workbook: Workbook, data: MonthData) -> None:
 
 
 def _daily_sheet(workbook: Workbook, data: MonthData) -> None:
-    sheet = _sheet(workbook, t("reports.sheet_daily"), [12, 26, 14, 12, *([14] * len(ACTIONS))])
+    sheet = new_sheet(workbook, t("reports.sheet_daily"), [12, 26, 14, 12, *([14] * len(ACTIONS))])
     _heading(sheet, t("reports.sheet_daily"), data)
     columns = ["day", "village", "helped", "visits", *ACTIONS]
     header = [t(f"reports.col_{name}") for name in columns]
@@ -280,7 +272,7 @@ def _day_values(row: DayRow, name: str) -> list[Any]:
 
 def _kpi_sheet(workbook: Workbook, data: MonthData) -> None:
     report = data.kpis
-    sheet = _sheet(workbook, t("reports.sheet_kpi"), [40, 12, 14, 12, 14, 10])
+    sheet = new_sheet(workbook, t("reports.sheet_kpi"), [40, 12, 14, 12, 14, 10])
     section = "reports" if isinstance(report.month, Month) else "periods"
     _heading(sheet, t(f"{section}.heading_kpi", month=report.month.label), data)
     append_row(sheet, [t("reports.heading_dossiers", count=report.dossiers)])
@@ -307,7 +299,7 @@ def _kpi_sheet(workbook: Workbook, data: MonthData) -> None:
 
 def _helper_sheet(workbook: Workbook, data: MonthData) -> None:
     report = data.kpis
-    sheet = _sheet(workbook, t("reports.sheet_helpers"), [28, 10, 12, 10, 24, 24])
+    sheet = new_sheet(workbook, t("reports.sheet_helpers"), [28, 10, 12, 10, 24, 24])
     _heading(sheet, t("reports.sheet_helpers"), data)
     header = ["name", "helped", "visits", "dossiers", "shifts", "no_shows"]
     append_row(sheet, [t(f"reports.col_{name}") for name in header], bold=True)
@@ -330,7 +322,7 @@ def _survey_sheet(workbook: Workbook, data: MonthData) -> None:
     """ "Khảo sát hài lòng": the satisfaction survey's figures and comments (survey_view.py)."""
     if data.survey is None:
         return
-    sheet = _sheet(workbook, t("survey.sheet_title"), SHEET_WIDTHS)
+    sheet = new_sheet(workbook, t("survey.sheet_title"), SHEET_WIDTHS)
     _heading(sheet, t("survey.sheet_title"), data)
     for values, bold in survey_rows(data.survey):
         append_row(sheet, values, bold=bold)

@@ -1,0 +1,119 @@
+"""The communes an installation serves: listing them, finding one by name, and tying each to
+its official administrative unit (units.py) so reports name the real unit and its code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.errors import DomainError
+from bot.db.models import Commune, Village, VillageCounter
+from bot.services import audit, units
+from bot.vntext import fold
+
+
+@dataclass(frozen=True)
+class CommuneSummary:
+    id: int
+    name: str
+    code: int | None
+    province: str | None
+    villages: int
+    households: int
+
+
+async def summaries(session: AsyncSession) -> list[CommuneSummary]:
+    """Every commune by name, with its official unit, villages and registered households."""
+    villages = (
+        select(
+            Village.commune_id,
+            func.count().label("villages"),
+            func.coalesce(func.sum(VillageCounter.households), 0).label("households"),
+        )
+        .outerjoin(VillageCounter, VillageCounter.village_id == Village.id)
+        .group_by(Village.commune_id)
+        .subquery()
+    )
+    query = select(
+        Commune.id,
+        Commune.name,
+        Commune.code,
+        Commune.province_code,
+        func.coalesce(villages.c.villages, 0),
+        func.coalesce(villages.c.households, 0),
+    ).outerjoin(villages, villages.c.commune_id == Commune.id)
+    found = [
+        CommuneSummary(
+            commune_id,
+            name,
+            code,
+            _province_name(code) if code is not None else None,
+            int(village_count),
+            int(households),
+        )
+        for commune_id, name, code, _, village_count, households in await session.execute(query)
+    ]
+    return sorted(found, key=lambda summary: fold(summary.name))
+
+
+def _province_name(code: int) -> str | None:
+    unit = units.by_code(code)
+    return unit.province if unit else None
+
+
+async def count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Commune)) or 0)
+
+
+async def find(session: AsyncSession, name: str) -> Commune | None:
+    """One of this installation's communes by name: accents, case and "Xã"/"Phường" optional."""
+    wanted = units.bare_unit_name(name)
+    communes = list(await session.scalars(select(Commune)))
+    matches = [c for c in communes if units.bare_unit_name(c.name) == wanted]
+    return matches[0] if len(matches) == 1 else None
+
+
+async def chosen(session: AsyncSession, name: str | None) -> Commune:
+    """The commune named; without a name, the installation's only one (with several, one must
+    be named)."""
+    if name is not None:
+        found = await find(session, name)
+        if found is None:
+            raise DomainError("communes.unknown", name=name[:60])
+        return found
+    communes = list(await session.scalars(select(Commune).order_by(Commune.id).limit(2)))
+    if len(communes) != 1:
+        raise DomainError("communes.need_commune")
+    return communes[0]
+
+
+async def village_ids(session: AsyncSession, commune_id: int) -> frozenset[int]:
+    """The commune's villages: the scope of its whole-commune reports."""
+    found = await session.scalars(select(Village.id).where(Village.commune_id == commune_id))
+    return frozenset(found)
+
+
+async def set_unit(
+    session: AsyncSession, commune: Commune, unit: units.Unit, *, actor_id: int | None = None
+) -> Commune:
+    """Tie a commune to its official unit: the official name, code and province."""
+    taken = await session.scalar(
+        select(Commune.id).where(Commune.code == unit.code, Commune.id != commune.id)
+    )
+    if taken is not None:
+        raise DomainError("communes.unit_taken", unit=unit.label)
+    before = {"name": commune.name, "code": commune.code}
+    commune.name, commune.code, commune.province_code = unit.name, unit.code, unit.province_code
+    await session.flush()
+    await audit.record(
+        session,
+        actor_id=actor_id,
+        action="set_unit",
+        entity="commune",
+        entity_id=commune.id,
+        before=before,
+        after={"name": unit.name, "code": unit.code},
+    )
+    return commune
