@@ -15,7 +15,9 @@ from bot.actions import reports as report_actions
 from bot.actions import shifts as shift_actions
 from bot.actions import survey as survey_actions
 from bot.actions import targets as target_actions
+from bot.actions.communes import PickCommune, TypeCommune
 from bot.actions.my_phone import EnterMyPhone, ForgetMyPhone
+from bot.actions.province import CommuneVillages, ProvinceView, ProvinceWorkbook
 from bot.actions.start import ShowHelp
 from bot.core.actions import MainMenu
 from bot.core.registry import Registry
@@ -24,6 +26,7 @@ from handlers import (
     admin,
     admin_roles,
     assistance_log,
+    communes,
     guides,
     handoff,
     household_create,
@@ -32,6 +35,7 @@ from handlers import (
     linking,
     my_phone,
     posters,
+    province,
     questions,
     reports,
     safety,
@@ -178,6 +182,11 @@ def register_all(registry: Registry) -> None:
     registry.action(lk.LatestChannel, linking.latest)
 
     # A person's own phone number, left with consent (the survey recognises them by it).
+    registry.command("xa", communes.show, description=t("communes.command"))
+    registry.action(PickCommune, communes.pick)
+    registry.action(TypeCommune, communes.type_name)
+    registry.flow(communes.CHOOSE)
+    registry.deep_link("xa", communes.linked)
     registry.command("sodienthoai", my_phone.show, description=t("my_phone.command"))
     registry.action(EnterMyPhone, my_phone.enter)
     registry.action(ForgetMyPhone, my_phone.forget)
@@ -249,6 +258,13 @@ def register_all(registry: Registry) -> None:
     registry.menu(t("volunteer.my_tally"), h.MyHelpTally(), roles=EDIT_ROLES)
     registry.menu(t("admin.menu"), a.AdminHub(), roles=admins)
     registry.menu(t("reports.menu"), r.ReportHub(), roles=officials)
+    registry.command(
+        "province", province.show, description=t("province.command"), roles=province.ROLES
+    )
+    registry.action(ProvinceView, province.show, roles=province.ROLES)
+    registry.action(CommuneVillages, province.commune_villages, roles=province.ROLES)
+    registry.action(ProvinceWorkbook, province.workbook, roles=province.ROLES)
+    registry.menu(t("province.menu"), ProvinceView(), roles=province.ROLES)
     registry.menu(t("shifts.menu"), s.ShiftsHub(), roles=EVERYONE_ON_SHIFTS)
     registry.menu(t("handoff.list_button"), ho.RequestList(), roles=staff)
     registry.menu(t("questions.menu"), qn.QuestionList(), roles=viewing)

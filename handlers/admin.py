@@ -28,7 +28,7 @@ from bot.core.flows import Answer, Done, Flow, FlowData, FlowTexts, Invalid, Nex
 from bot.core.messages import Choice, Replies, Reply
 from bot.db.models import Commune, Household, LocationKind, Role, Village
 from bot.locales import t
-from bot.services import places
+from bot.services import people, places
 
 ADMIN = {Role.ADMIN}
 INVITABLE = (Role.VOLUNTEER, Role.OFFICER, Role.OFFICIAL, Role.ADMIN)
@@ -59,11 +59,25 @@ def admin_choice() -> Choice:
 
 
 async def commune_of(ctx: Context) -> Commune:
-    """The commune row (created from the configuration if the app has not made it yet)."""
+    """The admin's commune (on a new database, made from the configuration)."""
+    commune_id = await people.staff_commune(ctx.session, ctx.person.id)
+    commune = await ctx.session.get(Commune, commune_id) if commune_id else None
+    if commune is not None:
+        return commune
     settings = ctx.services.settings.commune
-    return await places.get_commune(ctx.session) or await places.ensure_commune(
-        ctx.session, settings.name, settings.timezone
-    )
+    return await places.ensure_commune(ctx.session, settings.name, settings.timezone)
+
+
+async def own_village(ctx: Context, village_id: int) -> Village | None:
+    """A village of the admin's commune; another commune's looks the same as a missing one."""
+    village = await ctx.session.get(Village, village_id)
+    if village is None or village.commune_id != (await commune_of(ctx)).id:
+        return None
+    return village
+
+
+async def commune_villages(ctx: Context) -> list[Village]:
+    return await places.list_villages(ctx.session, commune_id=(await commune_of(ctx)).id)
 
 
 async def hub(ctx: Context) -> Replies:
@@ -129,7 +143,7 @@ async def village_list(ctx: Context, notice: str | None = None) -> Reply:
             )
         ).all()
     }
-    rows = await places.list_villages(ctx.session)
+    rows = await commune_villages(ctx)
     lines = [notice + "\n"] if notice else []
     lines.append(t("admin.villages_title") if rows else t("admin.no_villages"))
     for village in rows:
@@ -167,7 +181,7 @@ async def add_village(ctx: Context) -> Replies:
 
 async def set_village_count(ctx: Context, pressed: SetVillageCount) -> Replies:
     """Set (or clear) the official household count of an existing village."""
-    village = await ctx.session.get(Village, pressed.village)
+    village = await own_village(ctx, pressed.village)
     if village is None:
         raise UserError(t("errors.bad_button"))
     data = VillageData(name=village.name, village_id=village.id)
@@ -180,7 +194,7 @@ async def ask_village_name(ctx: Context, data: VillageData) -> Reply:
 
 async def read_village_name(ctx: Context, data: VillageData, answer: Answer) -> Next:
     name = place_name(answer.text)
-    if await places.find_village(ctx.session, name) is not None:
+    if await places.find_village(ctx.session, name, (await commune_of(ctx)).id) is not None:
         raise Invalid(t("places.village_exists", name=name))
     data.name = name
     return "count"
@@ -208,7 +222,7 @@ async def read_count(ctx: Context, data: VillageData, answer: Answer) -> Next:
             actor_id=ctx.person.id,
         )
         return Done(await village_list(ctx, t("admin.village_added", name=village.name)))
-    existing = await ctx.session.get(Village, data.village_id)
+    existing = await own_village(ctx, data.village_id)
     if existing is None:
         raise DomainError("households.not_found")
     await places.set_official_households(ctx.session, existing, count, actor_id=ctx.person.id)
@@ -241,8 +255,8 @@ async def locations(ctx: Context) -> Replies:
 
 
 async def location_list(ctx: Context, notice: str | None = None) -> Reply:
-    rows = await places.list_locations(ctx.session)
-    names = {village.id: village.name for village in await places.list_villages(ctx.session)}
+    rows = await places.list_locations(ctx.session, commune_id=(await commune_of(ctx)).id)
+    names = {village.id: village.name for village in await commune_villages(ctx)}
     lines = [notice + "\n"] if notice else []
     lines.append(t("admin.locations_title") if rows else t("admin.no_locations"))
     for location in rows:
@@ -288,7 +302,7 @@ async def read_kind(ctx: Context, data: LocationData, answer: Answer) -> Next:
         kind = LocationKind(answer.text)
     except ValueError:
         raise Invalid(t("admin.use_buttons")) from None
-    if kind is LocationKind.CULTURAL_HOUSE and await places.list_villages(ctx.session):
+    if kind is LocationKind.CULTURAL_HOUSE and await commune_villages(ctx):
         return "village"
     return Done(await save_location(ctx, data.name, kind, None))
 
@@ -296,7 +310,7 @@ async def read_kind(ctx: Context, data: LocationData, answer: Answer) -> Next:
 async def ask_location_village(ctx: Context, data: LocationData) -> Reply:
     choices = [
         LOCATION.option("village", village.id, village.name)
-        for village in await places.list_villages(ctx.session)
+        for village in await commune_villages(ctx)
     ]
     choices.append(LOCATION.option("village", NO_VILLAGE, t("admin.no_village")))
     return Reply(t("admin.ask_location_village"), choices=tuple(choices), columns=2)
@@ -306,7 +320,7 @@ async def read_location_village(ctx: Context, data: LocationData, answer: Answer
     """Only a cultural house comes to this step."""
     text = answer.text
     village_id = int(text) if text.isascii() and text.isdigit() and len(text) <= 15 else -1
-    village = await ctx.session.get(Village, village_id) if village_id > NO_VILLAGE else None
+    village = await own_village(ctx, village_id) if village_id > NO_VILLAGE else None
     if village is None and village_id != NO_VILLAGE:
         raise Invalid(t("admin.use_buttons"))
     return Done(await save_location(ctx, data.name, LocationKind.CULTURAL_HOUSE, village))

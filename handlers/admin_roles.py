@@ -24,9 +24,17 @@ from bot.core.messages import Choice, Replies, Reply
 from bot.core.state import active_roles
 from bot.db.models import Person, Role, RoleGrant, Village
 from bot.locales import t
-from bot.services import invites, people, places
+from bot.services import invites, people
 from bot.services.privacy import mask_phone
-from handlers.admin import INVITABLE, admin_choice, parse_role, role_name
+from handlers.admin import (
+    INVITABLE,
+    admin_choice,
+    commune_of,
+    commune_villages,
+    own_village,
+    parse_role,
+    role_name,
+)
 from handlers.start import main_menu
 
 PEOPLE_PAGE = 8
@@ -47,7 +55,7 @@ async def invite_role(ctx: Context, pressed: InviteRole) -> Replies:
     role = parse_role(pressed.role)
     if role is Role.ADMIN:
         return await create_invite(ctx, role, None)
-    rows = await places.list_villages(ctx.session)
+    rows = await commune_villages(ctx)
     choices = [InviteVillage(role, WHOLE_COMMUNE).button(t("admin.whole_commune"))]
     choices += [InviteVillage(role, village.id).button(village.name) for village in rows]
     return Reply(
@@ -61,7 +69,7 @@ async def invite_village(ctx: Context, pressed: InviteVillage) -> Replies:
     """Create the invite for a role in one village, or the whole commune."""
     role = parse_role(pressed.role)
     village_id = WHOLE_COMMUNE if role is Role.ADMIN else pressed.village
-    village = await ctx.session.get(Village, village_id) if village_id else None
+    village = await own_village(ctx, village_id) if village_id else None
     if village_id and village is None:
         raise UserError(t("errors.bad_button"))
     return await create_invite(ctx, role, village)
@@ -72,6 +80,7 @@ async def create_invite(ctx: Context, role: Role, village: Village | None) -> Re
     created, code = await invites.create(
         ctx.session,
         role,
+        commune_id=(await commune_of(ctx)).id,
         village_id=village.id if village else None,
         created_by_id=ctx.person.id,
         now=ctx.now,
@@ -98,7 +107,11 @@ async def staff(ctx: Context) -> list[tuple[Person, dict[Role, list[int | None]]
         await ctx.session.execute(
             select(Person, RoleGrant.role, RoleGrant.village_id)
             .join(RoleGrant, RoleGrant.person_id == Person.id)
-            .where(RoleGrant.revoked_at.is_(None), RoleGrant.role != Role.CITIZEN.value)
+            .where(
+                RoleGrant.revoked_at.is_(None),
+                RoleGrant.commune_id == (await commune_of(ctx)).id,
+                RoleGrant.role != Role.CITIZEN.value,
+            )
             .order_by(Person.display_name, Person.id, RoleGrant.role)
         )
     ).all()
@@ -124,7 +137,7 @@ async def people_page(ctx: Context, pressed: ListPeople) -> Replies:
 async def people_reply(ctx: Context, page: int) -> Reply:
     """One page of staff, with a revoke button per role held."""
     everyone = await staff(ctx)
-    names = {village.id: village.name for village in await places.list_villages(ctx.session)}
+    names = {village.id: village.name for village in await commune_villages(ctx)}
     shown = everyone[page * PEOPLE_PAGE : (page + 1) * PEOPLE_PAGE]
     lines = [t("admin.people_title", count=len(everyone))]
     choices: list[Choice] = []
@@ -160,7 +173,7 @@ async def holder(ctx: Context, person_id: int, role: Role) -> Person:
     parse_role(role)
     if person is None:
         raise UserError(t("errors.bad_button"))
-    if role not in await active_roles(ctx.session, person.id):
+    if role not in await people.roles_in(ctx.session, person.id, (await commune_of(ctx)).id):
         raise UserError(t("admin.not_held"))
     return person
 
@@ -194,13 +207,20 @@ async def revoke(ctx: Context, pressed: Revoke) -> Replies:
     if role is Role.ADMIN:
         admins = await ctx.session.scalar(
             select(func.count(func.distinct(RoleGrant.person_id))).where(
-                RoleGrant.role == Role.ADMIN.value, RoleGrant.revoked_at.is_(None)
+                RoleGrant.role == Role.ADMIN.value,
+                RoleGrant.commune_id == (await commune_of(ctx)).id,
+                RoleGrant.revoked_at.is_(None),
             )
         )
         if (admins or 0) <= 1:
             raise UserError(t("admin.last_admin"))
     await people.revoke_role(
-        ctx.session, person.id, role, revoked_by_id=ctx.person.id, now=ctx.now
+        ctx.session,
+        person.id,
+        role,
+        commune_id=(await commune_of(ctx)).id,
+        revoked_by_id=ctx.person.id,
+        now=ctx.now,
     )
     done = Reply(t("admin.revoked", name=named(person), role=role_name(role)))
     return [done, await people_reply(ctx, 0)]

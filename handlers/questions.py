@@ -16,7 +16,8 @@ from bot.core.flows import Answer, Done, Flow, FlowData, FlowTexts, Invalid, Nex
 from bot.core.messages import Choice, Replies, Reply
 from bot.db.models import QuestionStatus
 from bot.locales import t
-from bot.services import faq, handoff, questions
+from bot.services import faq, handoff, places, questions
+from handlers.communes import staff_commune
 
 ANSWER_ROLES = set(questions.ANSWER_ROLES)
 VIEW_ROLES = set(questions.VIEW_ROLES)
@@ -40,12 +41,13 @@ def short(text: str) -> str:
 
 async def question_list(ctx: Context) -> Replies:
     """Open questions, oldest first, with how long each has waited."""
-    rows = await questions.open_questions(ctx.session)
+    commune_id = await staff_commune(ctx)
+    rows = await questions.open_questions(ctx.session, commune_id)
     answering = ctx.has_role(*ANSWER_ROLES)
     faqs = (faq_list_choice(),) if answering else ()
     if not rows:
         return Reply(t("questions.list_empty"), choices=(*faqs, menu_choice()))
-    lines = [t("questions.list_title", count=await questions.count_open(ctx.session))]
+    lines = [t("questions.list_title", count=await questions.count_open(ctx.session, commune_id))]
     choices: list[Choice] = []
     for question in rows:
         waited = questions.age(question.created_at, ctx.now)
@@ -69,12 +71,12 @@ class Answering(FlowData):
 
 async def answer(ctx: Context, pressed: AnswerQuestion) -> Replies:
     """ "Answer": the next text is the written answer to this question."""
-    question = await questions.waiting(ctx.session, pressed.question)
+    question = await questions.waiting(ctx.session, pressed.question, await staff_commune(ctx))
     return await ANSWER.start(ctx, Answering(question=question.id), "text")
 
 
 async def ask_answer(ctx: Context, data: Answering) -> Reply:
-    question = await questions.get(ctx.session, data.question)
+    question = await questions.get(ctx.session, data.question, await staff_commune(ctx))
     text = t(
         "questions.write_answer",
         number=question.id,
@@ -89,7 +91,14 @@ async def read_answer(ctx: Context, data: Answering, answer: Answer) -> Next:
     if answer.pressed:
         raise Invalid(t("questions.type_text"))
     try:
-        await questions.answer(ctx.session, data.question, ctx.person, answer.text, now=ctx.now)
+        await questions.answer(
+            ctx.session,
+            data.question,
+            ctx.person,
+            answer.text,
+            commune_id=await staff_commune(ctx),
+            now=ctx.now,
+        )
     except DomainError as problem:
         if problem.key.startswith("handoff."):  # empty or too long: ask again
             raise Invalid(t(problem.key, **problem.values)) from None
@@ -118,7 +127,7 @@ class FaqDraft(FlowData):
 
 async def save_as_faq(ctx: Context, pressed: SaveAsFaq) -> Replies:
     """ "Save as a FAQ": staff word the question for everyone, then confirm the answer."""
-    question = await questions.get(ctx.session, pressed.question)
+    question = await questions.get(ctx.session, pressed.question, await staff_commune(ctx))
     if question.status != QuestionStatus.ANSWERED:
         raise DomainError("questions.not_answered")
     return await FAQ.start(ctx, FaqDraft(question=question.id), "wording")
@@ -141,7 +150,7 @@ async def read_wording(ctx: Context, data: FaqDraft, answer: Answer) -> Next:
 
 
 async def ask_faq_answer(ctx: Context, data: FaqDraft) -> Reply:
-    question = await questions.get(ctx.session, data.question)
+    question = await questions.get(ctx.session, data.question, await staff_commune(ctx))
     return Reply(
         t("questions.faq_answer", wording=data.wording, answer=question.answer or ""),
         choices=(
@@ -155,10 +164,17 @@ async def read_faq_answer(ctx: Context, data: FaqDraft, answer: Answer) -> Next:
     """The answer for everyone: the one sent (confirmed by a tap) or a new general one."""
     if answer.pressed and answer.text != SAME_ANSWER:
         raise Invalid(t("questions.type_text"))
-    question = await questions.get(ctx.session, data.question)
+    question = await questions.get(ctx.session, data.question, await staff_commune(ctx))
     body = (question.answer or "") if answer.pressed else answer.text
     try:
-        saved = await faq.save(ctx.session, data.wording, body, ctx.person.id, now=ctx.now)
+        saved = await faq.save(
+            ctx.session,
+            data.wording,
+            body,
+            ctx.person.id,
+            commune_id=await staff_commune(ctx),
+            now=ctx.now,
+        )
     except DomainError as problem:
         raise Invalid(t(problem.key, **problem.values)) from None
     text = t("questions.faq_saved", question=saved.question, answer=saved.answer)
@@ -176,7 +192,7 @@ FAQ = Flow(
 
 async def faq_list(ctx: Context) -> Replies:
     """The FAQs the bot answers citizens with, each with a button to delete it."""
-    saved = await faq.saved(ctx.session)
+    saved = await faq.saved(ctx.session, await staff_commune(ctx))
     if not saved:
         return Reply(t("questions.faq_list_empty"), choices=(list_choice(), menu_choice()))
     lines = [t("questions.faq_list_title", count=len(saved))]
@@ -189,7 +205,7 @@ async def faq_list(ctx: Context) -> Replies:
 
 async def delete_faq(ctx: Context, pressed: DeleteFaq) -> Replies:
     """Stop answering with a FAQ (a wrong or outdated answer)."""
-    removed = await faq.remove(ctx.session, pressed.faq)
+    removed = await faq.remove(ctx.session, pressed.faq, await staff_commune(ctx))
     if removed is None:
         return Reply(t("questions.faq_not_found"), choices=(faq_list_choice(), menu_choice()))
     text = t("questions.faq_deleted", number=removed.id, question=short(removed.question))
@@ -201,7 +217,8 @@ async def delete_faq(ctx: Context, pressed: DeleteFaq) -> Replies:
 
 async def faq_reply(ctx: Context, text: str) -> Reply | None:
     """The saved FAQ asked the same way as `text`, as a reply; None when none is close."""
-    found = await faq.best_match(ctx.session, text)
+    commune_id = await places.commune_of(ctx.session, ctx.person.id)
+    found = await faq.best_match(ctx.session, text, commune_id) if commune_id else None
     if found is None:
         return None
     return Reply(

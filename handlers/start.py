@@ -6,9 +6,12 @@ from bot.core.actions import menu_choice
 from bot.core.context import Context, UserError
 from bot.core.messages import Replies, Reply
 from bot.core.registry import refusal_for
+from bot.db.models import Commune
 from bot.locales import t
+from bot.services import communes
 from bot.services.guides import progress as guide_progress
 from bot.services.posters.links import SURVEY_PAYLOAD
+from handlers.communes import choose_commune
 
 GREETED = "greeting"  # the introduction and consent notice, shown once per person
 WHOLE_WORD_LINKS = frozenset({SURVEY_PAYLOAD})
@@ -37,7 +40,12 @@ async def start(ctx: Context) -> Replies:
     name = ctx.person.display_name or t("start.anonymous")
     if not await guide_progress.first_time(ctx.session, ctx.person.id, GREETED, ctx.now):
         return await main_menu(ctx, t("start.welcome_back", name=name))
-    greeting = t("start.greeting", name=name, commune=ctx.services.settings.commune.name)
+    commune = await ctx.session.get(Commune, ctx.person.commune_id or 0)
+    if commune is None and await communes.count(ctx.session) > 1:  # first, which commune
+        intro = Reply(f"{t('start.greeting_province', name=name)}\n\n{t('start.consent')}")
+        return [intro, await choose_commune(ctx)]
+    where = commune.name if commune else ctx.services.settings.commune.name
+    greeting = t("start.greeting", name=name, commune=where)
     return await main_menu(ctx, f"{greeting}\n\n{t('start.consent')}\n\n{t('start.menu_prompt')}")
 
 

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import itertools
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.app import App
 from bot.core.messages import Incoming, Reply
+from bot.services import places
 
 _keys = itertools.count(1)
+
+
+async def first_commune(session: AsyncSession) -> int:
+    """The commune the test app made when it prepared its database."""
+    commune = await places.get_commune(session)
+    assert commune is not None
+    return commune.id
 
 
 class ChatUser:

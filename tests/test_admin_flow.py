@@ -11,7 +11,7 @@ from bot.core.messages import Reply
 from bot.db.models import AuditEntry, FailedJoin, Invite, Location, Role, RoleGrant, Village
 from bot.locales import t
 from bot.services import invites, people
-from tests.helpers import ChatUser, payloads, texts
+from tests.helpers import ChatUser, first_commune, payloads, texts
 from tests.test_households_flow import (
     add_household,
     flow_step,
@@ -120,6 +120,7 @@ async def test_wrong_used_and_expired_codes_get_clear_replies(app: App) -> None:
         _, old_code = await invites.create(
             session,
             Role.VOLUNTEER,
+            commune_id=await first_commune(session),
             village_id=east,
             created_by_id=None,
             now=datetime.now(UTC) - timedelta(days=8),

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from bot.app import App
 from bot.db.models import Assistance, AuditEntry, Person, Role, RoleGrant
 from bot.services.reports import tallies
+from tests.helpers import first_commune
 from tests.test_household_io import write_csv, write_xlsx
 from tests.test_reports import Commune, add_assistance, build_commune
 from tests.test_reports_cli import dvcbot
@@ -106,10 +107,11 @@ async def build(app: App) -> Commune:
         tuan = await session.get(Person, data.tuan)
         assert tuan is not None
         tuan.phone = TUAN_PHONE
+        commune_id = await first_commune(session)
         session.add_all(
             [
-                RoleGrant(person_id=data.hoa, role=Role.VOLUNTEER),
-                RoleGrant(person_id=data.tuan, role=Role.OFFICER),
+                RoleGrant(person_id=data.hoa, role=Role.VOLUNTEER, commune_id=commune_id),
+                RoleGrant(person_id=data.tuan, role=Role.OFFICER, commune_id=commune_id),
             ]
         )
     await add_assistance(

@@ -15,7 +15,7 @@ from bot.core.messages import Attachment, Incoming, Replies, Reply
 from bot.db.models import ChatIdentity, ConversationState, Person, ProcessedUpdate, Role
 from bot.locales import t
 from bot.services import people
-from tests.helpers import ChatUser, labels, payloads, texts
+from tests.helpers import ChatUser, first_commune, labels, payloads, texts
 
 
 async def count(app: App, model: type[object]) -> int:
@@ -108,11 +108,25 @@ async def test_role_gated_command_refuses_citizens(app: App) -> None:
     async with app.sessionmaker() as session, session.begin():
         person = await session.scalar(select(Person))
         assert person is not None
-        await people.grant_role(session, person, Role.OFFICER, granted_by_id=None, now=_now())
+        await people.grant_role(
+            session,
+            person,
+            Role.OFFICER,
+            commune_id=await first_commune(session),
+            granted_by_id=None,
+            now=_now(),
+        )
     assert texts(await user.says("/roster")) == "secret roster"
 
     async with app.sessionmaker() as session, session.begin():
-        await people.revoke_role(session, person.id, Role.OFFICER, revoked_by_id=None, now=_now())
+        await people.revoke_role(
+            session,
+            person.id,
+            Role.OFFICER,
+            commune_id=await first_commune(session),
+            revoked_by_id=None,
+            now=_now(),
+        )
     assert texts(await user.says("/roster")) == t("errors.not_allowed")
 
 
@@ -164,10 +178,24 @@ async def test_revoked_role_ends_the_flow_instead_of_trapping_the_person(app: Ap
     async with app.db.transaction() as session:
         person = await session.scalar(select(Person))
         assert person is not None
-        await people.grant_role(session, person, Role.OFFICER, granted_by_id=None, now=_now())
+        await people.grant_role(
+            session,
+            person,
+            Role.OFFICER,
+            commune_id=await first_commune(session),
+            granted_by_id=None,
+            now=_now(),
+        )
     assert texts(await user.says("/edit")) == "Tên?"
     async with app.db.transaction() as session:
-        await people.revoke_role(session, person.id, Role.OFFICER, revoked_by_id=None, now=_now())
+        await people.revoke_role(
+            session,
+            person.id,
+            Role.OFFICER,
+            commune_id=await first_commune(session),
+            revoked_by_id=None,
+            now=_now(),
+        )
     assert texts(await user.says("Lan")) == t("errors.not_allowed")
     assert texts(await user.says("Lan")) == t("guides.out_of_scope")
 

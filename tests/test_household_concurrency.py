@@ -13,7 +13,7 @@ from bot.db.models import ChatIdentity, Household, Person, Role, Village
 from bot.locales import t
 from bot.services import households, people, places
 from bot.services.household_io import import_households
-from tests.helpers import ChatUser, texts
+from tests.helpers import ChatUser, first_commune, texts
 
 VOLUNTEERS = 50
 FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng")
@@ -41,7 +41,13 @@ async def volunteer_at_summary(app: App, number: int, village_id: int) -> ChatUs
         person = await session.get(Person, identity.person_id)
         assert person is not None
         await people.grant_role(
-            session, person, Role.VOLUNTEER, granted_by_id=None, now=NOW, village_id=village_id
+            session,
+            person,
+            Role.VOLUNTEER,
+            commune_id=await first_commune(session),
+            granted_by_id=None,
+            now=NOW,
+            village_id=village_id,
         )
     await user.presses(f"hn:{village_id}")
     await user.presses("hc:ok:1")

@@ -22,7 +22,7 @@ from bot.db.models import (
 from bot.locales import t
 from bot.services import households, people, places
 from handlers import household_fields
-from tests.helpers import ChatUser, labels, payloads, texts
+from tests.helpers import ChatUser, first_commune, labels, payloads, texts
 
 # ------------------------------------------------------------------------------ helpers
 
@@ -57,7 +57,13 @@ async def grant(
         person = await session.get(Person, identity.person_id)
         assert person is not None
         await people.grant_role(
-            session, person, role, granted_by_id=None, now=datetime.now(UTC), village_id=village_id
+            session,
+            person,
+            role,
+            commune_id=await first_commune(session),
+            granted_by_id=None,
+            now=datetime.now(UTC),
+            village_id=village_id,
         )
 
 

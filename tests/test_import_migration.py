@@ -5,14 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from sqlalchemy import insert, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import insert, select, text
 
 from bot.app import App
-from bot.db.migrate import alembic_config, upgrade
-from bot.db.models import AuditEntry, Household
-from bot.services import places
+from bot.db.migrate import downgrade, upgrade
+from bot.db.models import AuditEntry, Household, Village
 from tests.test_household_io import NOW, run_import, write_csv
 
 IMPORTED = {
@@ -27,12 +24,7 @@ IMPORTED = {
 
 
 async def downgrade_to_0011(app: App) -> None:
-    def run(connection: Connection) -> None:
-        command.downgrade(alembic_config(connection), "0011")
-
-    async with app.engine.connect() as connection:
-        await connection.run_sync(run)
-        await connection.commit()
+    await downgrade(app.engine, "0011")
 
 
 def household(village_id: int, code: str, **values: Any) -> dict[str, Any]:
@@ -68,9 +60,15 @@ async def test_upgrade_remembers_imported_fields_not_changed_in_chat_since(
 ) -> None:
     await downgrade_to_0011(app)
     async with app.db.transaction() as session:
-        commune = await places.ensure_commune(session, "Xã Phú Thịnh", "Asia/Ho_Chi_Minh")
-        village = (await places.add_village(session, commune, "Thôn Đức An")).id
-        connection = await session.connection()
+        connection = await session.connection()  # the schema of 0011: Core, not today's models
+        commune = (await connection.execute(text("SELECT min(id) FROM communes"))).scalar()
+        village = (
+            await connection.execute(
+                insert(Village.__table__)
+                .values(commune_id=commune, name="Thôn Đức An", folded_name="thon duc an")
+                .returning(Village.__table__.c.id)
+            )
+        ).scalar_one()
         columns = [Household.id, Household.code]
         rows = [
             household(village, "DA-1", members_with_account=2),  # imported, then +2 in chat

@@ -19,7 +19,7 @@ from bot.db.models.people import LinkCode
 from bot.locales import t
 from bot.services import invites, linking, outbox
 from bot.services.safety import looks_like_secret
-from tests.helpers import ChatUser, payloads, texts
+from tests.helpers import ChatUser, first_commune, payloads, texts
 from tests.test_households_flow import grant, make_villages, person_id
 from tests.test_numbered_menus import number_of
 
@@ -277,7 +277,12 @@ async def test_invite_codes_never_look_like_secrets(app: App) -> None:
     async with app.db.transaction() as session:
         for _ in range(200):
             _, code = await invites.create(
-                session, Role.VOLUNTEER, village_id=None, created_by_id=None, now=datetime.now(UTC)
+                session,
+                Role.VOLUNTEER,
+                commune_id=await first_commune(session),
+                village_id=None,
+                created_by_id=None,
+                now=datetime.now(UTC),
             )
             assert invites.typed_code(code) == code
             for typed in (code, code.upper(), f"{code[:5]} {code[5:]}"):

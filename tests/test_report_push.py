@@ -17,7 +17,7 @@ from scheduler import delivery
 from scheduler import reports as report_jobs
 from scheduler.runtime import Runtime
 from scheduler.setup import build_scheduler
-from tests.helpers import ChatUser
+from tests.helpers import ChatUser, first_commune
 from tests.test_households_flow import grant, person_id
 from tests.test_outbox import FakeClock
 from tests.test_reports import TZ, build_commune
@@ -148,6 +148,7 @@ async def test_revoked_officials_are_skipped(app: App) -> None:
             session,
             await person_id(app, user),
             Role.OFFICIAL,
+            commune_id=await first_commune(session),
             revoked_by_id=None,
             now=local(WED, 9),
         )

@@ -25,6 +25,7 @@ from bot.services import places
 from bot.services.reports import coverage
 from bot.services.reports.coverage import Figures
 from bot.vntext import fold
+from tests.helpers import first_commune
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 TODAY = date(2026, 11, 18)  # a Wednesday
@@ -303,7 +304,10 @@ async def test_a_village_without_households_or_villages_at_all(app: App) -> None
 
 async def grant(app: App, person_id: int, role: Role, village_id: int | None = None) -> None:
     async with app.db.transaction() as session:
-        session.add(RoleGrant(person_id=person_id, role=role, village_id=village_id))
+        commune_id = await first_commune(session)
+        session.add(
+            RoleGrant(person_id=person_id, role=role, commune_id=commune_id, village_id=village_id)
+        )
 
 
 async def scope_of(app: App, person_id: int) -> frozenset[int] | None:

@@ -15,7 +15,7 @@ from bot.core.context import Context
 from bot.core.messages import Replies, Reply
 from bot.db.models import ChatIdentity, OutboxMessage, OutboxStatus, Person, Role
 from bot.services import people
-from tests.helpers import ChatUser, texts
+from tests.helpers import ChatUser, first_commune, texts
 
 KEPT = "kept"  # a channel that keeps its replies as outbox rows, as Telegram does
 NUMBERED = "numbered"
@@ -130,7 +130,10 @@ async def test_first_contact_loads_once_and_creates_three_rows(app: App) -> None
         "insert outbox",
         "insert people",
     ]
-    assert len(seen) == 6
+    # The claim, the load, the installation's communes (one: its desk serves the newcomer),
+    # and the four rows.
+    assert len(seen) == 7
+    assert sum("FROM communes" in statement for statement in seen) == 1
 
 
 async def test_last_seen_is_written_only_after_five_minutes(app: App) -> None:
@@ -166,13 +169,27 @@ async def test_every_active_role_is_seen_and_a_revoked_one_is_gone_next_message(
         person = await session.scalar(select(Person))
         assert person is not None
         for role in (Role.OFFICER, Role.VOLUNTEER):
-            await people.grant_role(session, person, role, granted_by_id=None, now=NOW)
+            await people.grant_role(
+                session,
+                person,
+                role,
+                commune_id=await first_commune(session),
+                granted_by_id=None,
+                now=NOW,
+            )
     with statements(app) as seen:
         shown = texts(await user.says("/roles"))
     assert shown == ",".join(sorted([Role.CITIZEN, Role.OFFICER, Role.VOLUNTEER]))
     assert len(seen) == 2  # two grants join as two rows of the same single SELECT
     async with app.db.transaction() as session:
-        await people.revoke_role(session, person.id, Role.OFFICER, revoked_by_id=None, now=NOW)
+        await people.revoke_role(
+            session,
+            person.id,
+            Role.OFFICER,
+            commune_id=await first_commune(session),
+            revoked_by_id=None,
+            now=NOW,
+        )
     assert texts(await user.says("/roles")) == ",".join(sorted([Role.CITIZEN, Role.VOLUNTEER]))
 
 

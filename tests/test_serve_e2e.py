@@ -60,6 +60,7 @@ from tests.bot_process import (
 )
 from tests.conftest import POSTGRES_ENV
 from tests.fakes import FakeTelegramServer
+from tests.helpers import first_commune
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -357,7 +358,12 @@ async def make_officials(cluster: Cluster, users: Sequence[int]) -> list[int]:
             )
             assert person is not None
             await people.grant_role(
-                session, person, Role.OFFICIAL, granted_by_id=None, now=datetime.now(UTC)
+                session,
+                person,
+                Role.OFFICIAL,
+                commune_id=await first_commune(session),
+                granted_by_id=None,
+                now=datetime.now(UTC),
             )
             person_ids.append(person.id)
     return person_ids

@@ -9,7 +9,7 @@ from bot.db.models import Role
 from bot.locales import t
 from bot.services import invites
 from bot.services.reports.kpis import Month
-from tests.helpers import ChatUser, payloads, texts
+from tests.helpers import ChatUser, first_commune, payloads, texts
 from tests.test_admin_flow import active_grants
 from tests.test_households_flow import make_villages
 from tests.test_reports import build_commune
@@ -60,7 +60,12 @@ async def test_many_chats_guessing_together_are_all_told_to_wait_for_a_while(app
     [east] = await make_villages(app, "Thôn Đông")
     async with app.db.transaction() as session:
         _, code = await invites.create(
-            session, Role.VOLUNTEER, village_id=east, created_by_id=None, now=start
+            session,
+            Role.VOLUNTEER,
+            commune_id=await first_commune(session),
+            village_id=east,
+            created_by_id=None,
+            now=start,
         )
     per_chat, cap = invites.MAX_WRONG_GUESSES, invites.MAX_WRONG_GUESSES_ALL_CHATS
     for number in range(cap):  # a few codes from each of many chats, none slowed on its own

@@ -11,14 +11,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from alembic import command
 from sqlalchemy import case, func, select, text, update
-from sqlalchemy.engine import Connection
 from typer.testing import CliRunner, Result
 
 from bot.app import App
 from bot.cli import cli
-from bot.db.migrate import alembic_config, upgrade
+from bot.db.migrate import downgrade, upgrade
 from bot.db.models import AuditEntry, Household, Role, Village, VillageCounter
 from bot.locales import t
 from bot.services.reports import coverage
@@ -235,12 +233,7 @@ async def test_the_migration_counts_the_households_already_registered(app: App) 
     await add_household(app, east, "Lê Văn Chung", members=2)
     await add_household(app, west, "Trần Thị Bình", members=3, accounts=3)
 
-    def redo(connection: Connection) -> None:
-        command.downgrade(alembic_config(connection), "0016")
-
-    async with app.engine.connect() as connection:
-        await connection.run_sync(redo)
-        await connection.commit()
+    await downgrade(app.engine, "0016")
     await upgrade(app.engine)
     async with app.sessionmaker() as session:
         rows = set(await session.scalars(select(VillageCounter.village_id)))

@@ -12,9 +12,10 @@ from typing import Annotated
 import typer
 
 from bot.app import App
-from bot.cli.common import import_status, run_admin_command
+from bot.cli.common import CommuneOption, import_status, run_admin_command
 from bot.content.catalog import GuideGroup
 from bot.db.base import utcnow
+from bot.services import communes
 from bot.services.assistance_io import import_assistance
 
 
@@ -24,6 +25,7 @@ def import_assistance_file(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Only show what would be imported; write nothing.")
     ] = False,
+    commune: CommuneOption = None,
 ) -> None:
     """Import help logged in the desk's own sheet; importing it again changes nothing.
 
@@ -39,9 +41,11 @@ def import_assistance_file(
             for name in (guide.id, guide.title)
         }
         async with app.db.transaction() as session:
+            into = await communes.acted_on(session, commune)
             report = await import_assistance(
                 session,
                 file,
+                commune_id=into.id if into else None,
                 procedures=procedures,
                 now=utcnow(),
                 tz=app.settings.commune.tz,

@@ -14,7 +14,8 @@ from bot.core import state
 from bot.core.messages import Incoming
 from bot.db.base import utcnow
 from bot.db.models import Role
-from bot.services import people
+from bot.db.models.people import PROVINCE_ROLES
+from bot.services import people, places
 from scheduler.jobs import deliver_outbox
 
 
@@ -72,7 +73,18 @@ def chat(
             if name:
                 person.display_name = name[:200]
             if as_role is not None and as_role is not Role.CITIZEN:
-                await people.grant_role(session, person, as_role, granted_by_id=None, now=utcnow())
+                commune_id = None
+                if as_role not in PROVINCE_ROLES:
+                    commune = await places.get_commune(session)  # the first, to try things
+                    commune_id = commune.id if commune else None
+                await people.grant_role(
+                    session,
+                    person,
+                    as_role,
+                    commune_id=commune_id,
+                    granted_by_id=None,
+                    now=utcnow(),
+                )
         files_dir = settings.content.cache_dir / "console"
         console = ConsoleChannel(
             app.dispatcher, user_id=user, display_name=name, files_dir=files_dir

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
@@ -142,6 +142,12 @@ def run_admin_command(ctx: typer.Context, work: Callable[[App], Awaitable[int | 
     code = with_app(settings, guarded)
     if code:
         raise typer.Exit(code)
+
+
+CommuneOption = Annotated[
+    str | None,
+    typer.Option("--commune", help="This commune (needed when the installation has several)."),
+]
 
 
 # Exit statuses of every `import …` command; 2 (bad usage or configuration) comes from Typer.

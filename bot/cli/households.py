@@ -9,10 +9,11 @@ import typer
 
 from bot.app import App
 from bot.cli.assistance_import import import_assistance_file
-from bot.cli.common import IMPORT_EPILOG, import_status, run_admin_command
+from bot.cli.common import IMPORT_EPILOG, CommuneOption, import_status, run_admin_command
 from bot.cli.reports import export_report
 from bot.db.base import utcnow
 from bot.locales import t
+from bot.services import communes
 from bot.services.household_io import ImportReport, export_households, import_households
 
 import_cli = typer.Typer(
@@ -49,6 +50,7 @@ def import_household_file(
             help="Take the file's value even where it was changed in chat since the last import.",
         ),
     ] = False,
+    commune: CommuneOption = None,
 ) -> None:
     """Import households; importing the same file again changes nothing.
 
@@ -57,9 +59,11 @@ def import_household_file(
 
     async def work(app: App) -> int:
         async with app.db.transaction() as session:
+            into = await communes.acted_on(session, commune)
             report = await import_households(
                 session,
                 file,
+                commune_id=into.id if into else None,
                 actor_id=None,
                 now=utcnow(),
                 dry_run=dry_run,
@@ -79,12 +83,15 @@ import_cli.command("assistance", epilog=IMPORT_EPILOG)(import_assistance_file)
 def export_household_file(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(dir_okay=False, help="FILE.xlsx or FILE.csv")],
+    commune: CommuneOption = None,
 ) -> None:
-    """Write the whole household register to a spreadsheet."""
+    """Write the whole household register (of one commune) to a spreadsheet."""
 
     async def work(app: App) -> None:
         async with app.db.transaction() as session:
-            count = await export_households(session, file)
+            chosen = await communes.acted_on(session, commune)
+            scope = await communes.village_ids(session, chosen.id) if chosen else None
+            count = await export_households(session, file, village_ids=scope)
         typer.echo(f"Đã ghi {count} hộ vào {file}.")
 
     run_admin_command(ctx, work)

@@ -19,7 +19,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.cli.common import run_admin_command
+from bot.cli.common import CommuneOption, run_admin_command
 from bot.core.errors import DomainError
 from bot.db.base import utcnow
 from bot.locales import t
@@ -38,10 +38,6 @@ report_cli = typer.Typer(
 
 VillageOption = Annotated[
     str | None, typer.Option("--village", help="Only this village (accents optional).")
-]
-CommuneOption = Annotated[
-    str | None,
-    typer.Option("--commune", help="This commune (needed when the installation has several)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (English keys).")]
 FromOption = Annotated[
@@ -81,8 +77,8 @@ async def area_for(
     """What --village and --commune ask for. With several communes one must be named;
     a village is looked up within it."""
     label, scope, commune_id = app.settings.commune.name, None, None
-    if commune is not None or await communes.count(session) > 1:
-        found = await communes.chosen(session, commune)
+    found = await communes.acted_on(session, commune)
+    if found is not None:
         label, commune_id = found.name, found.id
         scope = await communes.village_ids(session, found.id)
     if village is None:

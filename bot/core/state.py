@@ -15,7 +15,15 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from bot.core import menus
 from bot.core.messages import Incoming
-from bot.db.models import ChatIdentity, ConversationState, Person, ProcessedUpdate, Role, RoleGrant
+from bot.db.models import (
+    ChatIdentity,
+    Commune,
+    ConversationState,
+    Person,
+    ProcessedUpdate,
+    Role,
+    RoleGrant,
+)
 
 
 async def identify(
@@ -42,7 +50,14 @@ async def identify(
 async def _first_contact(
     session: AsyncSession, incoming: Incoming, now: datetime
 ) -> tuple[Person, ChatIdentity]:
-    person = Person(display_name=incoming.display_name[:200], created_at=now)
+    # With one commune in the installation, its desk serves everyone; with several, the
+    # person chooses (`/xa`) before anything that needs a desk.
+    communes = list(await session.scalars(select(Commune.id).limit(2)))
+    person = Person(
+        display_name=incoming.display_name[:200],
+        commune_id=communes[0] if len(communes) == 1 else None,
+        created_at=now,
+    )
     identity = ChatIdentity(
         person=person,
         channel=incoming.channel,

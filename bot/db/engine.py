@@ -22,8 +22,9 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create the async engine; on SQLite set WAL, NORMAL sync, foreign keys, busy timeout."""
+def create_engine(url: str, *, echo: bool = False, foreign_keys: bool = True) -> AsyncEngine:
+    """Create the async engine; on SQLite set WAL, NORMAL sync, foreign keys (off only for
+    migrations, see bot/db/migrate.py), busy timeout."""
     if not is_sqlite(url):
         return create_async_engine(url, echo=echo, pool_pre_ping=True)
     # isolation_level=None hands transaction control to us so writes can BEGIN IMMEDIATE:
@@ -35,7 +36,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 

@@ -9,6 +9,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.db.engine import create_engine
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -31,14 +33,41 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     async with engine.connect() as connection:  # at head, as on most starts: alembic not loaded
         if revision == "head" and await connection.run_sync(_revision) == newest_revision():
             return
+    await _migrate(engine, "upgrade", revision)
+
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Take the database schema back to `revision` (for developers and tests)."""
+    await _migrate(engine, "downgrade", revision)
+
+
+async def _migrate(engine: AsyncEngine, direction: str, revision: str) -> None:
     from alembic import command  # deferred, as in alembic_config
 
     def _run(connection: Connection) -> None:
-        command.upgrade(alembic_config(connection), revision)
+        getattr(command, direction)(alembic_config(connection), revision)
 
-    async with engine.connect() as connection:
-        await connection.run_sync(_run)
-        await connection.commit()
+    # SQLite changes a table's constraints by rebuilding it (create, copy, drop, rename): with
+    # foreign keys enforced, dropping `communes` would delete every village, household and
+    # visit by cascade. So SQLite migrates on its own connection with them off, then checks.
+    sqlite = engine.dialect.name == "sqlite"
+    migrating = (
+        create_engine(engine.url.render_as_string(hide_password=False), foreign_keys=False)
+        if sqlite
+        else engine
+    )
+    try:
+        async with migrating.connect() as connection:
+            await connection.run_sync(_run)
+            await connection.commit()
+            if sqlite:
+                broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                await connection.commit()
+                if broken:
+                    raise RuntimeError(f"migration left {len(broken)} broken references")
+    finally:
+        if migrating is not engine:
+            await migrating.dispose()
 
 
 def newest_revision() -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import DomainError
-from bot.db.models import Commune, Village, VillageCounter
+from bot.db.models import Commune, Person, Village, VillageCounter
 from bot.services import audit, units
 from bot.vntext import fold
 
@@ -87,6 +87,66 @@ async def chosen(session: AsyncSession, name: str | None) -> Commune:
     if len(communes) != 1:
         raise DomainError("communes.need_commune")
     return communes[0]
+
+
+CLOSE_ENOUGH = 80  # rapidfuzz ratio of bare folded names: one or two typos
+MAX_OFFERED = 5
+
+
+async def matching(session: AsyncSession, text: str) -> list[Commune]:
+    """The installation's communes a citizen means by `text`: the one named exactly (accents,
+    case and "Xã"/"Phường" optional), else the closest few within a typo or two."""
+    wanted = units.bare_unit_name(text)
+    if not wanted:
+        return []
+    communes = sorted(await session.scalars(select(Commune)), key=lambda c: fold(c.name))
+    exact = [c for c in communes if units.bare_unit_name(c.name) == wanted]
+    if exact:
+        return exact
+    from rapidfuzz import fuzz, process
+
+    scored = process.extract(
+        wanted,
+        [units.bare_unit_name(c.name) for c in communes],
+        scorer=fuzz.ratio,
+        score_cutoff=CLOSE_ENOUGH,
+        limit=MAX_OFFERED,
+    )
+    return [communes[index] for _, _, index in scored]
+
+
+async def by_link(session: AsyncSession, value: str) -> Commune | None:
+    """The commune of a deep link or poster: its official code, or its id here."""
+    if not value.isdigit() or len(value) > 9:
+        return None
+    number = int(value)
+    by_code = await session.scalar(select(Commune).where(Commune.code == number))
+    return by_code or await session.get(Commune, number)
+
+
+async def choose(session: AsyncSession, person: Person, commune: Commune) -> None:
+    """The commune whose desk serves this person from now on."""
+    if person.commune_id == commune.id:
+        return
+    before, person.commune_id = person.commune_id, commune.id
+    await session.flush()
+    await audit.record(
+        session,
+        actor_id=person.id,
+        action="choose_commune",
+        entity="person",
+        entity_id=person.id,
+        before={"commune_id": before},
+        after={"commune_id": commune.id},
+    )
+
+
+async def acted_on(session: AsyncSession, name: str | None) -> Commune | None:
+    """The commune a command acts on: the one named (required when there are several); None
+    when the installation has one commune and none was named: everything is that commune's."""
+    if name is None and await count(session) <= 1:
+        return None
+    return await chosen(session, name)
 
 
 async def village_ids(session: AsyncSession, commune_id: int) -> frozenset[int]:

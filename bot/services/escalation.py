@@ -43,10 +43,10 @@ class Policy:
         )
 
 
-async def officers(session: AsyncSession) -> list[int]:
-    """Whom a late request goes to: the officers; the admins when there are none."""
-    return await handoff.holders(session, (Role.OFFICER,)) or await handoff.holders(
-        session, (Role.ADMIN,)
+async def officers(session: AsyncSession, commune_id: int) -> list[int]:
+    """Whom a late request goes to: the commune's officers; its admins when there are none."""
+    return await handoff.holders(session, (Role.OFFICER,), commune_id) or await handoff.holders(
+        session, (Role.ADMIN,), commune_id
     )
 
 
@@ -85,7 +85,7 @@ async def escalate(session: AsyncSession, now: datetime, policy: Policy) -> int:
             question=request.question,
         )
         reply = Reply(text, choices=(TakeRequest(request.id).button(t("handoff.take_button")),))
-        for officer_id in await officers(session):
+        for officer_id in await officers(session, request.commune_id):
             if officer_id == request.person_id:
                 continue
             key = outbox.Keys.handoff_escalation(request.id, officer_id)

@@ -31,19 +31,28 @@ def keywords(text: str) -> str:
 
 
 async def save(
-    session: AsyncSession, question: str, answer: str, staff_id: int, *, now: datetime
+    session: AsyncSession,
+    question: str,
+    answer: str,
+    staff_id: int,
+    *,
+    commune_id: int,
+    now: datetime,
 ) -> Faq:
-    """Keep a general question and its answer for the matcher (replacing the answer of the
-    same question, worded the same way, saved before)."""
+    """Keep a general question and its answer for the commune's matcher (replacing the answer
+    of the same question, worded the same way, saved before)."""
     wording = hide_numbers(handoff.clean_text(question, MAX_QUESTION))
     body = hide_numbers(handoff.clean_text(answer, MAX_ANSWER))
-    same = await session.scalar(select(Faq).where(Faq.keywords == keywords(wording)).limit(1))
+    same = await session.scalar(
+        select(Faq).where(Faq.commune_id == commune_id, Faq.keywords == keywords(wording)).limit(1)
+    )
     if same is not None:  # the same question saved again: its answer is the newer one
         same.question, same.answer = wording, body
         same.created_by_id, same.created_at = staff_id, now
         await session.flush()
         return same
     faq = Faq(
+        commune_id=commune_id,
         question=wording,
         keywords=keywords(wording),
         answer=body,
@@ -55,12 +64,12 @@ async def save(
     return faq
 
 
-async def best_match(session: AsyncSession, text: str) -> Faq | None:
-    """The saved FAQ asked the same way as `text`, if one is close enough."""
+async def best_match(session: AsyncSession, text: str, commune_id: int) -> Faq | None:
+    """The commune's saved FAQ asked the same way as `text`, if one is close enough."""
     words = keywords(text)
     if len(words.split()) < MIN_WORDS:
         return None
-    faqs = list(await session.scalars(select(Faq).order_by(Faq.id.desc()).limit(MAX_FAQS)))
+    faqs = await saved(session, commune_id)
     if not faqs:
         return None
     from rapidfuzz import fuzz, process  # loaded on first use: the idle bot need not hold it
@@ -74,14 +83,18 @@ async def best_match(session: AsyncSession, text: str) -> Faq | None:
     return faqs[found[2]] if found is not None else None
 
 
-async def saved(session: AsyncSession) -> list[Faq]:
-    """Every saved FAQ, newest first."""
-    return list(await session.scalars(select(Faq).order_by(Faq.id.desc()).limit(MAX_FAQS)))
+async def saved(session: AsyncSession, commune_id: int) -> list[Faq]:
+    """The commune's saved FAQs, newest first."""
+    query = select(Faq).where(Faq.commune_id == commune_id).order_by(Faq.id.desc()).limit(MAX_FAQS)
+    return list(await session.scalars(query))
 
 
-async def remove(session: AsyncSession, faq_id: int) -> Faq | None:
-    """Delete a saved FAQ; None when there is no such FAQ (a forged or stale button)."""
+async def remove(session: AsyncSession, faq_id: int, commune_id: int) -> Faq | None:
+    """Delete one of the commune's saved FAQs; None when there is no such FAQ there (a forged
+    or stale button)."""
     found = await session.get(Faq, faq_id)
+    if found is not None and found.commune_id != commune_id:
+        found = None
     if found is not None:
         await session.delete(found)
         await session.flush()

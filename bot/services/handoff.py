@@ -93,9 +93,12 @@ async def handled_by(session: AsyncSession, request_id: int, person_id: int) -> 
     return request
 
 
-async def recipients(session: AsyncSession, now: datetime, exclude: int) -> list[int]:
-    """Volunteers and officers on a shift now; with nobody on duty, the officers and admins."""
-    helpers = await holders(session, DUTY_ROLES)
+async def recipients(
+    session: AsyncSession, now: datetime, exclude: int, commune_id: int
+) -> list[int]:
+    """The commune's volunteers and officers on a shift now; with nobody on duty, its officers
+    and admins."""
+    helpers = await holders(session, DUTY_ROLES, commune_id)
     on_duty = [
         person_id
         for person_id in helpers
@@ -105,15 +108,20 @@ async def recipients(session: AsyncSession, now: datetime, exclude: int) -> list
     if on_duty:
         return on_duty
     return [
-        person_id for person_id in await holders(session, FALLBACK_ROLES) if person_id != exclude
+        person_id
+        for person_id in await holders(session, FALLBACK_ROLES, commune_id)
+        if person_id != exclude
     ]
 
 
-async def holders(session: AsyncSession, roles: Iterable[Role]) -> list[int]:
-    """Everyone holding one of `roles` (any village: citizens are not tied to villages)."""
+async def holders(session: AsyncSession, roles: Iterable[Role], commune_id: int) -> list[int]:
+    """Everyone holding one of `roles` in the commune (any village: citizens are not tied to
+    villages)."""
     found = await session.scalars(
         select(RoleGrant.person_id).where(
-            RoleGrant.revoked_at.is_(None), RoleGrant.role.in_([role.value for role in roles])
+            RoleGrant.revoked_at.is_(None),
+            RoleGrant.commune_id == commune_id,
+            RoleGrant.role.in_([role.value for role in roles]),
         )
     )
     return sorted(set(found))
@@ -125,10 +133,13 @@ async def create(
     """Store the request and tell the staff on duty (or the officers and admins)."""
     if await active_for(session, person.id) is not None:
         raise DomainError("handoff.already_waiting")
+    commune_id = await places.commune_of(session, person.id)
+    if commune_id is None:
+        raise DomainError("communes.choose_first")
     question = hide_numbers(clean_text(question, MAX_QUESTION))
     request = HelpRequest(
         person_id=person.id,
-        commune_id=await places.commune_of(session, person.id),
+        commune_id=commune_id,
         question=question,
         phone=phone,
         status=HelpStatus.OPEN.value,
@@ -139,7 +150,7 @@ async def create(
     await _audit(session, person.id, "create", request, None)
     text = t("handoff.notify_staff", number=request.id, name=name_of(person), question=question)
     take_button = TakeRequest(request.id).button(t("handoff.take_button"))
-    for staff_id in await recipients(session, now, exclude=person.id):
+    for staff_id in await recipients(session, now, exclude=person.id, commune_id=commune_id):
         key = outbox.Keys.handoff_notice(request.id, staff_id)
         await outbox.enqueue(session, key, staff_id, Reply(text, choices=(take_button,)), now=now)
     return request

@@ -102,18 +102,22 @@ async def create(
     session: AsyncSession,
     role: Role,
     *,
+    commune_id: int | None,
     village_id: int | None,
     created_by_id: int | None,
     now: datetime,
     ttl: timedelta = INVITE_TTL,
 ) -> tuple[Invite, str]:
-    """A new invite and its code (only the code's hash is stored)."""
+    """A new invite and its code (only the code's hash is stored): a role in a commune, or a
+    province role (commune None)."""
     if role is Role.CITIZEN:
         raise ValueError("citizens need no invite")
+    people.check_place(role, commune_id)
     code = _new_code()
     invite = Invite(
         code_hash=_hash(code),
         role=role,
+        commune_id=commune_id,
         village_id=village_id,
         created_by_id=created_by_id,
         created_at=now,
@@ -127,7 +131,12 @@ async def create(
         action="create",
         entity="invite",
         entity_id=invite.id,
-        after={"role": role.value, "village_id": village_id, "expires_at": str(invite.expires_at)},
+        after={
+            "role": role.value,
+            "commune_id": commune_id,
+            "village_id": village_id,
+            "expires_at": str(invite.expires_at),
+        },
     )
     return invite, code
 
@@ -190,10 +199,13 @@ async def redeem(
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return JoinResult(JoinOutcome.USED)  # someone else took it a moment ago
+    if person.commune_id is None:  # staff of a commune are served by its desk too
+        person.commune_id = invite.commune_id
     grant = await people.grant_role(
         session,
         person,
         Role(invite.role),
+        commune_id=invite.commune_id,
         granted_by_id=invite.created_by_id,
         now=now,
         village_id=invite.village_id,

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import DomainError
-from bot.db.models import Commune, Location, LocationKind, Village
-from bot.services import audit
+from bot.db.models import Commune, Location, LocationKind, Person, Village
+from bot.services import audit, people
 from bot.vntext import fold
 
 VILLAGE_WORDS_FILE = Path(__file__).resolve().parent.parent / "content" / "import_headers.toml"
@@ -22,13 +22,18 @@ async def get_commune(session: AsyncSession) -> Commune | None:
     return await session.scalar(select(Commune).order_by(Commune.id).limit(1))
 
 
-async def commune_of(session: AsyncSession, person_id: int) -> int:
-    """The commune whose desk serves a person: the installation's commune (one per
-    installation for now; the place to change when a person picks their commune)."""
-    commune = await get_commune(session)
-    if commune is None:
-        raise LookupError("no commune: the database was not prepared")
-    return commune.id
+async def commune_of(session: AsyncSession, person_id: int) -> int | None:
+    """The commune whose desk serves a person: the one they chose (`/xa`; set at first contact
+    when the installation has one commune), else the one they hold a role in, else the
+    installation's only commune; None when there are several and they have not chosen."""
+    person = await session.get(Person, person_id)
+    if person is not None and person.commune_id is not None:
+        return person.commune_id
+    held = await people.staff_commune(session, person_id)
+    if held is not None:
+        return held
+    communes = list(await session.scalars(select(Commune.id).limit(2)))
+    return communes[0] if len(communes) == 1 else None
 
 
 async def ensure_commune(session: AsyncSession, name: str, timezone: str) -> Commune:
@@ -47,11 +52,15 @@ async def has_villages(session: AsyncSession, commune: Commune) -> bool:
     return found is not None
 
 
-async def list_villages(session: AsyncSession, ids: set[int] | None = None) -> list[Village]:
-    """Villages by name; only those in `ids` when given."""
+async def list_villages(
+    session: AsyncSession, ids: set[int] | None = None, *, commune_id: int | None = None
+) -> list[Village]:
+    """Villages by name; only those in `ids`, and of one commune, when given."""
     query = select(Village).order_by(Village.folded_name)
     if ids is not None:
         query = query.where(Village.id.in_(ids))
+    if commune_id is not None:
+        query = query.where(Village.commune_id == commune_id)
     return list(await session.scalars(query))
 
 
@@ -181,5 +190,11 @@ async def add_location(
     return location
 
 
-async def list_locations(session: AsyncSession) -> list[Location]:
-    return list(await session.scalars(select(Location).order_by(Location.name)))
+async def list_locations(
+    session: AsyncSession, *, commune_id: int | None = None
+) -> list[Location]:
+    """Help-desk places by name; only one commune's when given."""
+    query = select(Location).order_by(Location.name)
+    if commune_id is not None:
+        query = query.where(Location.commune_id == commune_id)
+    return list(await session.scalars(query))

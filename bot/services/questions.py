@@ -35,50 +35,61 @@ def age(since: datetime, now: datetime) -> str:
     return t("questions.age_days", count=seconds // DAY)
 
 
-async def open_questions(session: AsyncSession, limit: int = 20) -> list[Question]:
-    """The oldest questions still waiting for an answer first."""
+async def open_questions(
+    session: AsyncSession, commune_id: int, limit: int = 20
+) -> list[Question]:
+    """The commune's questions still waiting for an answer, the oldest first."""
     rows = await session.scalars(
         select(Question)
-        .where(Question.status == QuestionStatus.OPEN)
+        .where(Question.commune_id == commune_id, Question.status == QuestionStatus.OPEN)
         .order_by(Question.created_at, Question.id)
         .limit(limit)
     )
     return list(rows)
 
 
-async def count_open(session: AsyncSession) -> int:
+async def count_open(session: AsyncSession, commune_id: int) -> int:
     found = await session.scalar(
-        select(func.count()).select_from(Question).where(Question.status == QuestionStatus.OPEN)
+        select(func.count())
+        .select_from(Question)
+        .where(Question.commune_id == commune_id, Question.status == QuestionStatus.OPEN)
     )
     return int(found or 0)
 
 
-async def get(session: AsyncSession, question_id: int) -> Question:
-    """The question as committed now (a concurrent answer is seen, not a stale copy)."""
+async def get(session: AsyncSession, question_id: int, commune_id: int) -> Question:
+    """The commune's question as committed now (a concurrent answer is seen, not a stale copy);
+    another commune's looks the same as a missing one."""
     question = await session.scalar(
         select(Question)
         .where(Question.id == question_id)
         .execution_options(populate_existing=True)
     )
-    if question is None:
+    if question is None or question.commune_id != commune_id:
         raise DomainError("questions.not_found")
     return question
 
 
-async def waiting(session: AsyncSession, question_id: int) -> Question:
-    """A question still waiting for an answer."""
-    question = await get(session, question_id)
+async def waiting(session: AsyncSession, question_id: int, commune_id: int) -> Question:
+    """A question of the commune still waiting for an answer."""
+    question = await get(session, question_id, commune_id)
     if question.status != QuestionStatus.OPEN:
         raise DomainError("questions.already_answered")
     return question
 
 
 async def answer(
-    session: AsyncSession, question_id: int, staff: Person, text: str, *, now: datetime
+    session: AsyncSession,
+    question_id: int,
+    staff: Person,
+    text: str,
+    *,
+    commune_id: int,
+    now: datetime,
 ) -> Question:
     """Record the answer, forget the citizen's question, and queue the answer to them."""
     body = handoff.clean_text(text, MAX_ANSWER)
-    asked = (await waiting(session, question_id)).text
+    asked = (await waiting(session, question_id, commune_id)).text
     result = await session.execute(
         update(Question)
         .where(Question.id == question_id, Question.status == QuestionStatus.OPEN)
@@ -94,7 +105,7 @@ async def answer(
     assert isinstance(result, CursorResult)
     if result.rowcount != 1:
         raise DomainError("questions.already_answered")
-    question = await get(session, question_id)
+    question = await get(session, question_id, commune_id)
     await audit.record(
         session,
         actor_id=staff.id,

@@ -18,9 +18,13 @@ class Role(StrEnum):
     OFFICER = "officer"
     OFFICIAL = "official"
     ADMIN = "admin"
+    # Held for the whole province, in no commune: sees every commune's reports / adds communes.
+    PROVINCE_OFFICIAL = "province_official"
+    PROVINCE_ADMIN = "province_admin"
 
 
 STAFF_ROLES = frozenset({Role.VOLUNTEER, Role.OFFICER, Role.OFFICIAL, Role.ADMIN})
+PROVINCE_ROLES = frozenset({Role.PROVINCE_OFFICIAL, Role.PROVINCE_ADMIN})
 
 
 class Person(Base):
@@ -33,6 +37,9 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The channel their reminders and pushes go to (None: the chat they used most recently).
     preferred_channel: Mapped[str | None] = mapped_column(String(20))
+    # The commune whose desk serves them, as they chose it (None: not chosen; with one commune
+    # in the installation, that one).
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id", ondelete="SET NULL"))
 
     identities: Mapped[list[ChatIdentity]] = relationship(back_populates="person", lazy="raise")
     roles: Mapped[list[RoleGrant]] = relationship(
@@ -63,11 +70,16 @@ class RoleGrant(Base):
     """A role given to a person; revoked grants stay for the record."""
 
     __tablename__ = "role_grants"
-    __table_args__ = (Index("ix_role_grants_active", "person_id", "revoked_at"),)
+    __table_args__ = (
+        Index("ix_role_grants_active", "person_id", "revoked_at"),
+        Index("ix_role_grants_commune_role", "commune_id", "role"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(20))
+    # The commune the role is held in (None: a province role, held in no commune).
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id", ondelete="CASCADE"))
     # None: the whole commune; otherwise the role covers only this village.
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id", ondelete="CASCADE"))
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
@@ -127,6 +139,8 @@ class Invite(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(20))
+    # Where the role is given (None: a province role).
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id", ondelete="CASCADE"))
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id", ondelete="CASCADE"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

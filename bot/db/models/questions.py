@@ -52,6 +52,8 @@ class Faq(Base):
     __tablename__ = "faqs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The commune whose citizens it answers (its desk's places and hours are its own).
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id", ondelete="CASCADE"))
     question: Mapped[str] = mapped_column(Text)
     keywords: Mapped[str] = mapped_column(Text)  # the question folded: no accents, lower case
     answer: Mapped[str] = mapped_column(Text)

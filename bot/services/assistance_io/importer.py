@@ -78,6 +78,7 @@ async def import_assistance(
     now: datetime,
     tz: ZoneInfo,
     dry_run: bool = False,
+    commune_id: int | None = None,
 ) -> AssistanceImport:
     """Import a sheet; bad rows are reported and skipped, new good rows written (not in a dry
     run). `procedures` maps each procedure's title and id to its guide id. File-level problems
@@ -92,7 +93,7 @@ async def import_assistance(
     today = now.astimezone(tz).date()
     rows, errors = parse_rows(table, words, today)
     report = AssistanceImport(errors=errors, warnings=header_warnings(table), dry_run=dry_run)
-    finder = await Finder.load(session, procedures)
+    finder = await Finder.load(session, procedures, commune_id)
     seen: set[Key] = set()
     for row in rows:
         try:

@@ -36,11 +36,16 @@ class Finder:
         self.helper_ids: dict[str, int] = {}
 
     @classmethod
-    async def load(cls, session: AsyncSession, procedures: Mapping[str, str]) -> Finder:
-        """Every village, and every person holding (or having held) a staff role."""
+    async def load(
+        cls, session: AsyncSession, procedures: Mapping[str, str], commune_id: int | None = None
+    ) -> Finder:
+        """The villages, and the people holding (or having held) a staff role: of one commune
+        when given."""
         staff = select(RoleGrant.person_id).where(RoleGrant.role.in_(HELPER_ROLES))
+        if commune_id is not None:
+            staff = staff.where(RoleGrant.commune_id == commune_id)
         helpers = list(await session.scalars(select(Person).where(Person.id.in_(staff))))
-        return cls(VillageResolver(await load_villages(session)), helpers, procedures)
+        return cls(VillageResolver(await load_villages(session, commune_id)), helpers, procedures)
 
     def village_id(self, row: HelpRow) -> int:
         village = self.villages.find(row.village)

@@ -170,10 +170,15 @@ async def write_remembered(session: AsyncSession, plan: Plan) -> None:
     await execute_many(connection, statement, rows)
 
 
-async def commune_for_new_villages(session: AsyncSession, plan: Plan) -> Commune | None:
-    """The commune new villages would join; None when the file names only known villages."""
+async def commune_for_new_villages(
+    session: AsyncSession, plan: Plan, commune_id: int | None = None
+) -> Commune | None:
+    """The commune new villages would join (the one imported into, else the installation's);
+    None when the file names only known villages."""
     if not plan.new_villages:
         return None
+    if commune_id is not None:
+        return await session.get(Commune, commune_id)
     commune = await places.get_commune(session)
     if commune is None:
         raise DomainError("household_io.no_commune")

@@ -26,6 +26,7 @@ async def import_households(
     dry_run: bool = False,
     create_villages: bool = False,
     prefer_file: bool = False,
+    commune_id: int | None = None,
 ) -> ImportReport:
     """Import a register file; bad rows are reported and skipped, good rows are written.
 
@@ -40,7 +41,12 @@ async def import_households(
         errors=errors, warnings=header_warnings(table), dry_run=dry_run, prefer_file=prefer_file
     )
     plan = await plan_import(
-        session, rows, report, create_villages=create_villages, prefer_file=prefer_file
+        session,
+        rows,
+        report,
+        create_villages=create_villages,
+        prefer_file=prefer_file,
+        commune_id=commune_id,
     )
     report.warnings.extend(
         RowError(village.first_row, t("household_io.new_village", name=village.name))
@@ -53,7 +59,7 @@ async def import_households(
     )
     report.errors.sort(key=lambda error: error.row)
     report.warnings.sort(key=lambda warning: warning.row)
-    commune = await commune_for_new_villages(session, plan)
+    commune = await commune_for_new_villages(session, plan, commune_id)
     if not dry_run:
         await write_plan(session, plan, commune, actor_id=actor_id, now=now)
     return report

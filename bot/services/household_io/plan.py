@@ -123,9 +123,11 @@ async def plan_import(
     *,
     create_villages: bool,
     prefer_file: bool = False,
+    commune_id: int | None = None,
 ) -> Plan:
-    """Match rows to villages and households; changes, conflicts, errors go into the report."""
-    resolver = VillageResolver(await load_villages(session))
+    """Match rows to villages (one commune's when given) and households; changes, conflicts,
+    errors go into the report."""
+    resolver = VillageResolver(await load_villages(session, commune_id))
     placed = place_rows(resolver, rows, report, create_villages=create_villages)
     # Codes are read and chosen under the villages' locks, as a chat save chooses its own.
     await lock_codes(session, (village.id for _, village in placed if village.id is not None))

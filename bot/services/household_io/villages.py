@@ -55,9 +55,14 @@ class VillageResolver:
         return village
 
 
-async def load_villages(session: AsyncSession) -> list[VillageEntry]:
-    """Every stored village, as entries the resolver can match."""
-    rows = await session.execute(select(Village.id, Village.name, Village.folded_name))
+async def load_villages(
+    session: AsyncSession, commune_id: int | None = None
+) -> list[VillageEntry]:
+    """The stored villages (one commune's when given), as entries the resolver can match."""
+    query = select(Village.id, Village.name, Village.folded_name)
+    if commune_id is not None:
+        query = query.where(Village.commune_id == commune_id)
+    rows = await session.execute(query)
     return [VillageEntry(name=name, folded=folded, id=id_) for id_, name, folded in rows]
 
 

@@ -1,0 +1,96 @@
+"""/province: the province's view for province officials and admins: every commune side by
+side with the laggards first (text and chart), the sheet as Excel, and a drill-down into the
+villages of the communes listed first."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+from bot.actions.province import CommuneVillages, ProvinceView, ProvinceWorkbook
+from bot.core.actions import menu_choice
+from bot.core.context import Context, UserError
+from bot.core.messages import Choice, Document, Replies, Reply
+from bot.db.models import Commune
+from bot.db.models.people import PROVINCE_ROLES
+from bot.locales import t
+from bot.services import communes
+from bot.services.reports.charts import render_png
+from bot.services.reports.coverage import coverage
+from bot.services.reports.province import province_report
+from bot.services.reports.province_view import province_png, province_text, province_workbook
+from bot.services.reports.text import coverage_text, day_label
+
+ROLES = set(PROVINCE_ROLES)
+DRILL_DOWN = 8  # buttons for the communes listed first (the laggards)
+
+
+def today_of(ctx: Context) -> date:
+    return ctx.now.astimezone(ctx.services.settings.commune.tz).date()
+
+
+def back_choice() -> Choice:
+    return ProvinceView().button(t("province.back"))
+
+
+async def show(ctx: Context) -> Replies:
+    """Every commune, laggards first: the text, then the chart with the drill-down buttons."""
+    ctx.end_flow()
+    report = await province_report(
+        ctx.session, today_of(ctx), targets=ctx.services.settings.reports
+    )
+    chart = await asyncio.to_thread(province_png, report)
+    drill = tuple(
+        CommuneVillages(row.commune_id).button(row.name[:60])
+        for row in report.communes[:DRILL_DOWN]
+        if row.commune_id is not None
+    )
+    excel = ProvinceWorkbook().button(t("reports.excel_button"))
+    return [
+        Reply(province_text(report)),
+        Reply(
+            t("province.chart_caption", day=day_label(report.day)),
+            image=chart,
+            choices=(*drill, excel, menu_choice()),
+            columns=2,
+        ),
+    ]
+
+
+async def commune_villages(ctx: Context, pressed: CommuneVillages) -> Replies:
+    """One commune's coverage per village, as its own officials see it."""
+    commune = await ctx.session.get(Commune, pressed.commune)
+    if commune is None:
+        raise UserError(t("errors.bad_button"))
+    scope = await communes.village_ids(ctx.session, commune.id)
+    settings = ctx.services.settings
+    report = await coverage(
+        ctx.session,
+        scope,
+        today_of(ctx),
+        target_pct=settings.reports.coverage_target,
+        register_complete_pct=settings.reports.register_complete_pct,
+        record=False,
+    )
+    chart = await asyncio.to_thread(render_png, report, commune.name)
+    return [
+        Reply(coverage_text(report, commune.name)),
+        Reply(
+            t("reports.chart_caption", area=commune.name),
+            image=chart,
+            choices=(back_choice(), menu_choice()),
+        ),
+    ]
+
+
+async def workbook(ctx: Context) -> Replies:
+    """The province's sheet as an Excel file."""
+    report = await province_report(
+        ctx.session, today_of(ctx), targets=ctx.services.settings.reports
+    )
+    content = await asyncio.to_thread(province_workbook, report)
+    return Reply(
+        t("province.workbook_caption", day=day_label(report.day)),
+        document=Document(f"bao-cao-tinh-{report.day.isoformat()}.xlsx", content),
+        choices=(back_choice(), menu_choice()),
+    )

@@ -1,0 +1,249 @@
+"""Many communes in one installation (issue 16): each commune's staff see and change only their
+own commune, through chat and the command line; a citizen chooses their commune and reaches its
+desk; a province official sees every commune. Each case tries to cross from one commune into
+another and expects the same answer as for something that does not exist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from bot.app import App
+from bot.db.models import ChatIdentity, Commune, Household, OutboxMessage, Person, Question, Role
+from bot.locales import t
+from bot.services import communes, handoff, people, places
+from bot.vntext import fold
+from tests.helpers import ChatUser, first_commune, payloads, texts
+from tests.test_reports_cli import dvcbot
+
+NOW = datetime(2026, 11, 18, 3, 0, tzinfo=UTC)
+
+
+@dataclass
+class Province:
+    communes: dict[str, int]  # "A", "B", "C" -> commune id
+    villages: dict[str, int]  # "A", "B" -> its village (both called "Thôn 1")
+    households: dict[str, int]  # "A", "B" -> a household headed by Nguyễn Văn An
+
+
+async def build(app: App) -> Province:
+    """Xã Đức Hợp (A, the app's own), Xã Tân Tiến (B), Xã Mễ Sở (C); A and B each have a
+    "Thôn 1" with a household headed by "Nguyễn Văn An"."""
+    ids: dict[str, int] = {}
+    villages: dict[str, int] = {}
+    homes: dict[str, int] = {}
+    async with app.db.transaction() as session:
+        first = await session.get(Commune, await first_commune(session))
+        assert first is not None
+        first.name = "Xã Đức Hợp"
+        for key, name in (("A", "Xã Đức Hợp"), ("B", "Xã Tân Tiến"), ("C", "Xã Mễ Sở")):
+            commune = first if key == "A" else Commune(name=name)
+            session.add(commune)
+            await session.flush()
+            ids[key] = commune.id
+            if key == "C":
+                continue
+            village = await places.add_village(session, commune, "Thôn 1")
+            villages[key] = village.id
+            home = Household(
+                village_id=village.id,
+                code=f"{key}1-001",
+                head_name="Nguyễn Văn An",
+                folded_head=fold("Nguyễn Văn An"),
+                members=4,
+                members_with_account=1,
+            )
+            session.add(home)
+            await session.flush()
+            homes[key] = home.id
+    return Province(ids, villages, homes)
+
+
+async def staff(app: App, user_id: str, role: Role, commune_id: int | None) -> ChatUser:
+    """Someone who wrote to the bot and holds `role` in a commune (None: a province role)."""
+    user = ChatUser(app, user_id=user_id, name=f"Cán bộ {user_id}")
+    await user.says("/start")
+    async with app.db.transaction() as session:
+        person = await person_of(session, user_id)
+        await people.grant_role(
+            session, person, role, commune_id=commune_id, granted_by_id=None, now=NOW
+        )
+    return user
+
+
+async def person_of(session: object, user_id: str) -> Person:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    assert isinstance(session, AsyncSession)
+    person = await session.scalar(
+        select(Person)
+        .join(ChatIdentity, ChatIdentity.person_id == Person.id)
+        .where(ChatIdentity.external_id == user_id)
+    )
+    assert person is not None
+    return person
+
+
+async def test_a_communes_volunteer_finds_only_its_own_households(app: App) -> None:
+    data = await build(app)
+    volunteer = await staff(app, "201", Role.VOLUNTEER, data.communes["B"])
+    await volunteer.says("/households")  # one village in scope: straight to the search
+    found = payloads(await volunteer.says("Nguyễn Văn An"))
+    assert f"hh:{data.households['B']}" in found and f"hh:{data.households['A']}" not in found
+    # A forged button for commune A's household reads like a household that does not exist.
+    forged = texts(await volunteer.presses(f"hh:{data.households['A']}"))
+    missing = texts(await volunteer.presses("hh:999999"))
+    assert forged == missing
+    async with app.db.transaction() as session:
+        scope = await people.village_scope(session, (await person_of(session, "201")).id)
+    assert scope == frozenset({data.villages["B"]})
+
+
+async def test_an_officials_reports_cover_only_their_commune(app: App) -> None:
+    data = await build(app)
+    async with app.db.transaction() as session:
+        await places.add_village(session, await commune(session, data, "A"), "Thôn Riêng A")
+    official = await staff(app, "202", Role.OFFICIAL, data.communes["B"])
+    shown = texts(await official.says("/coverage"))
+    assert "Thôn 1" in shown and "Thôn Riêng A" not in shown
+    assert "1/1 hộ" in shown  # B's one household, not A's too
+
+
+async def commune(session: object, data: Province, key: str) -> Commune:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    assert isinstance(session, AsyncSession)
+    found = await session.get(Commune, data.communes[key])
+    assert found is not None
+    return found
+
+
+async def test_a_new_citizen_chooses_their_commune_typos_forgiven(app: App) -> None:
+    await build(app)
+    citizen = ChatUser(app, user_id="301", name="Bình")
+    first = await citizen.says("/start")
+    assert t("start.greeting_province", name="Bình").split("\n")[0] in texts(first)
+    assert t("communes.ask") in texts(first)
+    again = texts(await citizen.says("Xã Không Có"))
+    assert t("communes.not_found", name="Xã Không Có") in again  # asked again, politely
+    chosen = texts(await citizen.says("tan tienn"))  # no accents, one letter too many
+    assert t("communes.chosen", name="Xã Tân Tiến") == chosen
+    assert "Xã Tân Tiến" in texts(await citizen.says("/xa"))
+
+
+async def test_a_communes_own_link_chooses_it(app: App) -> None:
+    data = await build(app)
+    citizen = ChatUser(app, user_id="302", name="Cúc")
+    linked = texts(await citizen.says(f"/start xa-{data.communes['C']}"))
+    assert linked == t("communes.chosen", name="Xã Mễ Sở")
+
+
+async def test_a_citizen_of_b_who_asks_for_a_person_reaches_bs_desk(app: App) -> None:
+    data = await build(app)
+    officer_a = await staff(app, "211", Role.OFFICER, data.communes["A"])
+    officer_b = await staff(app, "212", Role.OFFICER, data.communes["B"])
+    citizen = ChatUser(app, user_id="303", name="Dũng")
+    await citizen.says("/start")
+    await citizen.says("tân tiến")
+    async with app.db.transaction() as session:
+        asker = await person_of(session, "303")
+        request = await handoff.create(session, asker, "Cần hỏi về khai sinh", None, now=NOW)
+        told = set(await session.scalars(select(OutboxMessage.person_id)))
+        a_id = (await person_of(session, officer_a.user_id)).id
+        b_id = (await person_of(session, officer_b.user_id)).id
+    assert request.commune_id == data.communes["B"]
+    assert b_id in told and a_id not in told
+
+
+async def test_a_citizen_who_has_not_chosen_is_asked_before_reaching_a_desk(app: App) -> None:
+    await build(app)
+    citizen = ChatUser(app, user_id="304", name="Én")
+    await citizen.says("/start")
+    await citizen.says("/menu")  # leaves the question unanswered
+    async with app.db.transaction() as session:
+        asker = await person_of(session, "304")
+        try:
+            await handoff.create(session, asker, "Cần hỏi", None, now=NOW)
+        except Exception as problem:
+            assert getattr(problem, "key", None) == "communes.choose_first"
+        else:
+            raise AssertionError("a request without a commune was stored")
+
+
+async def test_an_admin_sees_and_invites_only_in_their_commune(app: App) -> None:
+    data = await build(app)
+    admin_a = await staff(app, "221", Role.ADMIN, data.communes["A"])
+    await staff(app, "222", Role.VOLUNTEER, data.communes["B"])
+    listed = texts(await admin_a.says("/people"))
+    assert "Cán bộ 221" in listed and "Cán bộ 222" not in listed
+    chosen = await admin_a.presses("ai:r:volunteer")
+    labels = [choice.payload for reply in chosen for choice in reply.choices]
+    assert f"ai:v:volunteer:{data.villages['A']}" in labels
+    assert f"ai:v:volunteer:{data.villages['B']}" not in labels
+    forged = texts(await admin_a.presses(f"ai:v:volunteer:{data.villages['B']}"))
+    assert forged == t("errors.bad_button")
+
+
+async def test_questions_and_faqs_stay_in_their_commune(app: App) -> None:
+    data = await build(app)
+    officer_a = await staff(app, "231", Role.OFFICER, data.communes["A"])
+    async with app.db.transaction() as session:
+        asker = Person(display_name="Người hỏi")
+        session.add(asker)
+        await session.flush()
+        for key in ("A", "B"):
+            session.add(
+                Question(person_id=asker.id, commune_id=data.communes[key], text=f"Hỏi xã {key}")
+            )
+        await session.flush()
+        b_question = await session.scalar(
+            select(Question.id).where(Question.commune_id == data.communes["B"])
+        )
+    listed = texts(await officer_a.says("/questions"))
+    assert "Hỏi xã A" in listed and "Hỏi xã B" not in listed
+    forged = texts(await officer_a.presses(f"qn:ans:{b_question}"))
+    assert t("questions.not_found") in forged
+
+
+async def test_a_province_official_sees_every_commune_and_commune_staff_do_not(
+    app: App,
+) -> None:
+    data = await build(app)
+    province = await staff(app, "241", Role.PROVINCE_OFFICIAL, None)
+    shown = texts(await province.says("/province"))
+    assert all(name in shown for name in ("Xã Đức Hợp", "Xã Tân Tiến", "Xã Mễ Sở"))
+    drill = texts(await province.presses(f"pv:c:{data.communes['B']}"))
+    assert "Xã Tân Tiến" in drill and "Thôn 1" in drill
+    volunteer = await staff(app, "242", Role.OFFICIAL, data.communes["A"])
+    assert texts(await volunteer.says("/province")).startswith(t("errors.not_allowed"))
+
+
+async def test_the_command_line_needs_a_commune_and_keeps_to_it(app: App, tmp_path: Path) -> None:
+    await build(app)
+    out = tmp_path / "ho.xlsx"
+    refused = await dvcbot(app, "export", "households", str(out))
+    assert refused.exit_code == 1 and "--commune" in refused.output
+    done = await dvcbot(app, "export", "households", str(out), "--commune", "tan tien")
+    assert done.exit_code == 0, done.output
+    sheet = load_workbook(out).active
+    assert sheet is not None
+    codes = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert codes == ["B1-001"]
+    listed = await dvcbot(app, "villages", "list", "--commune", "Đức Hợp")
+    assert listed.exit_code == 0 and listed.output.count("Thôn 1") == 1
+    invite = await dvcbot(app, "invite", "--role", "province_official")
+    assert invite.exit_code == 0 and "/start join-" in invite.output
+
+
+async def test_one_commune_installations_ask_nothing_new(app: App) -> None:
+    citizen = ChatUser(app, user_id="305", name="Giang")
+    first = texts(await citizen.says("/start"))
+    assert t("communes.ask") not in first
+    async with app.db.transaction() as session:
+        asker = await person_of(session, "305")
+        assert asker.commune_id == await first_commune(session)
+        assert await communes.acted_on(session, None) is None
