@@ -38,7 +38,8 @@ async def staff_commune(ctx: Context) -> int:
 async def show(ctx: Context) -> Replies:
     """The commune chosen, and the way to change it."""
     ctx.end_flow()
-    current = await ctx.session.get(Commune, ctx.person.commune_id or 0)
+    chosen = ctx.person.commune_id
+    current = await ctx.session.get(Commune, chosen) if chosen is not None else None
     if current is None:
         return await choose_commune(ctx)
     change = TypeCommune().button(t("communes.change_button"))

@@ -22,6 +22,7 @@ from bot.core.context import Context, UserError
 from bot.core.messages import Choice, Replies, Reply
 from bot.db.models import GuideProgress
 from bot.locales import t
+from bot.services import places
 from bot.services.guides import desk as help_desk
 from bot.services.guides import progress as guide_progress
 from bot.services.guides.chat_words import GuideWord, SmallTalk, chat_words
@@ -324,7 +325,10 @@ async def desk_where(ctx: Context) -> str | None:
     """Where and when the desk helps, as the commune configured it; None when nothing is."""
     settings = ctx.services.settings.commune
     today = ctx.now.astimezone(settings.tz).date()
-    day = await help_desk.desk_day(ctx.session, today, ctx.now)
+    commune_id = await places.commune_of(ctx.session, ctx.person.id)
+    if commune_id is None:  # several communes, none chosen yet: whose desk is not known
+        return None
+    day = await help_desk.desk_day(ctx.session, today, ctx.now, commune_id)
     if not day.desks:
         return None
     lines = [_desk_lines(ctx, desk) for desk in day.desks]

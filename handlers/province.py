@@ -18,7 +18,7 @@ from bot.services import communes
 from bot.services.reports.charts import render_png
 from bot.services.reports.coverage import coverage
 from bot.services.reports.province import province_report
-from bot.services.reports.province_view import province_png, province_text, province_workbook
+from bot.services.reports.province_view import province_png, province_text
 from bot.services.reports.text import coverage_text, day_label
 
 ROLES = set(PROVINCE_ROLES)
@@ -85,6 +85,9 @@ async def commune_villages(ctx: Context, pressed: CommuneVillages) -> Replies:
 
 async def workbook(ctx: Context) -> Replies:
     """The province's sheet as an Excel file."""
+    # Deferred: openpyxl is loaded when a workbook is asked for, not by the idle bot.
+    from bot.services.reports.province_sheet import province_workbook
+
     report = await province_report(
         ctx.session, today_of(ctx), targets=ctx.services.settings.reports
     )

@@ -40,7 +40,8 @@ async def start(ctx: Context) -> Replies:
     name = ctx.person.display_name or t("start.anonymous")
     if not await guide_progress.first_time(ctx.session, ctx.person.id, GREETED, ctx.now):
         return await main_menu(ctx, t("start.welcome_back", name=name))
-    commune = await ctx.session.get(Commune, ctx.person.commune_id or 0)
+    chosen = ctx.person.commune_id
+    commune = await ctx.session.get(Commune, chosen) if chosen is not None else None
     if commune is None and await communes.count(ctx.session) > 1:  # first, which commune
         intro = Reply(f"{t('start.greeting_province', name=name)}\n\n{t('start.consent')}")
         return [intro, await choose_commune(ctx)]

@@ -16,6 +16,7 @@ from bot.app import App
 from bot.db.models import ChatIdentity, Commune, Household, OutboxMessage, Person, Question, Role
 from bot.locales import t
 from bot.services import communes, handoff, people, places
+from bot.services.shifts import alerts, roster
 from bot.vntext import fold
 from tests.helpers import ChatUser, first_commune, payloads, texts
 from tests.test_reports_cli import dvcbot
@@ -247,3 +248,33 @@ async def test_one_commune_installations_ask_nothing_new(app: App) -> None:
         asker = await person_of(session, "305")
         assert asker.commune_id == await first_commune(session)
         assert await communes.acted_on(session, None) is None
+
+
+async def test_a_desk_is_staffed_and_alerted_only_from_its_commune(app: App) -> None:
+    data = await build(app)
+    await staff(app, "251", Role.VOLUNTEER, data.communes["A"])
+    await staff(app, "252", Role.VOLUNTEER, data.communes["B"])
+    await staff(app, "253", Role.ADMIN, data.communes["B"])
+    async with app.db.transaction() as session:
+        desk_a = await places.add_location(
+            session, await commune(session, data, "A"), "Bộ phận một cửa Đức Hợp"
+        )
+        desk_b = await places.add_location(
+            session, await commune(session, data, "B"), "Bộ phận một cửa Tân Tiến"
+        )
+        ids = {uid: (await person_of(session, uid)).id for uid in ("251", "252", "253")}
+        assert await roster.workers_for(session, desk_a) == [ids["251"]]
+        assert await roster.workers_for(session, desk_b) == [ids["252"]]
+        assert await alerts.officers_for(session, desk_b) == [ids["253"]]  # no officers: admins
+
+
+async def test_where_and_when_names_the_citizens_own_desk(app: App) -> None:
+    data = await build(app)
+    async with app.db.transaction() as session:
+        for key, name in (("A", "Một cửa Đức Hợp"), ("B", "Một cửa Tân Tiến")):
+            await places.add_location(session, await commune(session, data, key), name)
+    citizen = ChatUser(app, user_id="306", name="Hà")
+    await citizen.says("/start")
+    await citizen.says("tan tien")
+    shown = texts(await citizen.presses("g:help-desk"))
+    assert "Một cửa Tân Tiến" in shown and "Một cửa Đức Hợp" not in shown

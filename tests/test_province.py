@@ -18,7 +18,8 @@ from bot.db.models import Commune, HelpRequest, Household, Person, Question
 from bot.services import communes, places, units
 from bot.services.reports import coverage, kpis, tallies
 from bot.services.reports.province import ProvinceReport, province_report
-from bot.services.reports.province_view import province_png, province_text, province_workbook
+from bot.services.reports.province_sheet import province_workbook
+from bot.services.reports.province_view import province_png, province_text
 from bot.vntext import fold
 from tests.test_reports import NOW, TODAY, add_assistance
 from tests.test_reports_cli import dvcbot

@@ -134,11 +134,8 @@ def province(
     """Every commune side by side, laggards first: coverage, households helped, the month's
     KPIs, open questions. `report coverage --commune NAME` shows one commune's villages."""
     from bot.services.reports.province import province_report
-    from bot.services.reports.province_view import (
-        province_png,
-        province_text,
-        province_workbook,
-    )
+    from bot.services.reports.province_sheet import province_workbook
+    from bot.services.reports.province_view import province_png, province_text
 
     async def work(app: App) -> None:
         if workbook is not None and workbook.suffix.lower() != ".xlsx":

@@ -209,18 +209,24 @@ async def add_households(
 
 
 async def add_helpers(
-    session: AsyncSession, village_ids: list[int], now: datetime
+    session: AsyncSession, commune: Commune, village_ids: list[int], now: datetime
 ) -> dict[int, list[int]]:
     """Volunteers for villages, an officer and an official; returns village -> helper ids."""
     helpers: dict[int, list[int]] = {village_id: [] for village_id in village_ids}
     for name, role, villages in HELPERS:
-        person = Person(display_name=name, created_at=now)
+        person = Person(display_name=name, commune_id=commune.id, created_at=now)
         session.add(person)
         await session.flush()
         scopes = [None] if villages is None else [village_ids[index] for index in villages]
         for village_id in scopes:
             session.add(
-                RoleGrant(person_id=person.id, role=role, village_id=village_id, granted_at=now)
+                RoleGrant(
+                    person_id=person.id,
+                    role=role,
+                    commune_id=commune.id,
+                    village_id=village_id,
+                    granted_at=now,
+                )
             )
         if role is Role.VOLUNTEER and villages is not None:
             for index in villages:
@@ -334,7 +340,7 @@ async def load_demo(
     village_ids = await add_villages(session, commune)
     await add_locations(session, commune, village_ids)
     await add_households(session, rng, village_ids, now)
-    helpers = await add_helpers(session, village_ids, now)
+    helpers = await add_helpers(session, commune, village_ids, now)
     visits = await add_history(session, rng, helpers, now=now, tz=tz)
     await add_past_snapshots(session, rng, now.astimezone(tz).date())
     await audit.record(

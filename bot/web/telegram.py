@@ -8,14 +8,10 @@ never loses an update, and the dispatcher's idempotency key makes a retried one 
 
 from __future__ import annotations
 
-import hmac
-import json
-import logging
-
 from starlette.requests import Request
 from starlette.responses import Response
 
-log = logging.getLogger(__name__)
+from bot.web.pushes import checked_body, parsed_json
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -27,29 +23,13 @@ async def webhook(request: Request) -> Response:
     secret = served.app.settings.telegram.webhook_secret
     if channel is None or secret is None:
         return Response(status_code=404)
-    given = request.headers.get(SECRET_HEADER, "")
-    if not hmac.compare_digest(given.encode(), secret.get_secret_value().encode()):
-        return Response(status_code=403)
-    body = await limited_body(request, served.app.settings.web.max_body_bytes)
-    if body is None:
-        return Response(status_code=413)
-    try:
-        data = json.loads(body)
-    except ValueError:
-        log.warning("webhook: a body that is not JSON was refused")
-        return Response(status_code=400)
+    body = await checked_body(
+        request, secret, SECRET_HEADER, served.app.settings.web.max_body_bytes
+    )
+    if isinstance(body, Response):
+        return body
+    data = parsed_json(body, "telegram")
+    if isinstance(data, Response):
+        return data
     await channel.receive(data)
     return Response(status_code=200)
-
-
-async def limited_body(request: Request, limit: int) -> bytes | None:
-    """The request body, or None once it grows past `limit` bytes (not read any further)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            return None
-    return bytes(body)

@@ -7,16 +7,10 @@ flat `{event_name, message}` bodies are both read. Events are deduplicated by me
 
 from __future__ import annotations
 
-import hmac
-import json
-import logging
-
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.web.telegram import limited_body
-
-log = logging.getLogger(__name__)
+from bot.web.pushes import checked_body, parsed_json
 
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 
@@ -28,19 +22,16 @@ async def webhook(request: Request) -> Response:
     secret = served.app.settings.zalo.webhook_secret
     if channel is None or secret is None:
         return Response(status_code=404)
-    given = request.headers.get(SECRET_HEADER, "")
-    if not hmac.compare_digest(given.encode(), secret.get_secret_value().encode()):
-        return Response(status_code=403)
-    body = await limited_body(request, served.app.settings.web.max_body_bytes)
-    if body is None:
-        return Response(status_code=413)
-    if not body.strip():
+    body = await checked_body(
+        request, secret, SECRET_HEADER, served.app.settings.web.max_body_bytes
+    )
+    if isinstance(body, Response):
+        return body
+    if not body.strip():  # Zalo's health probe
         return Response(status_code=200)
-    try:
-        data = json.loads(body)
-    except ValueError:
-        log.warning("zalo webhook: a body that is not JSON was refused")
-        return Response(status_code=400)
+    data = parsed_json(body, "zalo")
+    if isinstance(data, Response):
+        return data
     if isinstance(data, dict):
         await channel.receive(data)
     return Response(status_code=200)

@@ -87,23 +87,28 @@ async def on_duty(
     return tuple(held)
 
 
-async def places_with_hours(session: AsyncSession) -> list[tuple[Location, tuple[Hours, ...]]]:
-    """The configured places, the commune's one-stop desk first and the others by name, each
-    with its weekly hours from the active shift templates (none: no hours known)."""
+async def places_with_hours(
+    session: AsyncSession, commune_id: int | None = None
+) -> list[tuple[Location, tuple[Hours, ...]]]:
+    """The configured places (one commune's when given), the one-stop desk first and the others
+    by name, each with its weekly hours from the active shift templates (none: not known)."""
     slots: dict[int, dict[int, set[Slot]]] = defaultdict(lambda: defaultdict(set))
     for template in await list_templates(session):
         slots[template.location_id][template.weekday].add((template.starts, template.ends))
     locations = sorted(
-        await list_locations(session),
+        await list_locations(session, commune_id=commune_id),
         key=lambda loc: (loc.kind != LocationKind.COMMUNE_DESK, fold(loc.name)),
     )
     return [(location, weekly_hours(slots.get(location.id, {}))) for location in locations]
 
 
-async def desk_day(session: AsyncSession, today: date, now: datetime) -> DeskDay:
-    """The configured places (the commune's one-stop desk first) with hours and today's duty."""
+async def desk_day(
+    session: AsyncSession, today: date, now: datetime, commune_id: int | None = None
+) -> DeskDay:
+    """The configured places (one commune's when given; its one-stop desk first) with hours and
+    today's duty."""
     desks = []
-    for location, hours in await places_with_hours(session):
+    for location, hours in await places_with_hours(session, commune_id):
         duty = await on_duty(session, location, today, now)
         desks.append(Desk(location.name, location.address, hours, duty))
     closed = today.weekday() < WEEKEND and not await is_working_day(session, today)

@@ -9,5 +9,6 @@
 - `push`: the daily tally and weekly summary pushed to subscribed officials via the outbox.
 - `text`: reports as short Vietnamese chat texts.
 - `survey`: satisfaction survey figures for a range of days; `survey_view`: as text and sheet rows.
-- `province`: every commune side by side, laggards first; `province_view`: as text, chart, sheet.
+- `province`: every commune side by side, laggards first; `province_view`: as text and chart;
+  `province_sheet`: as a workbook sheet.
 """

@@ -1,26 +1,17 @@
-"""The province's report as a chat text, a chart and a workbook sheet (province.py).
+"""The province's report as a chat text and a chart (province.py; the sheet: province_sheet.py).
 
 The text gives one line per commune, laggards first, cut at text.MAX_LINES (the workbook has
-them all); the chart draws the lowest charts.MAX_BARS communes and the province; the sheet
-"Toàn tỉnh theo xã" lists every commune with percentages as numbers, and the province last.
+them all); the chart draws the lowest charts.MAX_BARS communes and the province.
 """
 
 from __future__ import annotations
-
-import io
 
 from bot.locales import t
 from bot.services.reports import charts
 from bot.services.reports.coverage import Target
 from bot.services.reports.kpis import Kpi
 from bot.services.reports.province import CommuneRow, ProvinceReport
-from bot.services.reports.sheets import append_row, new_sheet
 from bot.services.reports.text import MAX_LINES, day_label, kpi_line, pct
-
-SHEET_WIDTHS = [26, 11, 9, 12, 12, 14, 14, 14, 14, 14, 12, 12, 12, 12, 12]
-COLUMNS = ("commune", "code", "villages", "households", "covered", "coverage", "official",
-           "register", "today", "month", "dossiers", "submitted_online", "papers_digitised",
-           "paid_online", "questions")  # fmt: skip
 
 
 def _on_target(row: CommuneRow, report: ProvinceReport) -> bool:
@@ -159,42 +150,3 @@ def province_png(report: ProvinceReport) -> bytes:
         subtitle=t("province.chart_subtitle", day=day_label(report.day)),
         note=note,
     )
-
-
-def _sheet_row(row: CommuneRow, report: ProvinceReport, name: str) -> list[object]:
-    submitted, digitised, paid = row.dossiers.kpis(report.targets)
-    return [
-        name,
-        row.code,
-        row.villages,
-        row.register.households,
-        row.register.covered,
-        row.coverage_pct,
-        row.official_households,
-        row.registered_vs_official_pct,
-        row.helped_today,
-        row.helped_month,
-        row.dossiers.dossiers,
-        submitted.pct,
-        digitised.pct,
-        paid.pct,
-        row.open_questions,
-    ]
-
-
-def province_workbook(report: ProvinceReport) -> bytes:
-    """A workbook with the sheet "Toàn tỉnh theo xã" (every commune, the province last)."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = new_sheet(workbook, t("province.sheet_title"), SHEET_WIDTHS)
-    append_row(sheet, [t("province.title", day=day_label(report.day))], bold=True)
-    append_row(sheet, [t(f"province.col_{name}") for name in COLUMNS], bold=True)
-    for row in report.communes:
-        append_row(sheet, _sheet_row(row, report, row.name))
-    append_row(sheet, _sheet_row(report.total, report, t("province.sheet_total")), bold=True)
-    append_row(sheet, [])
-    append_row(sheet, [t("province.sheet_note")])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

@@ -38,13 +38,15 @@ LOOKAHEAD = timedelta(hours=48)
 
 
 async def officers_for(session: AsyncSession, location: Location) -> list[int]:
-    """Officers covering a location; the admins when there are none."""
+    """Officers covering a location; its commune's admins when there are none."""
     officers = await roster.workers_for(session, location, {Role.OFFICER})
     if officers:
         return officers
     admins = await session.scalars(
         select(RoleGrant.person_id).where(
-            RoleGrant.role == Role.ADMIN, RoleGrant.revoked_at.is_(None)
+            RoleGrant.role == Role.ADMIN,
+            RoleGrant.commune_id == location.commune_id,
+            RoleGrant.revoked_at.is_(None),
         )
     )
     return sorted(set(admins))

@@ -71,9 +71,11 @@ async def locations_in(session: AsyncSession, scope: Scope) -> list[Location]:
 async def workers_for(
     session: AsyncSession, location: Location, roles: Iterable[Role] = WORK_ROLES
 ) -> list[int]:
-    """People who may work at a location, by id."""
+    """People who may work at a location (holding a role in its commune), by id."""
     query = select(RoleGrant.person_id).where(
-        RoleGrant.revoked_at.is_(None), RoleGrant.role.in_([Role(r).value for r in roles])
+        RoleGrant.revoked_at.is_(None),
+        RoleGrant.commune_id == location.commune_id,
+        RoleGrant.role.in_([Role(r).value for r in roles]),
     )
     if location.village_id is not None:
         query = query.where(
