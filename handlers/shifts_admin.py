@@ -25,12 +25,14 @@ from bot.core.context import Context
 from bot.core.errors import DomainError
 from bot.core.flows import Answer, Done, Flow, FlowData, FlowTexts, Invalid, Next, Step
 from bot.core.messages import Replies, Reply
-from bot.db.models import Location, ShiftTemplate
+from bot.db.models import Location, Role, ShiftTemplate
 from bot.locales import t
 from bot.services.shifts import calendar, roster
 from bot.services.shifts import templates as shift_templates
 from bot.services.shifts import text as shift_text
 from handlers.shifts_common import config, hub_choice, setup_choice, today, tz
+
+ADMIN_ROLES = frozenset({Role.ADMIN})
 
 PRESETS = (("weekdays", 0b0011111), ("saturday", 0b0100000), ("sunday", 0b1000000))
 CLOCK = r"(\d{1,2})(?:[:hg.](\d{2}))?\s*[hg]?"
@@ -38,12 +40,26 @@ HOURS = re.compile(rf"^\s*{CLOCK}\s*(?:-|–|—|đến|den|to)\s*{CLOCK}\s*$", 
 MAX_WEEKS = 26
 
 
+async def admin_places(ctx: Context) -> list[Location]:
+    """The locations this admin sets shifts up for: those of their commune."""
+    return await roster.locations_in(
+        ctx.session, await roster.scope_of(ctx.session, ctx.person.id, ADMIN_ROLES)
+    )
+
+
+async def admin_templates(ctx: Context) -> tuple[dict[int, str], list[ShiftTemplate]]:
+    """The admin's locations by id, and their active templates."""
+    names = {loc.id: loc.name for loc in await admin_places(ctx)}
+    templates = await shift_templates.list_templates(ctx.session)
+    return names, [template for template in templates if template.location_id in names]
+
+
 async def overview(ctx: Context, notice: str | None = None) -> Reply:
     """Templates per location and the days off coming up."""
     lines = [notice + "\n"] if notice else []
     lines.append(t("shift_admin.title"))
-    names = {loc.id: loc.name for loc in await roster.locations_in(ctx.session, None)}
-    groups = _groups(await shift_templates.list_templates(ctx.session))
+    names, templates = await admin_templates(ctx)
+    groups = _groups(templates)
     if not groups:
         lines.append(t("shift_admin.no_templates"))
     for location_id, items in groupby(groups, key=lambda group: group[0].location_id):
@@ -102,9 +118,9 @@ async def overview_command(ctx: Context) -> Replies:
 async def removable(ctx: Context) -> Replies:
     """The templates (one line per weekday group), to pick one to retire."""
     ctx.end_flow()
-    names = {loc.id: loc.name for loc in await roster.locations_in(ctx.session, None)}
+    names, templates = await admin_templates(ctx)
     choices = []
-    for group in _groups(await shift_templates.list_templates(ctx.session)):
+    for group in _groups(templates):
         place = names.get(group[0].location_id, "?")[:24]
         label = f"{place}: {_group_line(group).lstrip('• ')}"
         choices.append(RetireTemplate(group[0].id).button(label[:60]))
@@ -117,7 +133,8 @@ async def retire(ctx: Context, pressed: RetireTemplate) -> Replies:
     """Retire a template with its weekday siblings; shifts someone holds are kept."""
     ctx.end_flow()
     chosen = await ctx.session.get(ShiftTemplate, pressed.template)
-    if chosen is None or not chosen.active:
+    names, _ = await admin_templates(ctx)
+    if chosen is None or not chosen.active or chosen.location_id not in names:
         raise DomainError("shift_admin.no_template")
     siblings = await ctx.session.scalars(
         select(ShiftTemplate.id).where(
@@ -204,14 +221,14 @@ class NewTemplate(FlowData):
 
 async def add_template(ctx: Context) -> Replies:
     """Start a new weekly template: location, weekdays, hours, people needed."""
-    if not await roster.locations_in(ctx.session, None):
+    if not await admin_places(ctx):
         ctx.end_flow()
         return Reply(t("shift_admin.no_locations"), choices=(setup_choice(),))
     return await TEMPLATE.start(ctx, NewTemplate(), "location")
 
 
 async def ask_location(ctx: Context, data: NewTemplate) -> Reply:
-    places = await roster.locations_in(ctx.session, None)
+    places = await admin_places(ctx)
     choices = [TEMPLATE.option("location", place.id, place.name) for place in places]
     return Reply(t("shift_admin.ask_location"), choices=(*choices, setup_choice()))
 
@@ -219,7 +236,7 @@ async def ask_location(ctx: Context, data: NewTemplate) -> Reply:
 async def read_location(ctx: Context, data: NewTemplate, answer: Answer) -> Next:
     raw = answer.text
     location = await ctx.session.get(Location, int(raw)) if raw.isdigit() else None
-    if location is None:
+    if location is None or location not in await admin_places(ctx):
         raise Invalid(t("shift_admin.use_buttons"))
     data.location_id = location.id
     return "days"

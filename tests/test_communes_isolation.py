@@ -6,7 +6,7 @@ another and expects the same answer as for something that does not exist."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -17,6 +17,7 @@ from bot.db.models import ChatIdentity, Commune, Household, OutboxMessage, Perso
 from bot.locales import t
 from bot.services import communes, handoff, people, places
 from bot.services.shifts import alerts, roster
+from bot.services.shifts import templates as shift_templates
 from bot.vntext import fold
 from tests.helpers import ChatUser, first_commune, payloads, texts
 from tests.test_reports_cli import dvcbot
@@ -278,3 +279,31 @@ async def test_where_and_when_names_the_citizens_own_desk(app: App) -> None:
     await citizen.says("tan tien")
     shown = texts(await citizen.presses("g:help-desk"))
     assert "Một cửa Tân Tiến" in shown and "Một cửa Đức Hợp" not in shown
+
+
+async def test_shift_setup_and_desks_keep_to_their_commune(app: App) -> None:
+    data = await build(app)
+    admin_a = await staff(app, "261", Role.ADMIN, data.communes["A"])
+    await staff(app, "262", Role.VOLUNTEER, data.communes["B"])
+    async with app.db.transaction() as session:
+        desk_a = await places.add_location(
+            session, await commune(session, data, "A"), "Một cửa Đức Hợp"
+        )
+        desk_b = await places.add_location(
+            session, await commune(session, data, "B"), "Một cửa Tân Tiến"
+        )
+        await shift_templates.add_templates(
+            session, desk_a, [0], time(7, 30), time(11, 30), 2, actor_id=None
+        )
+        (template_b,) = await shift_templates.add_templates(
+            session, desk_b, [0], time(13, 30), time(17, 0), 2, actor_id=None
+        )
+        volunteer_b = (await person_of(session, "262")).id
+        assert await roster.scope_of(session, volunteer_b) == frozenset({desk_b.id})
+    setup = texts(await admin_a.says("/shift_setup"))
+    assert "Một cửa Đức Hợp" in setup and "Một cửa Tân Tiến" not in setup
+    forged = texts(await admin_a.presses(f"sg:rm:{template_b.id}"))
+    assert t("shift_admin.no_template") in forged
+    async with app.db.transaction() as session:
+        still = await shift_templates.list_templates(session, desk_b.id)
+    assert [template.id for template in still] == [template_b.id]

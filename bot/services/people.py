@@ -119,6 +119,21 @@ async def staff_commune(session: AsyncSession, person_id: int) -> int | None:
     return None if found is None else int(found)
 
 
+async def communes_of(
+    session: AsyncSession, person_id: int, roles: Collection[Role]
+) -> frozenset[int]:
+    """The communes where a person holds one of `roles` now."""
+    found = await session.scalars(
+        select(RoleGrant.commune_id).where(
+            RoleGrant.person_id == person_id,
+            RoleGrant.revoked_at.is_(None),
+            RoleGrant.commune_id.is_not(None),
+            RoleGrant.role.in_([Role(role).value for role in roles]),
+        )
+    )
+    return frozenset(int(commune_id) for commune_id in found if commune_id is not None)
+
+
 async def roles_in(session: AsyncSession, person_id: int, commune_id: int) -> frozenset[Role]:
     """The roles a person holds now in one commune."""
     found = await session.scalars(

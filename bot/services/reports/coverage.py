@@ -294,7 +294,8 @@ async def register_figures(session: AsyncSession, scope: Scope) -> dict[int, Fig
     ).where(VillageCounter.households > 0)
     if scope is not None:
         query = query.where(VillageCounter.village_id.in_(scope))
-    return {village_id: Figures(*values) for village_id, *values in await session.execute(query)}
+    rows = (await session.execute(query)).all()
+    return {village_id: Figures(*values) for village_id, *values in rows}
 
 
 async def register_total(session: AsyncSession, scope: Scope) -> Figures:
@@ -321,7 +322,7 @@ async def villages_in(session: AsyncSession, scope: Scope) -> list[VillageRow]:
     ).order_by(Village.folded_name, Village.id)
     if scope is not None:
         query = query.where(Village.id.in_(scope))
-    return [VillageRow(*row) for row in await session.execute(query)]
+    return [VillageRow(*row) for row in (await session.execute(query)).all()]
 
 
 async def snapshot_figures(session: AsyncSession, day: date, scope: Scope) -> dict[int, Figures]:
@@ -330,7 +331,8 @@ async def snapshot_figures(session: AsyncSession, day: date, scope: Scope) -> di
     ).where(CoverageSnapshot.day == day)
     if scope is not None:
         query = query.where(CoverageSnapshot.village_id.in_(scope))
-    return {village_id: Figures(*values) for village_id, *values in await session.execute(query)}
+    rows = (await session.execute(query)).all()
+    return {village_id: Figures(*values) for village_id, *values in rows}
 
 
 async def baseline_day(session: AsyncSession, today: date, scope: Scope) -> date | None:

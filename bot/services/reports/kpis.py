@@ -367,7 +367,7 @@ async def helper_months(
     ).outerjoin(Person, Person.id == counted.c.helper_id)
     rows = {
         helper_id: (name, int(households), int(visits), int(dossiers or 0))
-        for helper_id, name, households, visits, dossiers in await session.execute(query)
+        for helper_id, name, households, visits, dossiers in (await session.execute(query)).all()
     }
     shifts_by_person = await shift_attendance(session, month, now)
     if shifts_by_person and scope is None:

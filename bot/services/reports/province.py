@@ -177,7 +177,7 @@ async def _registers(session: AsyncSession) -> dict[int, Register]:
         .group_by(Village.commune_id)
     )
     registers: dict[int, Register] = {}
-    for commune_id, villages, *rest in await session.execute(query):
+    for commune_id, villages, *rest in (await session.execute(query)).all():
         *figures, official, registered_with_official = rest
         registers[commune_id] = (
             int(villages),
@@ -206,7 +206,7 @@ async def _helped(
     )
     return {
         commune_id: (int(today_count), int(month_count), Dossiers(*map(int, dossiers)))
-        for commune_id, today_count, month_count, *dossiers in await session.execute(query)
+        for commune_id, today_count, month_count, *dossiers in (await session.execute(query)).all()
     }
 
 

@@ -39,12 +39,25 @@ Scope = frozenset[int] | None
 async def scope_of(
     session: AsyncSession, person_id: int, roles: Iterable[Role] = WORK_ROLES
 ) -> Scope:
-    """Villages covered by a person's grants of `roles` (None: the whole commune)."""
-    return await people.village_scope(session, person_id, list(roles))
+    """Locations a person's grants of `roles` cover (None: every one, as with a whole-commune
+    role in an installation of one commune): those of their villages, and the desks of the
+    communes they hold those roles in."""
+    wanted = list(roles)
+    villages = await people.village_scope(session, person_id, wanted)
+    if villages is None:
+        return None
+    communes = await people.communes_of(session, person_id, wanted)
+    query = select(Location.id).where(
+        or_(
+            Location.village_id.in_(villages),
+            Location.village_id.is_(None) & Location.commune_id.in_(communes),
+        )
+    )
+    return frozenset(await session.scalars(query))
 
 
 def covers(scope: Scope, location: Location) -> bool:
-    return scope is None or location.village_id is None or location.village_id in scope
+    return scope is None or location.id in scope
 
 
 async def may_work_at(session: AsyncSession, person_id: int, location: Location) -> bool:
@@ -64,8 +77,10 @@ async def may_work_at(session: AsyncSession, person_id: int, location: Location)
 
 
 async def locations_in(session: AsyncSession, scope: Scope) -> list[Location]:
-    rows = await session.scalars(select(Location).order_by(Location.name))
-    return [location for location in rows if covers(scope, location)]
+    query = select(Location).order_by(Location.name)
+    if scope is not None:
+        query = query.where(Location.id.in_(scope))
+    return list(await session.scalars(query))
 
 
 async def workers_for(
