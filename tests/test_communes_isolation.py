@@ -6,16 +6,26 @@ another and expects the same answer as for something that does not exist."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.app import App
-from bot.db.models import ChatIdentity, Commune, Household, OutboxMessage, Person, Question, Role
+from bot.db.models import (
+    ChatIdentity,
+    Commune,
+    Household,
+    OutboxMessage,
+    Person,
+    Question,
+    Role,
+    Shift,
+)
 from bot.locales import t
-from bot.services import communes, handoff, people, places
+from bot.services import communes, escalation, handoff, people, places
 from bot.services.shifts import alerts, roster
 from bot.services.shifts import templates as shift_templates
 from bot.vntext import fold
@@ -23,6 +33,7 @@ from tests.helpers import ChatUser, first_commune, payloads, texts
 from tests.test_reports_cli import dvcbot
 
 NOW = datetime(2026, 11, 18, 3, 0, tzinfo=UTC)
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @dataclass
@@ -307,3 +318,28 @@ async def test_shift_setup_and_desks_keep_to_their_commune(app: App) -> None:
     async with app.db.transaction() as session:
         still = await shift_templates.list_templates(session, desk_b.id)
     assert [template.id for template in still] == [template_b.id]
+
+
+async def test_a_request_waits_for_the_end_of_its_own_communes_desk_day(app: App) -> None:
+    data = await build(app)
+    day = NOW.astimezone(TZ).date()
+    ends = {
+        "A": datetime.combine(day, time(11, 0), TZ),
+        "B": datetime.combine(day, time(17, 0), TZ),
+    }
+    async with app.db.transaction() as session:
+        for key, end in ends.items():
+            desk = await places.add_location(
+                session, await commune(session, data, key), f"Một cửa {key}"
+            )
+            session.add(
+                Shift(
+                    location_id=desk.id, day=day, starts_at=end - timedelta(hours=3), ends_at=end
+                )
+            )
+        await session.flush()
+        policy = escalation.Policy.from_settings(app.settings)
+        asked = datetime.combine(day, time(8, 0), TZ)
+        for key, end in ends.items():
+            closes = await escalation.deadline(session, asked, policy, data.communes[key])
+            assert closes == end

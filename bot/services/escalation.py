@@ -19,7 +19,16 @@ from bot.actions.handoff import TakeRequest
 from bot.config import Settings
 from bot.core.errors import DomainError
 from bot.core.messages import Reply
-from bot.db.models import HelpRequest, HelpStatus, Person, Question, Role, Shift, ShiftStatus
+from bot.db.models import (
+    HelpRequest,
+    HelpStatus,
+    Location,
+    Person,
+    Question,
+    Role,
+    Shift,
+    ShiftStatus,
+)
 from bot.locales import t
 from bot.services import handoff, outbox
 from bot.services.shifts.calendar import is_working_day, local_instant
@@ -94,11 +103,19 @@ async def escalate(session: AsyncSession, now: datetime, policy: Policy) -> int:
     return told
 
 
-async def day_end(session: AsyncSession, day: date, policy: Policy) -> datetime | None:
-    """When the desk's day ends: its last shift that day; on a working day without shifts,
-    `closes_at`; None when the desk does not work that day."""
+async def day_end(
+    session: AsyncSession, day: date, policy: Policy, commune_id: int
+) -> datetime | None:
+    """When the commune's desk day ends: its last shift that day; on a working day without
+    shifts, `closes_at`; None when the desk does not work that day."""
     last = await session.scalar(
-        select(func.max(Shift.ends_at)).where(Shift.day == day, Shift.status == ShiftStatus.OPEN)
+        select(func.max(Shift.ends_at))
+        .join(Location, Location.id == Shift.location_id)
+        .where(
+            Shift.day == day,
+            Shift.status == ShiftStatus.OPEN,
+            Location.commune_id == commune_id,
+        )
     )
     if last is not None:
         return last
@@ -107,12 +124,14 @@ async def day_end(session: AsyncSession, day: date, policy: Policy) -> datetime 
     return None
 
 
-async def deadline(session: AsyncSession, asked_at: datetime, policy: Policy) -> datetime:
-    """The end of the first desk day that ends after the request came (a request sent in the
-    evening waits for the next working day)."""
+async def deadline(
+    session: AsyncSession, asked_at: datetime, policy: Policy, commune_id: int
+) -> datetime:
+    """The end of the first day of the commune's desk that ends after the request came (a
+    request sent in the evening waits for the next working day)."""
     day = asked_at.astimezone(policy.tz).date()
     for _ in range(MAX_DAYS_AHEAD):
-        end = await day_end(session, day, policy)
+        end = await day_end(session, day, policy, commune_id)
         if end is not None and end > asked_at:
             return end
         day += timedelta(days=1)
@@ -129,7 +148,7 @@ async def queue_untaken(session: AsyncSession, now: datetime, policy: Policy) ->
     )
     queued = 0
     for request in list(waiting):
-        if await deadline(session, request.created_at, policy) > now:
+        if await deadline(session, request.created_at, policy, request.commune_id) > now:
             continue
         text, asked_at = request.question, request.created_at
         try:
