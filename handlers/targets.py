@@ -19,6 +19,7 @@ from bot.locales import t
 from bot.services import targets
 from bot.services.reports.kpis import Month
 from bot.services.targets_text import own_progress_text
+from handlers.communes import staff_commune
 
 ADMINS = {Role.ADMIN}
 MAX_BUTTONS = 12  # more people than this: type the name or phone
@@ -74,14 +75,14 @@ class TargetData(FlowData):
 
 async def start(ctx: Context) -> Replies:
     """/targets: give someone a monthly target."""
-    if not await targets.holders(ctx.session):
+    if not await targets.holders(ctx.session, await staff_commune(ctx)):
         ctx.end_flow()
         return Reply(t("targets.no_holders"), choices=(menu_choice(),))
     return await SET.start(ctx, TargetData(), "person")
 
 
 async def ask_person(ctx: Context, data: TargetData) -> Reply:
-    people = (await targets.holders(ctx.session))[:MAX_BUTTONS]
+    people = (await targets.holders(ctx.session, await staff_commune(ctx)))[:MAX_BUTTONS]
     choices = [SET.option("person", p.id, targets.person_label(p)[:60]) for p in people]
     return Reply(t("targets.ask_person"), choices=(*choices, menu_choice()), columns=1)
 
@@ -90,12 +91,13 @@ async def read_person(ctx: Context, data: TargetData, answer: Answer) -> Next:
     person: Person | None
     if answer.pressed:
         raw = answer.text
-        person = await targets.holder(ctx.session, int(raw)) if raw.isdigit() else None
+        commune_id = await staff_commune(ctx)
+        person = await targets.holder(ctx.session, int(raw), commune_id) if raw.isdigit() else None
         if person is None:
             raise Invalid(t("targets.not_holder"))
     else:
         try:
-            person = await targets.find_person(ctx.session, answer.text)
+            person = await targets.find_person(ctx.session, answer.text, await staff_commune(ctx))
         except DomainError as problem:
             raise Invalid(problem_text(problem)) from None
     data.person_id, data.name = person.id, person.display_name or t("targets.no_name")
@@ -175,7 +177,7 @@ async def ask_paid(ctx: Context, data: TargetData) -> Reply:
 async def read_paid(ctx: Context, data: TargetData, answer: Answer) -> Next:
     """The last number: save the target and say what was set."""
     paid = number(answer)
-    person = await targets.holder(ctx.session, data.person_id)
+    person = await targets.holder(ctx.session, data.person_id, await staff_commune(ctx))
     if person is None:
         return Done(Reply(t("targets.not_holder"), choices=(menu_choice(),)))
     month = Month.parse(data.month)

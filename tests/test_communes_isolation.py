@@ -343,3 +343,15 @@ async def test_a_request_waits_for_the_end_of_its_own_communes_desk_day(app: App
         for key, end in ends.items():
             closes = await escalation.deadline(session, asked, policy, data.communes[key])
             assert closes == end
+
+
+async def test_targets_are_given_only_within_the_admins_commune(app: App) -> None:
+    data = await build(app)
+    admin_a = await staff(app, "271", Role.ADMIN, data.communes["A"])
+    await staff(app, "272", Role.VOLUNTEER, data.communes["A"])
+    await staff(app, "273", Role.VOLUNTEER, data.communes["B"])
+    asked = await admin_a.says("/targets")
+    offered = " ".join(choice.label for reply in asked for choice in reply.choices)
+    assert "Cán bộ 272" in offered and "Cán bộ 273" not in offered
+    typed = texts(await admin_a.says("Cán bộ 273"))
+    assert t("targets.unknown_person", name="Cán bộ 273") in typed

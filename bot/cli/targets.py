@@ -14,10 +14,10 @@ from typing import Annotated
 import typer
 
 from bot.app import App
-from bot.cli.common import IMPORT_EPILOG, import_status, run_admin_command
+from bot.cli.common import IMPORT_EPILOG, CommuneOption, import_status, run_admin_command
 from bot.db.base import utcnow
 from bot.locales import t
-from bot.services import targets
+from bot.services import communes, targets
 from bot.services.reports.kpis import Month
 from bot.services.targets_import import import_targets
 from bot.services.targets_text import everyone_text
@@ -43,6 +43,7 @@ def set_target(
     submitted: CountOption,
     digitised: CountOption,
     paid: CountOption,
+    commune: CommuneOption = None,
 ) -> None:
     """Set one person's target of one field for a month (changes an existing one)."""
 
@@ -51,7 +52,8 @@ def set_target(
         chosen = targets.parse_field(field)
         numbers = targets.Numbers(*(targets.parse_count(n) for n in (submitted, digitised, paid)))
         async with app.db.transaction() as session:
-            found = await targets.find_person(session, person)
+            within = await communes.acted_on(session, commune)
+            found = await targets.find_person(session, person, within.id if within else None)
             outcome = await targets.set_target(
                 session, found, chosen, wanted, numbers, actor_id=None, now=utcnow()
             )
@@ -74,6 +76,7 @@ def import_file(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".xlsx or .csv")],
     month: MonthOption,
+    commune: CommuneOption = None,
 ) -> None:
     """Import a month's targets: columns person (name or phone), field, submitted, digitised,
     paid; bad rows are listed with their row number and skipped."""
@@ -81,7 +84,15 @@ def import_file(
     async def work(app: App) -> int:
         wanted = Month.parse(month)
         async with app.db.transaction() as session:
-            report = await import_targets(session, file, wanted, actor_id=None, now=utcnow())
+            within = await communes.acted_on(session, commune)
+            report = await import_targets(
+                session,
+                file,
+                wanted,
+                actor_id=None,
+                now=utcnow(),
+                commune_id=within.id if within else None,
+            )
         typer.echo(report.summary())
         for line in report.lines():
             typer.echo(line)

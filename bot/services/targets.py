@@ -78,20 +78,14 @@ def parse_count(text: object) -> int:
 # ------------------------------------------------------------------------------- people
 
 
-async def holders(session: AsyncSession) -> list[Person]:
-    """People with an active role that may have targets, by name."""
-    query = (
-        select(Person)
-        .where(
-            Person.id.in_(
-                select(RoleGrant.person_id).where(
-                    RoleGrant.revoked_at.is_(None),
-                    RoleGrant.role.in_([role.value for role in HOLDERS]),
-                )
-            )
-        )
-        .order_by(Person.display_name, Person.id)
+async def holders(session: AsyncSession, commune_id: int | None = None) -> list[Person]:
+    """People with an active role that may have targets (in one commune when given), by name."""
+    grants = select(RoleGrant.person_id).where(
+        RoleGrant.revoked_at.is_(None), RoleGrant.role.in_([role.value for role in HOLDERS])
     )
+    if commune_id is not None:
+        grants = grants.where(RoleGrant.commune_id == commune_id)
+    query = select(Person).where(Person.id.in_(grants)).order_by(Person.display_name, Person.id)
     return list(await session.scalars(query))
 
 
@@ -105,11 +99,12 @@ def _phone_key(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())[-PHONE_DIGITS:]
 
 
-async def find_person(session: AsyncSession, text: str) -> Person:
-    """The person named by a phone or a name (accents optional; a part of the name will do
-    when it fits only one); nobody or several people are refused, the latter listed."""
+async def find_person(session: AsyncSession, text: str, commune_id: int | None = None) -> Person:
+    """The person (of one commune when given) named by a phone or a name (accents optional; a
+    part of the name will do when it fits only one); nobody or several are refused, the latter
+    listed."""
     wanted = " ".join(text.split())[:100]
-    people = await holders(session)
+    people = await holders(session, commune_id)
     if PHONE_LIKE.match(wanted):
         key = _phone_key(wanted)
         found = [p for p in people if p.phone and _phone_key(p.phone) == key]
@@ -126,9 +121,11 @@ async def find_person(session: AsyncSession, text: str) -> Person:
     return found[0]
 
 
-async def holder(session: AsyncSession, person_id: int) -> Person | None:
-    """The person, if they may have targets."""
-    return next((p for p in await holders(session) if p.id == person_id), None)
+async def holder(
+    session: AsyncSession, person_id: int, commune_id: int | None = None
+) -> Person | None:
+    """The person, if they may have targets (in one commune when given)."""
+    return next((p for p in await holders(session, commune_id) if p.id == person_id), None)
 
 
 # ------------------------------------------------------------------------------ targets

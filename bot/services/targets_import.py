@@ -90,8 +90,11 @@ class Row:
     numbers: Numbers
 
 
-async def read_row(session: AsyncSession, table: Table, cells: Cells) -> Row:
-    """One row of the sheet; a problem raises DomainError with the reason."""
+async def read_row(
+    session: AsyncSession, table: Table, cells: Cells, commune_id: int | None = None
+) -> Row:
+    """One row of the sheet (its person of one commune when given); a problem raises
+    DomainError with the reason."""
 
     def cell(name: str) -> object:
         index = table.header.columns[name]
@@ -102,14 +105,20 @@ async def read_row(session: AsyncSession, table: Table, cells: Cells) -> Row:
         raise DomainError("targets.missing_person")
     if not what:
         raise DomainError("targets.missing_field")
-    person = await find_person(session, who)
+    person = await find_person(session, who, commune_id)
     chosen = parse_field(what)
     counts = [0 if not cell_text(cell(name)) else parse_count(cell(name)) for name in MEASURES]
     return Row(person, chosen, Numbers(*counts))
 
 
 async def import_targets(
-    session: AsyncSession, path: Path, month: Month, *, actor_id: int | None, now: datetime
+    session: AsyncSession,
+    path: Path,
+    month: Month,
+    *,
+    actor_id: int | None,
+    now: datetime,
+    commune_id: int | None = None,
 ) -> TargetImport:
     """Save the sheet's targets for `month`; rows that cannot be read are skipped and listed."""
     table = await asyncio.to_thread(read_targets_table, path)
@@ -119,7 +128,7 @@ async def import_targets(
         if is_blank(cells):
             continue
         try:
-            row = await read_row(session, table, cells)
+            row = await read_row(session, table, cells, commune_id)
         except DomainError as problem:
             report.errors.append(RowError(number, t(problem.key, **problem.values)))
             continue
