@@ -15,7 +15,7 @@ from bot.db.models import Role
 from bot.locales import t
 from bot.services.posters.build import PosterSize, desk_card, guide_posters
 from bot.services.posters.links import TELEGRAM, ZALO, BotLinks
-from handlers.admin import admin_choice
+from handlers.admin import admin_choice, commune_of
 
 ADMIN = {Role.ADMIN}
 CHANNEL_NAMES = {TELEGRAM: "Telegram", ZALO: "Zalo"}
@@ -58,8 +58,9 @@ async def guide_poster(ctx: Context, pressed: GuidePoster) -> Replies:
     except ValueError:
         raise UserError(t("errors.bad_button")) from None
     links = links_of(ctx)
+    commune = await commune_of(ctx)
     content = await guide_posters(
-        ctx.session, [guide], size, commune=ctx.services.settings.commune.name, links=links
+        ctx.session, [guide], size, commune=commune.name, links=links, commune_id=commune.id
     )
     caption = t("posters.guide_caption", title=guide.title, size=size.value, codes=codes(links))
     return Reply(
@@ -72,7 +73,10 @@ async def guide_poster(ctx: Context, pressed: GuidePoster) -> Replies:
 async def card(ctx: Context) -> Replies:
     """The A5 desk card."""
     links = links_of(ctx)
-    content = await desk_card(ctx.session, commune=ctx.services.settings.commune.name, links=links)
+    commune = await commune_of(ctx)
+    content = await desk_card(
+        ctx.session, commune=commune.name, links=links, commune_id=commune.id
+    )
     return Reply(
         t("posters.card_caption", codes=codes(links)),
         document=Document("the-de-ban-A5.pdf", content),

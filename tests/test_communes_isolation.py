@@ -26,10 +26,12 @@ from bot.db.models import (
 )
 from bot.locales import t
 from bot.services import communes, escalation, handoff, people, places
+from bot.services.posters.build import desk_card
 from bot.services.shifts import alerts, roster
 from bot.services.shifts import templates as shift_templates
 from bot.vntext import fold
 from tests.helpers import ChatUser, first_commune, payloads, texts
+from tests.test_posters import LINKS, Pdf
 from tests.test_reports_cli import dvcbot
 
 NOW = datetime(2026, 11, 18, 3, 0, tzinfo=UTC)
@@ -355,3 +357,18 @@ async def test_targets_are_given_only_within_the_admins_commune(app: App) -> Non
     assert "Cán bộ 272" in offered and "Cán bộ 273" not in offered
     typed = texts(await admin_a.says("Cán bộ 273"))
     assert t("targets.unknown_person", name="Cán bộ 273") in typed
+
+
+async def test_a_communes_desk_card_shows_its_own_desks(app: App) -> None:
+    data = await build(app)
+    async with app.db.transaction() as session:
+        for key, name in (("A", "Một cửa Đức Hợp"), ("B", "Một cửa Tân Tiến")):
+            desk = await places.add_location(session, await commune(session, data, key), name)
+            await shift_templates.add_templates(
+                session, desk, [0, 1, 2, 3, 4], time(7, 30), time(11, 30), 1, actor_id=None
+            )
+        content = await desk_card(
+            session, commune="Xã Tân Tiến", links=LINKS, commune_id=data.communes["B"]
+        )
+    text = Pdf(content).text()
+    assert "Một cửa Tân Tiến" in text and "Một cửa Đức Hợp" not in text

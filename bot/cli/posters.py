@@ -15,12 +15,13 @@ from typing import Annotated
 import typer
 
 from bot.app import App
-from bot.cli.common import run_admin_command
+from bot.cli.common import CommuneOption, run_admin_command
 from bot.cli.serve import bot_for
 from bot.config import Settings, StartupError
 from bot.content.catalog import Catalog, Guide
 from bot.core.errors import DomainError
 from bot.locales import t
+from bot.services import communes
 from bot.services.posters.build import PosterSize, desk_card, guide_posters
 from bot.services.posters.links import BotLinks
 
@@ -38,6 +39,7 @@ def poster(
         PosterSize | None,
         typer.Option(case_sensitive=False, help="Paper: A4 (default), A3, A1 or A0."),
     ] = None,
+    commune_name: CommuneOption = None,
 ) -> None:
     """A wall poster of a guide's steps (or of every guide), or the A5 desk card, as a PDF."""
 
@@ -48,13 +50,19 @@ def poster(
             raise DomainError("posters.card_is_a5")
         guides = [] if what == DESK_CARD else chosen(app.services.catalog, what)
         links = await bot_links(app.settings)
-        commune = app.settings.commune.name
         async with app.db.transaction() as session:
+            found = await communes.acted_on(session, commune_name)
+            commune = found.name if found else app.settings.commune.name
+            commune_id = found.id if found else None
             if what == DESK_CARD:
-                content = await desk_card(session, commune=commune, links=links)
+                content = await desk_card(
+                    session, commune=commune, links=links, commune_id=commune_id
+                )
             else:
                 paper = size or PosterSize.A4
-                content = await guide_posters(session, guides, paper, commune=commune, links=links)
+                content = await guide_posters(
+                    session, guides, paper, commune=commune, links=links, commune_id=commune_id
+                )
         out.write_bytes(content)
         typer.echo(f"Đã ghi {out} ({describe(guides, size)}).")
         if links.empty:

@@ -31,9 +31,11 @@ async def guide_posters(
     *,
     commune: str,
     links: BotLinks,
+    commune_id: int | None = None,
 ) -> bytes:
-    """One PDF, one page per guide, on paper `size`."""
-    desks = await desk_places(session)
+    """One PDF, one page per guide, on paper `size`, with the desks of the commune (`commune_id`;
+    None: the installation's one)."""
+    desks = await desk_places(session, commune_id)
     # Laying out takes a fraction of a second a page: not on the event loop.
     return await asyncio.to_thread(_draw_guides, guides, size, commune, desks, links)
 
@@ -52,11 +54,13 @@ def _draw_guides(
     return sheet.output()
 
 
-async def desk_card(session: AsyncSession, *, commune: str, links: BotLinks) -> bytes:
-    """The A5 desk card; refused without any channel to point at."""
+async def desk_card(
+    session: AsyncSession, *, commune: str, links: BotLinks, commune_id: int | None = None
+) -> bytes:
+    """The A5 desk card of a commune's desks; refused without any channel to point at."""
     if links.empty:
         raise DomainError("posters.no_channels")
-    desks = await desk_places(session)
+    desks = await desk_places(session, commune_id)
     return await asyncio.to_thread(_draw_card, commune, desks, links)
 
 

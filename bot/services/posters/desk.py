@@ -20,11 +20,11 @@ class DeskPlace:
     hours: tuple[str, ...]
 
 
-async def desk_places(session: AsyncSession) -> list[DeskPlace]:
-    """Places with weekly desk hours, the commune's desk first."""
+async def desk_places(session: AsyncSession, commune_id: int | None = None) -> list[DeskPlace]:
+    """Places (one commune's when given) with weekly desk hours, the commune's desk first."""
     return [
         DeskPlace(location.name, location.address, tuple(hours_line(h) for h in hours))
-        for location, hours in await places_with_hours(session)
+        for location, hours in await places_with_hours(session, commune_id)
         if hours
     ]
 
