@@ -147,8 +147,9 @@ async def deliver_due(
     batch: int = 100,
     concurrency: int = CONCURRENCY,
 ) -> DeliveryStats:
-    """Send what is due now, one batch; each row's outcome is recorded as soon as it is known,
-    so a crash repeats at most the messages in flight."""
+    """Send what is due now, one batch: chats side by side, each chat's messages in the order
+    they were queued; each row's outcome is recorded as soon as it is known, so a crash repeats
+    at most the messages in flight."""
     claimed, expired = await _claim(db, senders, clock(), batch)
     stats = DeliveryStats(expired=expired)
     gate = asyncio.Semaphore(concurrency)
@@ -162,7 +163,14 @@ async def deliver_due(
             if problem is not None:
                 stats.errors.append(str(problem))
 
-    await asyncio.gather(*(attempt(row) for row in claimed))
+    async def in_order(rows: list[Row]) -> None:
+        for row in rows:  # one chat's messages one after another, as they were queued
+            await attempt(row)
+
+    chats: dict[tuple[str, str], list[Row]] = {}
+    for row in claimed:  # claimed oldest first
+        chats.setdefault((row.channel, row.chat_id), []).append(row)
+    await asyncio.gather(*(in_order(rows) for rows in chats.values()))
     return stats
 
 

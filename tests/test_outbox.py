@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +13,7 @@ from bot.app import App
 from bot.channels.telegram import TelegramChannel
 from bot.core import delivery as core_delivery
 from bot.core import state
+from bot.core.channels import ChannelInfo
 from bot.core.messages import Incoming, Reply
 from bot.db.models import OutboxMessage, OutboxStatus
 from bot.services import outbox
@@ -144,3 +147,29 @@ async def test_rows_of_a_channel_not_running_here_stay_queued(app: App, count: i
         row.status == OutboxStatus.PENDING and row.attempts == 0
         for row in (await rows(app)).values()
     )
+
+
+class SlowFirstSender:
+    """A channel whose first send takes longer than the ones after it."""
+
+    info = ChannelInfo("telegram")
+    only_chats = None
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.calls = 0
+
+    async def deliver(self, chat_id: str, replies: Sequence[Reply]) -> None:
+        self.calls += 1
+        await asyncio.sleep(0.2 if self.calls == 1 else 0)
+        self.sent.extend((chat_id, reply.text) for reply in replies)
+
+
+async def test_a_chats_messages_arrive_in_the_order_they_were_queued(app: App) -> None:
+    for number in range(3):
+        await queue(app, f"order:{number}", 4242, f"Tin {number}")
+    await queue(app, "order:other", 4343, "Tin khác")
+    sender = SlowFirstSender()
+    stats = await delivery.deliver_due(app.db, {"telegram": sender}, FakeClock())
+    assert stats.sent == 4
+    assert [text for chat, text in sender.sent if chat == "4242"] == ["Tin 0", "Tin 1", "Tin 2"]
