@@ -15,11 +15,10 @@ from bot.db.models import Commune
 from bot.db.models.people import PROVINCE_ROLES
 from bot.locales import t
 from bot.services import communes
-from bot.services.reports.charts import render_png
-from bot.services.reports.coverage import coverage
 from bot.services.reports.province import province_report
 from bot.services.reports.province_view import province_png, province_text
-from bot.services.reports.text import coverage_text, day_label
+from bot.services.reports.text import day_label
+from handlers.reports import coverage_replies
 
 ROLES = set(PROVINCE_ROLES)
 DRILL_DOWN = 8  # buttons for the communes listed first (the laggards)
@@ -63,24 +62,8 @@ async def commune_villages(ctx: Context, pressed: CommuneVillages) -> Replies:
     if commune is None:
         raise UserError(t("errors.bad_button"))
     scope = await communes.village_ids(ctx.session, commune.id)
-    settings = ctx.services.settings
-    report = await coverage(
-        ctx.session,
-        scope,
-        today_of(ctx),
-        target_pct=settings.reports.coverage_target,
-        register_complete_pct=settings.reports.register_complete_pct,
-        record=False,
-    )
-    chart = await asyncio.to_thread(render_png, report, commune.name)
-    return [
-        Reply(coverage_text(report, commune.name)),
-        Reply(
-            t("reports.chart_caption", area=commune.name),
-            image=chart,
-            choices=(back_choice(), menu_choice()),
-        ),
-    ]
+    choices = (back_choice(), menu_choice())
+    return await coverage_replies(ctx, scope, choices, area=commune.name, record=False)
 
 
 async def workbook(ctx: Context) -> Replies:

@@ -113,7 +113,21 @@ async def menu_reply(ctx: Context) -> Reply:
 
 async def show_coverage(ctx: Context) -> Replies:
     """The table as text, then the chart with the buttons (today's snapshot is refreshed)."""
-    scope = await scope_of(ctx)
+    choices = (excel_choice(), back_choice(), menu_choice())
+    return await coverage_replies(ctx, await scope_of(ctx), choices)
+
+
+async def coverage_replies(
+    ctx: Context,
+    scope: Scope,
+    choices: tuple[Choice, ...],
+    *,
+    area: str | None = None,
+    record: bool = True,
+) -> Replies:
+    """Coverage of the villages in scope: the table as text, then the chart with `choices`;
+    `area` names them (default: the commune, or the villages), `record` refreshes today's
+    snapshot."""
     settings = ctx.services.settings
     report = await coverage(
         ctx.session,
@@ -121,17 +135,14 @@ async def show_coverage(ctx: Context) -> Replies:
         today_of(ctx),
         target_pct=settings.reports.coverage_target,
         register_complete_pct=settings.reports.register_complete_pct,
+        record=record,
     )
-    area = area_label(settings.commune.name, scope, [v.name for v in report.villages])
+    if area is None:
+        area = area_label(settings.commune.name, scope, [v.name for v in report.villages])
     chart = await asyncio.to_thread(render_png, report, area)
     return [
         Reply(coverage_text(report, area)),
-        Reply(
-            t("reports.chart_caption", area=area),
-            image=chart,
-            choices=(excel_choice(), back_choice(), menu_choice()),
-            columns=1,
-        ),
+        Reply(t("reports.chart_caption", area=area), image=chart, choices=choices),
     ]
 
 

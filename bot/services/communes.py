@@ -90,7 +90,6 @@ async def chosen(session: AsyncSession, name: str | None) -> Commune:
 
 
 CLOSE_ENOUGH = 80  # rapidfuzz ratio of bare folded names: one or two typos
-MAX_OFFERED = 5
 
 
 async def matching(session: AsyncSession, text: str) -> list[Commune]:
@@ -100,19 +99,8 @@ async def matching(session: AsyncSession, text: str) -> list[Commune]:
     if not wanted:
         return []
     communes = sorted(await session.scalars(select(Commune)), key=lambda c: fold(c.name))
-    exact = [c for c in communes if units.bare_unit_name(c.name) == wanted]
-    if exact:
-        return exact
-    from rapidfuzz import fuzz, process
-
-    scored = process.extract(
-        wanted,
-        [units.bare_unit_name(c.name) for c in communes],
-        scorer=fuzz.ratio,
-        score_cutoff=CLOSE_ENOUGH,
-        limit=MAX_OFFERED,
-    )
-    return [communes[index] for _, _, index in scored]
+    names = [units.bare_unit_name(c.name) for c in communes]
+    return [communes[index] for index in units.closest(wanted, names, CLOSE_ENOUGH)]
 
 
 async def by_link(session: AsyncSession, value: str) -> Commune | None:

@@ -72,16 +72,19 @@ def find(name: str, province: str | None = None) -> list[Unit]:
     if province:
         in_province = _bare(province, PROVINCE_WORDS)
         units = [u for u in units if _bare(u.province, PROVINCE_WORDS) == in_province]
-    exact = [unit for unit in units if bare_unit_name(unit.name) == wanted]
+    names = [bare_unit_name(unit.name) for unit in units]
+    return [units[index] for index in closest(wanted, names, TYPO_SCORE)]
+
+
+def closest(wanted: str, names: list[str], cutoff: float) -> list[int]:
+    """Indexes of the names equal to `wanted`, else of the few closest within `cutoff`
+    (rapidfuzz ratio, 0-100), best first; names and `wanted` already bare and folded."""
+    exact = [index for index, name in enumerate(names) if name == wanted]
     if exact or not wanted:
         return exact
     from rapidfuzz import fuzz, process
 
     scored = process.extract(
-        wanted,
-        [bare_unit_name(unit.name) for unit in units],
-        scorer=fuzz.ratio,
-        score_cutoff=TYPO_SCORE,
-        limit=MAX_CANDIDATES,
+        wanted, names, scorer=fuzz.ratio, score_cutoff=cutoff, limit=MAX_CANDIDATES
     )
-    return [units[index] for _, _, index in scored]
+    return [index for _, _, index in scored]
