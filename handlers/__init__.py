@@ -17,7 +17,15 @@ from bot.actions import survey as survey_actions
 from bot.actions import targets as target_actions
 from bot.actions.communes import PickCommune, TypeCommune
 from bot.actions.my_phone import EnterMyPhone, ForgetMyPhone
-from bot.actions.province import CommuneVillages, ProvinceView, ProvinceWorkbook
+from bot.actions.province import (
+    AddCommune,
+    CommuneVillages,
+    ConfirmCommune,
+    CreateCommune,
+    InviteCommuneAdmin,
+    ProvinceView,
+    ProvinceWorkbook,
+)
 from bot.actions.start import ShowHelp
 from bot.core.actions import MainMenu
 from bot.core.registry import Registry
@@ -26,6 +34,7 @@ from handlers import (
     admin,
     admin_roles,
     assistance_log,
+    commune_create,
     communes,
     guides,
     handoff,
@@ -265,6 +274,14 @@ def register_all(registry: Registry) -> None:
     registry.action(CommuneVillages, province.commune_villages, roles=province.ROLES)
     registry.action(ProvinceWorkbook, province.workbook, roles=province.ROLES)
     registry.menu(t("province.menu"), ProvinceView(), roles=province.ROLES)
+    # Province admins add communes and invite each one's first admin.
+    adders = commune_create.ROLES
+    registry.command("add_commune", commune_create.start, roles=adders)
+    registry.action(AddCommune, commune_create.start, roles=adders)
+    registry.action(ConfirmCommune, commune_create.confirm, roles=adders)
+    registry.action(CreateCommune, commune_create.create, roles=adders)
+    registry.action(InviteCommuneAdmin, commune_create.invite_admin, roles=adders)
+    registry.flow(commune_create.NAMING, roles=adders)
     registry.menu(t("shifts.menu"), s.ShiftsHub(), roles=EVERYONE_ON_SHIFTS)
     registry.menu(t("handoff.list_button"), ho.RequestList(), roles=staff)
     registry.menu(t("questions.menu"), qn.QuestionList(), roles=viewing)

@@ -22,9 +22,9 @@ from bot.core.actions import menu_choice
 from bot.core.context import Context, UserError
 from bot.core.messages import Choice, Replies, Reply
 from bot.core.state import active_roles
-from bot.db.models import Person, Role, RoleGrant, Village
+from bot.db.models import Commune, Invite, Person, Role, RoleGrant, Village
 from bot.locales import t
-from bot.services import invites, people
+from bot.services import communes, invites, people
 from bot.services.privacy import mask_phone
 from handlers.admin import (
     INVITABLE,
@@ -85,17 +85,24 @@ async def create_invite(ctx: Context, role: Role, village: Village | None) -> Re
         created_by_id=ctx.person.id,
         now=ctx.now,
     )
-    expires = created.expires_at.astimezone(ctx.services.settings.commune.tz)
+    where = village.name if village else t("admin.whole_commune")
+    return invite_replies(ctx, created, code, where, admin_choice())
+
+
+def invite_replies(ctx: Context, invite: Invite, code: str, where: str, back: Choice) -> Replies:
+    """An invite's code and expiry, then the message to forward to the person invited (a start
+    link where the channel has one, else the code to type)."""
+    expires = invite.expires_at.astimezone(ctx.services.settings.commune.tz)
     link = ctx.channel.start_link
     text = t(
         "admin.invite_created" if link else "admin.invite_created_typed",
-        role=role_name(role),
-        where=village.name if village else t("admin.whole_commune"),
+        role=role_name(invite.role),
+        where=where,
         code=code,
         expires=expires.strftime("%H:%M %d/%m/%Y"),
     )
     forward = f"{link}join-{code}" if link else f"/start join-{code}"
-    return [Reply(text), Reply(forward, choices=(admin_choice(),))]
+    return [Reply(text), Reply(forward, choices=(back,))]
 
 
 # ---------------------------------------------------------------------------------- people
@@ -239,15 +246,28 @@ async def join(ctx: Context) -> Replies:
     if result.outcome is not invites.JoinOutcome.JOINED or result.grant is None:
         return Reply(t(f"join.{result.outcome.value}"), choices=(menu_choice(),))
     ctx.roles = await active_roles(ctx.session, ctx.person.id)
-    village_id = result.grant.village_id
-    village = await ctx.session.get(Village, village_id) if village_id else None
     text = t(
         "join.welcome",
         name=ctx.person.display_name or t("start.anonymous"),
         role=role_name(result.grant.role),
-        where=village.name if village else t("admin.whole_commune"),
+        where=await granted_where(ctx, result.grant),
     )
     return await main_menu(ctx, text)
+
+
+async def granted_where(ctx: Context, grant: RoleGrant) -> str:
+    """Where a new role is held: its village, else the whole commune (named when the
+    installation serves several), else the whole province."""
+    if grant.village_id is not None:
+        village = await ctx.session.get(Village, grant.village_id)
+        if village is not None:
+            return village.name
+    if grant.commune_id is None:
+        return t("admin.whole_province")
+    commune = await ctx.session.get(Commune, grant.commune_id)
+    if commune is None or await communes.count(ctx.session) <= 1:
+        return t("admin.whole_commune")
+    return t("admin.whole_named_commune", name=commune.name)
 
 
 async def typed_invite(ctx: Context) -> Replies | None:

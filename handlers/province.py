@@ -1,17 +1,17 @@
 """/province: the province's view for province officials and admins: every commune side by
-side with the laggards first (text and chart), the sheet as Excel, and a drill-down into the
-villages of the communes listed first."""
+side with the laggards first (text and chart), the sheet as Excel, a drill-down into the
+villages of the communes listed first, and for province admins the way to add a commune."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import date
 
-from bot.actions.province import CommuneVillages, ProvinceView, ProvinceWorkbook
+from bot.actions.province import AddCommune, CommuneVillages, ProvinceView, ProvinceWorkbook
 from bot.core.actions import menu_choice
 from bot.core.context import Context, UserError
 from bot.core.messages import Choice, Document, Replies, Reply
-from bot.db.models import Commune
+from bot.db.models import Commune, Role
 from bot.db.models.people import PROVINCE_ROLES
 from bot.locales import t
 from bot.services import communes
@@ -21,6 +21,7 @@ from bot.services.reports.text import day_label
 from handlers.reports import coverage_replies
 
 ROLES = set(PROVINCE_ROLES)
+ADDERS = Role.PROVINCE_ADMIN  # also add communes (handlers/commune_create.py)
 DRILL_DOWN = 8  # buttons for the communes listed first (the laggards)
 
 
@@ -45,12 +46,13 @@ async def show(ctx: Context) -> Replies:
         if row.commune_id is not None
     )
     excel = ProvinceWorkbook().button(t("reports.excel_button"))
+    add = (AddCommune().button(t("province.add_button")),) if ctx.has_role(ADDERS) else ()
     return [
         Reply(province_text(report)),
         Reply(
             t("province.chart_caption", day=day_label(report.day)),
             image=chart,
-            choices=(*drill, excel, menu_choice()),
+            choices=(*drill, excel, *add, menu_choice()),
             columns=2,
         ),
     ]

@@ -17,3 +17,25 @@ class CommuneVillages(Action, prefix="pv:c"):
 
 class ProvinceWorkbook(Action, prefix="pv:x"):
     """The province's view as an Excel sheet."""
+
+
+class AddCommune(Action, prefix="pv:add"):
+    """Add a commune: type its name (province admins)."""
+
+
+class ConfirmCommune(Action, prefix="pv:unit"):
+    """Add this official unit? (one of those offered for what was typed)"""
+
+    code: int
+
+
+class CreateCommune(Action, prefix="pv:new"):
+    """Yes: serve this official unit as a new commune."""
+
+    code: int
+
+
+class InviteCommuneAdmin(Action, prefix="pv:inv"):
+    """A new invite for an admin of this commune."""
+
+    commune: int

@@ -1,4 +1,5 @@
-"""`dvcbot communes list|set`: the communes this installation serves and their official units."""
+"""`dvcbot communes list|add|set`: the communes this installation serves and their official
+units."""
 
 from __future__ import annotations
 
@@ -40,6 +41,36 @@ def list_communes(ctx: typer.Context) -> None:
                     households=summary.households,
                 )
             )
+
+    run_admin_command(ctx, work)
+
+
+@communes_cli.command("add")
+def add_commune(
+    ctx: typer.Context,
+    name: Annotated[
+        str | None,
+        typer.Argument(help='Its official name, e.g. "Xã Đức Hợp" (accents optional).'),
+    ] = None,
+    province: Annotated[
+        str | None, typer.Option("--province", help="Its province, when the name is not unique.")
+    ] = None,
+    code: Annotated[int | None, typer.Option("--code", help="Or the official unit code.")] = None,
+) -> None:
+    """Serve one more commune, checked against the official list after the 2025 merger and
+    stored under its official name, code and province. The communes already served keep all
+    their data; from then on other commands name the commune meant with --commune."""
+
+    async def work(app: App) -> int:
+        if name is None and code is None:
+            raise DomainError("communes.need_name")
+        found = resolve_unit(name, province, code)
+        async with app.db.transaction() as session:
+            await communes.add(session, found, timezone=app.settings.commune.timezone)
+            served = await communes.count(session)
+        typer.echo(t("communes.add_done", unit=found.label, code=found.code))
+        typer.echo(t("communes.add_next", count=served, name=found.name))
+        return 0
 
     run_admin_command(ctx, work)
 

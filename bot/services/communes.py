@@ -1,5 +1,6 @@
-"""The communes an installation serves: listing them, finding one by name, and tying each to
-its official administrative unit (units.py) so reports name the real unit and its code."""
+"""The communes an installation serves: listing them, finding one by name, adding one, and
+tying each to its official administrative unit (units.py) so reports name the real unit and
+its code."""
 
 from __future__ import annotations
 
@@ -89,6 +90,7 @@ async def chosen(session: AsyncSession, name: str | None) -> Commune:
     return communes[0]
 
 
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 CLOSE_ENOUGH = 80  # rapidfuzz ratio of bare folded names: one or two typos
 
 
@@ -165,3 +167,63 @@ async def set_unit(
         after={"name": unit.name, "code": unit.code},
     )
     return commune
+
+
+async def add(
+    session: AsyncSession,
+    unit: units.Unit,
+    *,
+    timezone: str = DEFAULT_TIMEZONE,
+    actor_id: int | None = None,
+) -> Commune:
+    """A new commune for an official unit, under its official name, code and province. The
+    communes already served keep all they hold; with two or more, commands name the one meant.
+
+    A unit already served, or a commune already called by the same name (with or without
+    "Xã"/"Phường", which `find` would then no longer tell apart), is refused."""
+    await check_new(session, unit)
+    commune = Commune(
+        name=unit.name, code=unit.code, province_code=unit.province_code, timezone=timezone
+    )
+    session.add(commune)
+    await session.flush()
+    await audit.record(
+        session,
+        actor_id=actor_id,
+        action="create",
+        entity="commune",
+        entity_id=commune.id,
+        after={"name": unit.name, "code": unit.code, "province_code": unit.province_code},
+    )
+    return commune
+
+
+async def serving(session: AsyncSession, unit: units.Unit) -> Commune | None:
+    """The commune served here for this official unit, if any."""
+    return await session.scalar(select(Commune).where(Commune.code == unit.code))
+
+
+async def check_new(session: AsyncSession, unit: units.Unit) -> None:
+    """Refuse a unit already served, or one named like a commune served here."""
+    if await serving(session, unit) is not None:
+        raise DomainError("communes.already_served", unit=unit.label, code=unit.code)
+    wanted = units.bare_unit_name(unit.name)
+    for existing in await session.scalars(select(Commune)):
+        if units.bare_unit_name(existing.name) == wanted:
+            raise DomainError("communes.same_name", name=existing.name, unit=unit.label)
+
+
+async def new_units(
+    session: AsyncSession, name: str, province: str | None = None
+) -> list[units.Unit]:
+    """The official units someone adding a commune means by `name` (accents optional, a typo
+    forgiven; in `province` when given): those in the provinces already served, when any of
+    them matches, else all."""
+    found = units.find(name, province)
+    provinces = set(
+        await session.scalars(
+            select(Commune.province_code).where(Commune.province_code.is_not(None))
+        )
+    )
+    nearby = [unit for unit in found if unit.province_code in provinces]
+    return nearby or found
