@@ -189,6 +189,22 @@ async def test_a_province_admin_adds_a_commune_and_its_first_admin_joins_it(app:
     assert "Lê Thị Hoa" in listed and "Cán bộ 501" not in listed
     assert "Cán bộ 501" in texts(await ChatUser(app, user_id="501").says("/people"))
     assert "Lê Thị Hoa" not in texts(await ChatUser(app, user_id="501").says("/people"))
+    async with app.db.transaction() as session:
+        home = await session.scalar(select(Household.id).where(Household.code == "T1-001"))
+    forged = texts(await newcomer.presses(f"hh:{home}"))
+    assert "Nguyễn Văn An" not in forged
+    assert forged == texts(await newcomer.presses("hh:999999"))
+    assert texts(await newcomer.says("/province")).startswith(t("errors.not_allowed"))
+
+
+async def test_a_province_role_is_welcomed_as_held_in_the_whole_province(app: App) -> None:
+    await first_with_a_village(app)
+    await run_cli(app, "communes", "add", "Xã Đức Hợp")
+    code, output = await run_cli(app, "invite", "--role", "province_official")
+    assert code == 0, output
+    [link] = [line for line in output.splitlines() if "/start join-" in line]
+    joined = texts(await ChatUser(app, user_id="531").says(link[link.index("/start") :]))
+    assert "vai trò Lãnh đạo cấp tỉnh, phạm vi: toàn tỉnh" in joined
 
 
 async def test_a_name_shared_across_provinces_is_chosen_with_buttons(app: App) -> None:
