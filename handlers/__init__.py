@@ -58,7 +58,14 @@ from handlers import (
     targets,
 )
 from handlers.households import EDIT_ROLES, VIEW_ROLES
-from handlers.shifts_common import ADMINS, EVERYONE_ON_SHIFTS, LEADS, WORKERS
+from handlers.shifts_common import (
+    ADMINS,
+    DAYS_OFF_ROLES,
+    EVERYONE_ON_SHIFTS,
+    LEADS,
+    PROVINCE_ADMINS,
+    WORKERS,
+)
 
 
 def register_all(registry: Registry) -> None:
@@ -240,19 +247,19 @@ def register_all(registry: Registry) -> None:
     registry.action(s.ProposeAutofill, shifts_autofill.propose, roles=LEADS)
     registry.action(s.ApplyAutofill, shifts_autofill.apply, roles=LEADS)
     registry.flow(shifts_autofill.PROPOSAL, roles=LEADS)
-    registry.command("shift_setup", shifts_admin.overview_command, roles=ADMINS)
+    registry.command("shift_setup", shifts_admin.overview_command, roles=DAYS_OFF_ROLES)
     registry.command("generate_shifts", shifts_admin.generate_command, roles=ADMINS)
-    registry.action(s.ShiftSetup, shifts_admin.overview_command, roles=ADMINS)
+    registry.action(s.ShiftSetup, shifts_admin.overview_command, roles=DAYS_OFF_ROLES)
     registry.action(s.AddTemplate, shifts_admin.add_template, roles=ADMINS)
     registry.action(s.ChooseTemplateToRemove, shifts_admin.removable, roles=ADMINS)
     registry.action(s.RetireTemplate, shifts_admin.retire, roles=ADMINS)
     registry.action(s.GenerateShifts, shifts_admin.generate_default, roles=ADMINS)
     registry.flow(shifts_admin.TEMPLATE, roles=ADMINS)
-    registry.action(s.DaysOff, shifts_days.overrides_command, roles=ADMINS)
-    registry.action(s.AddClosedDay, shifts_days.add_closed_day, roles=ADMINS)
-    registry.action(s.AddWorkingDay, shifts_days.add_working_day, roles=ADMINS)
-    registry.action(s.RemoveDayOff, shifts_days.remove, roles=ADMINS)
-    registry.flow(shifts_days.DAY_OFF, roles=ADMINS)
+    registry.action(s.DaysOff, shifts_days.overrides_command, roles=DAYS_OFF_ROLES)
+    registry.action(s.AddClosedDay, shifts_days.add_closed_day, roles=DAYS_OFF_ROLES)
+    registry.action(s.AddWorkingDay, shifts_days.add_working_day, roles=DAYS_OFF_ROLES)
+    registry.action(s.RemoveDayOff, shifts_days.remove, roles=DAYS_OFF_ROLES)
+    registry.flow(shifts_days.DAY_OFF, roles=DAYS_OFF_ROLES)
 
     # Monthly personal targets: admins give them (their progress is in /kpi).
     tg = target_actions
@@ -283,6 +290,7 @@ def register_all(registry: Registry) -> None:
     registry.action(InviteCommuneAdmin, commune_create.invite_admin, roles=adders)
     registry.flow(commune_create.NAMING, roles=adders)
     registry.menu(t("shifts.menu"), s.ShiftsHub(), roles=EVERYONE_ON_SHIFTS)
+    registry.menu(t("shift_admin.days_off_menu"), s.DaysOff(), roles=PROVINCE_ADMINS)
     registry.menu(t("handoff.list_button"), ho.RequestList(), roles=staff)
     registry.menu(t("questions.menu"), qn.QuestionList(), roles=viewing)
     registry.menu(t("menu.help"), ShowHelp(), groups=True)

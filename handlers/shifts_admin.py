@@ -30,6 +30,7 @@ from bot.locales import t
 from bot.services.shifts import calendar, roster
 from bot.services.shifts import templates as shift_templates
 from bot.services.shifts import text as shift_text
+from handlers import shifts_days
 from handlers.shifts_common import config, hub_choice, setup_choice, today, tz
 
 ADMIN_ROLES = frozenset({Role.ADMIN})
@@ -110,8 +111,10 @@ def _days_off(ctx: Context, first: date, last: date) -> list[str]:
 
 
 async def overview_command(ctx: Context) -> Replies:
-    """/shift_setup: the calendar overview."""
+    """/shift_setup: the calendar overview; for a province admin, the province's days off."""
     ctx.end_flow()
+    if await shifts_days.deciding_commune(ctx) is None:
+        return await shifts_days.overrides(ctx)
     return await overview(ctx)
 
 
@@ -152,8 +155,12 @@ async def retire(ctx: Context, pressed: RetireTemplate) -> Replies:
 
 async def generate(ctx: Context, weeks: int) -> Reply:
     """Create the shifts of the coming weeks from the templates, skipping days off."""
+    commune_id = await shifts_days.deciding_commune(ctx)
+    if commune_id is None:  # a province admin: every commune generates its own shifts
+        raise DomainError("shift_admin.no_locations")
     report = await calendar.generate(
         ctx.session,
+        commune_id=commune_id,
         first_day=today(ctx),
         weeks=weeks,
         now=ctx.now,

@@ -15,6 +15,9 @@ from bot.locales import t
 WORKERS = {Role.VOLUNTEER, Role.OFFICER}
 LEADS = {Role.OFFICER, Role.ADMIN}
 ADMINS = {Role.ADMIN}
+# A commune's admin sets its days off; a province admin the province-wide ones.
+PROVINCE_ADMINS = {Role.PROVINCE_ADMIN}
+DAYS_OFF_ROLES = ADMINS | PROVINCE_ADMINS
 EVERYONE_ON_SHIFTS = WORKERS | LEADS
 
 

@@ -1,5 +1,8 @@
 """Admin: days the desk closes (beyond public holidays) and make-up working days.
 
+A commune's admin sets their commune's days (and sees the province's, marked); a province
+admin sets province-wide ones, which every commune follows unless it decided that day itself.
+
 A day is added with the flow DAY_OFF: the date, for a working day the weekday whose shifts it
 runs, then a note (or skip). Government decisions the `holidays` package lacks (a make-up
 Saturday, an extra day off) go here; the next generation follows them.
@@ -17,8 +20,9 @@ from bot.core.context import Context
 from bot.core.errors import DomainError
 from bot.core.flows import Answer, Done, Flow, FlowData, FlowTexts, Invalid, Next, Step
 from bot.core.messages import Replies, Reply
-from bot.db.models import DayOverride
+from bot.db.models import DayOverride, Role
 from bot.locales import t
+from bot.services import people
 from bot.services.shifts import templates
 from bot.services.shifts import text as shift_text
 from handlers.shifts_common import setup_choice, today
@@ -33,32 +37,55 @@ async def overrides_command(ctx: Context) -> Replies:
 
 
 async def remove(ctx: Context, pressed: RemoveDayOff) -> Replies:
-    """Remove a closed or make-up day; the next generation follows the usual calendar."""
+    """Remove a closed or make-up day; the next generation follows the usual calendar. Only
+    the deciding commune's admin (a province-wide one: a province admin) removes it; anything
+    else is answered as a day no longer listed."""
     ctx.end_flow()
     override = await ctx.session.get(DayOverride, pressed.override)
-    if override is None:
+    if override is None or override.commune_id != await deciding_commune(ctx):
         raise DomainError("shift_admin.no_override")
     await templates.remove_override(
-        ctx.session, override.day, location_id=override.location_id, actor_id=ctx.person.id
+        ctx.session,
+        override.day,
+        commune_id=override.commune_id,
+        location_id=override.location_id,
+        actor_id=ctx.person.id,
     )
     return await overrides(ctx, t("shift_admin.override_removed"))
 
 
+async def deciding_commune(ctx: Context) -> int | None:
+    """Whose days off this person sets: the commune they are admin of; None for a province
+    admin (province-wide days)."""
+    mine = await people.communes_of(ctx.session, ctx.person.id, {Role.ADMIN})
+    return min(mine) if mine else None
+
+
 async def overrides(ctx: Context, notice: str | None = None) -> Reply:
-    """Closed and make-up working days from today on."""
+    """Closed and make-up working days from today on: a commune admin's own (which they may
+    remove) and the province's (shown, marked); a province admin's province-wide ones."""
     first = today(ctx)
+    commune_id = await deciding_commune(ctx)
     rows = list(
         await ctx.session.scalars(
-            select(DayOverride).where(DayOverride.day >= first).order_by(DayOverride.day)
+            select(DayOverride)
+            .where(DayOverride.day >= first, templates.applying_to(commune_id))
+            .order_by(DayOverride.day, DayOverride.commune_id.is_not(None), DayOverride.id)
         )
     )
     lines = [notice + "\n"] if notice else []
-    lines.append(t("shift_admin.overrides_title") if rows else t("shift_admin.no_overrides"))
+    title = (
+        t("shift_admin.overrides_title")
+        if commune_id is not None
+        else t("shift_admin.province_overrides_title")
+    )
+    lines.append(title if rows else t("shift_admin.no_overrides"))
     choices = []
     for row in rows:
-        lines.append(_override_line(row))
-        label = t("shift_admin.remove_override", day=f"{row.day:%d/%m/%Y}")
-        choices.append(RemoveDayOff(row.id).button(label))
+        lines.append(_override_line(row, marked=commune_id is not None))
+        if row.commune_id == commune_id:
+            label = t("shift_admin.remove_override", day=f"{row.day:%d/%m/%Y}")
+            choices.append(RemoveDayOff(row.id).button(label))
     choices += [
         AddClosedDay().button(t("shift_admin.add_closed")),
         AddWorkingDay().button(t("shift_admin.add_working")),
@@ -67,13 +94,15 @@ async def overrides(ctx: Context, notice: str | None = None) -> Reply:
     return Reply("\n".join(lines), choices=tuple(choices))
 
 
-def _override_line(row: DayOverride) -> str:
+def _override_line(row: DayOverride, *, marked: bool) -> str:
     if not row.working:
         kind = t("shift_admin.kind_closed")
     else:
         weekday = row.as_weekday if row.as_weekday is not None else row.day.weekday()
         kind = t("shift_admin.kind_working", weekday=shift_text.weekday_name(weekday))
     note = f" — {row.note}" if row.note else ""
+    if marked and row.commune_id is None:
+        kind += f" ({t('shift_admin.province_wide')})"
     return f"• {shift_text.day_label(row.day)}: {kind}{note}"
 
 
@@ -152,6 +181,7 @@ async def read_note(ctx: Context, data: DayOff, answer: Answer) -> Next:
         ctx.session,
         data.day,
         working=data.working,
+        commune_id=await deciding_commune(ctx),
         as_weekday=data.as_weekday,
         note=None if answer.pressed else answer.text.strip()[:200],
         actor_id=ctx.person.id,

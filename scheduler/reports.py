@@ -9,15 +9,17 @@ Only the scheduler leader runs them; outbox delivery (scheduler/jobs.py) sends w
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
 from apscheduler.schedulers.base import BaseScheduler
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.engine import Database
-from bot.db.models import ReportKind
+from bot.db.models import ReportKind, RoleGrant
 from bot.services.reports import coverage, push
-from bot.services.shifts.calendar import is_working_day
+from bot.services.shifts import calendar
 from scheduler.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -37,19 +39,21 @@ async def plan_reports(runtime: Runtime) -> push.PushStats | None:
 
 
 async def push_due(db: Database, settings: Settings, now: datetime) -> push.PushStats:
-    """Queue the reports that are due and missing, committing every BATCH officials."""
+    """Queue the reports that are due and missing, committing every BATCH officials. The daily
+    tally goes to each official on their own commune's working days (its days off and the
+    province's; a province official's by the province's)."""
     local = now.astimezone(settings.commune.tz)
     total = push.PushStats()
-    async with db.transaction() as session:
-        working = await is_working_day(session, local.date())
     for kind, due, queue in (
         (ReportKind.DAILY_TALLY, push.daily_due, push.queue_daily_tallies),
         (ReportKind.WEEKLY_SUMMARY, push.weekly_due, push.queue_weekly_summaries),
     ):
-        if not due(local, settings.reports, working):
+        if not due(local, settings.reports, True):
             continue
         async with db.transaction() as session:
             people = await push.waiting(session, kind, local.date())
+            if kind is ReportKind.DAILY_TALLY:
+                people = await on_working_day(session, people, local.date())
         for start in range(0, len(people), BATCH):
             async with db.transaction() as session:
                 stats = await queue(
@@ -58,6 +62,27 @@ async def push_due(db: Database, settings: Settings, now: datetime) -> push.Push
             total.queued += stats.queued
             total.skipped += stats.skipped
     return total
+
+
+async def on_working_day(session: AsyncSession, person_ids: list[int], day: date) -> list[int]:
+    """Those of `person_ids` for whom `day` is a working day: in the commune where they hold
+    their oldest role (none: a province role, by the province-wide days off)."""
+    if not person_ids:
+        return []
+    grants = await session.execute(
+        select(RoleGrant.person_id, RoleGrant.commune_id)
+        .where(
+            RoleGrant.person_id.in_(person_ids),
+            RoleGrant.revoked_at.is_(None),
+            RoleGrant.commune_id.is_not(None),
+        )
+        .order_by(RoleGrant.id.desc())
+    )
+    commune_of: dict[int, int | None] = dict.fromkeys(person_ids)
+    for person_id, commune_id in grants:  # the oldest grant is the last one written
+        commune_of[person_id] = commune_id
+    working = await calendar.working_days(session, day, commune_of.values())
+    return [person_id for person_id in person_ids if working[commune_of[person_id]]]
 
 
 async def snapshot_coverage(runtime: Runtime) -> int:

@@ -106,8 +106,9 @@ async def escalate(session: AsyncSession, now: datetime, policy: Policy) -> int:
 async def day_end(
     session: AsyncSession, day: date, policy: Policy, commune_id: int
 ) -> datetime | None:
-    """When the commune's desk day ends: its last shift that day; on a working day without
-    shifts, `closes_at`; None when the desk does not work that day."""
+    """When the commune's desk day ends: its last shift that day; on one of its working days
+    (its own days off and the province's count) without shifts, `closes_at`; None when the
+    desk does not work that day."""
     last = await session.scalar(
         select(func.max(Shift.ends_at))
         .join(Location, Location.id == Shift.location_id)
@@ -119,7 +120,7 @@ async def day_end(
     )
     if last is not None:
         return last
-    if await is_working_day(session, day):
+    if await is_working_day(session, day, commune_id):
         return local_instant(day, policy.closes_at, policy.tz)
     return None
 

@@ -32,17 +32,47 @@ class ShiftTemplate(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+COMMUNE_WIDE = text("location_id IS NULL")
+PROVINCE_WIDE = text("commune_id IS NULL")
+
+
 class DayOverride(Base):
     """An admin's decision for one day: closed, or a working day (e.g. a make-up Saturday).
 
-    A working day uses the templates of `as_weekday`; no location means every location.
+    A working day uses the templates of `as_weekday`; no location means every location of the
+    commune, and no commune every commune of the province (a commune's own decision for the
+    day wins over the province's). One decision per day for the province, for each commune and
+    for each location: NULLs are distinct in a unique constraint, so partial unique indexes.
     """
 
     __tablename__ = "shift_day_overrides"
-    __table_args__ = (Index("ix_shift_day_overrides_day", "day"),)
+    __table_args__ = (
+        Index("ix_shift_day_overrides_day", "day"),
+        UniqueConstraint("location_id", "day"),
+        Index(
+            "uq_shift_day_overrides_commune_day",
+            "commune_id",
+            "day",
+            unique=True,
+            sqlite_where=COMMUNE_WIDE,
+            postgresql_where=COMMUNE_WIDE,
+        ),
+        Index(
+            "uq_shift_day_overrides_province_day",
+            "day",
+            unique=True,
+            sqlite_where=PROVINCE_WIDE,
+            postgresql_where=PROVINCE_WIDE,
+        ),
+        CheckConstraint(
+            "location_id IS NULL OR commune_id IS NOT NULL", name="location_in_commune"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date]
+    # None: province-wide, for every commune (a location's override names its commune).
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id", ondelete="CASCADE"))
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
     working: Mapped[bool]
     as_weekday: Mapped[int | None]

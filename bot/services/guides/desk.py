@@ -106,10 +106,11 @@ async def desk_day(
     session: AsyncSession, today: date, now: datetime, commune_id: int | None = None
 ) -> DeskDay:
     """The configured places (one commune's when given; its one-stop desk first) with hours and
-    today's duty."""
+    today's duty, and whether the commune is closed today (its own days off and the
+    province's; without a commune, the province's only)."""
     desks = []
     for location, hours in await places_with_hours(session, commune_id):
         duty = await on_duty(session, location, today, now)
         desks.append(Desk(location.name, location.address, hours, duty))
-    closed = today.weekday() < WEEKEND and not await is_working_day(session, today)
+    closed = today.weekday() < WEEKEND and not await is_working_day(session, today, commune_id)
     return DeskDay(tuple(desks), closed, day_off(today) if closed else None)

@@ -15,7 +15,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import DomainError
-from bot.db.models import AssignmentStatus, Person, Shift, ShiftAssignment, ShiftStatus
+from bot.db.models import (
+    AssignmentStatus,
+    Location,
+    Person,
+    Shift,
+    ShiftAssignment,
+    ShiftStatus,
+)
 from bot.services import audit
 from bot.services.shifts import roster
 from bot.services.shifts import text as shift_text
@@ -113,15 +120,30 @@ class MonthlyCount:
 
 
 async def monthly_counts(
-    session: AsyncSession, year: int, month: int, *, now: datetime, person_id: int | None = None
+    session: AsyncSession,
+    year: int,
+    month: int,
+    *,
+    now: datetime,
+    person_id: int | None = None,
+    commune_id: int | None = None,
 ) -> list[MonthlyCount]:
-    """Per person for one month: shifts served, hours, no-shows, check-ins, still to come."""
+    """Per person for one month: shifts served, hours, no-shows, check-ins, still to come
+    (at one commune's places when given)."""
     first, last = month_bounds(date(year, month, 1))
-    return await counts_between(session, first, last, now=now, person_id=person_id)
+    return await counts_between(
+        session, first, last, now=now, person_id=person_id, commune_id=commune_id
+    )
 
 
 async def counts_between(
-    session: AsyncSession, first: date, last: date, *, now: datetime, person_id: int | None = None
+    session: AsyncSession,
+    first: date,
+    last: date,
+    *,
+    now: datetime,
+    person_id: int | None = None,
+    commune_id: int | None = None,
 ) -> list[MonthlyCount]:
     """As monthly_counts, for the shifts from `first` to `last` (both included)."""
     query = (
@@ -137,6 +159,9 @@ async def counts_between(
     )
     if person_id is not None:
         query = query.where(ShiftAssignment.person_id == person_id)
+    if commune_id is not None:
+        here = select(Location.id).where(Location.commune_id == commune_id)
+        query = query.where(Shift.location_id.in_(here))
     counts: dict[int, MonthlyCount] = {}
     for assignment, shift, person in await session.execute(query):
         entry = counts.setdefault(person.id, MonthlyCount(person.id, person.display_name))

@@ -14,6 +14,7 @@ longer wanted, and never touches a shift someone holds (those are reported inste
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -24,7 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
     AssignmentStatus,
+    Commune,
     DayOverride,
+    Location,
     Shift,
     ShiftAssignment,
     ShiftStatus,
@@ -49,15 +52,29 @@ def holiday_name(day: date) -> str | None:
     return public_holidays(day.year).get(day)
 
 
-async def is_working_day(session: AsyncSession, day: date) -> bool:
+async def is_working_day(session: AsyncSession, day: date, commune_id: int | None = None) -> bool:
     """Monday to Friday except public holidays, unless an admin decided otherwise for the
-    whole commune (a make-up working Saturday, a closed day)."""
-    override = await session.scalar(
-        select(DayOverride).where(DayOverride.day == day, DayOverride.location_id.is_(None))
+    whole commune (a make-up working Saturday, a closed day) or the province did for every
+    commune; the commune's own decision wins. Without a commune: the province's only."""
+    return (await working_days(session, day, [commune_id]))[commune_id]
+
+
+async def working_days(
+    session: AsyncSession, day: date, commune_ids: Iterable[int | None]
+) -> dict[int | None, bool]:
+    """Whether `day` is a working day in each of these communes (None: by the province-wide
+    decisions only), in one query."""
+    wanted = set(commune_ids)
+    decided: dict[int | None, bool] = {}
+    rows = await session.execute(
+        select(DayOverride.commune_id, DayOverride.working).where(
+            DayOverride.day == day, DayOverride.location_id.is_(None)
+        )
     )
-    if override is not None:
-        return override.working
-    return usual_working_day(day)
+    for commune_id, working in rows:
+        decided[commune_id] = working
+    usual = decided.get(None, usual_working_day(day))
+    return {commune_id: decided.get(commune_id, usual) for commune_id in wanted}
 
 
 def usual_working_day(day: date) -> bool:
@@ -97,7 +114,9 @@ def rule_for(
     *,
     skip_holidays: bool = True,
 ) -> DayRule:
-    """A location's own override wins over a commune-wide one, which wins over holidays."""
+    """A location's own override wins over the commune's day (its own decision, else the
+    province's: `overrides` as list_overrides gives them for the commune), which wins over
+    holidays."""
     override = overrides.get((day, location_id)) or overrides.get((day, None))
     if override is not None:
         if not override.working:
@@ -140,20 +159,49 @@ async def generate(
     now: datetime,
     tz: ZoneInfo,
     skip_holidays: bool = True,
+    commune_id: int | None = None,
 ) -> GenerationReport:
-    """Make the shifts of `weeks` weeks from `first_day` match the templates and calendar."""
+    """Make the shifts of `weeks` weeks from `first_day` at a commune's locations (None: every
+    commune's, each by its own days off) match the templates and calendar. Another commune's
+    shifts are never touched."""
     last_day = first_day + timedelta(days=7 * weeks - 1)
     report = GenerationReport(first_day, last_day)
-    templates = await list_templates(session)
+    communes = (
+        [commune_id]
+        if commune_id is not None
+        else list(await session.scalars(select(Commune.id).order_by(Commune.id)))
+    )
+    for each in communes:
+        await _generate_commune(session, each, report, now, tz, skip_holidays=skip_holidays)
+    await session.flush()
+    return report
+
+
+async def _generate_commune(
+    session: AsyncSession,
+    commune_id: int,
+    report: GenerationReport,
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    skip_holidays: bool,
+) -> None:
+    first_day, last_day = report.first_day, report.last_day
+    locations_here = select(Location.id).where(Location.commune_id == commune_id)
+    here = set(await session.scalars(locations_here))
+    templates = [each for each in await list_templates(session) if each.location_id in here]
     by_slot: dict[tuple[int, int], list[ShiftTemplate]] = {}
     for template in templates:
         by_slot.setdefault((template.location_id, template.weekday), []).append(template)
-    overrides = await list_overrides(session, first_day, last_day)
+    overrides = await list_overrides(session, first_day, last_day, commune_id)
     existing = {
         (shift.template_id, shift.day): shift
         for shift in await session.scalars(
             select(Shift).where(
-                Shift.day >= first_day, Shift.day <= last_day, Shift.template_id.is_not(None)
+                Shift.day >= first_day,
+                Shift.day <= last_day,
+                Shift.template_id.is_not(None),
+                Shift.location_id.in_(locations_here),
             )
         )
     }
@@ -176,8 +224,6 @@ async def generate(
                 _place(session, existing.get((template.id, day)), template, day, tz, report)
         day += timedelta(days=1)
     await _cancel_unwanted(session, existing, wanted, now, report)
-    await session.flush()
-    return report
 
 
 def _place(

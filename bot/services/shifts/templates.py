@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, time
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.core.errors import DomainError
 from bot.db.models import DayOverride, Location, ShiftTemplate
@@ -97,17 +98,27 @@ async def set_override(
     day: date,
     *,
     working: bool,
+    commune_id: int | None = None,
     location_id: int | None = None,
     as_weekday: int | None = None,
     note: str | None = None,
     actor_id: int | None,
 ) -> DayOverride:
-    """Close a day or make it a working day; replaces an earlier override for the same place."""
+    """Close a day or make it a working day for a commune (None: the whole province), or for
+    one of its locations; replaces an earlier override for the same commune or place."""
     if as_weekday is not None and not 0 <= as_weekday <= 6:
         raise DomainError("shift_admin.bad_weekdays")
-    await remove_override(session, day, location_id=location_id, actor_id=None)
+    if location_id is not None:
+        location = await session.get(Location, location_id)
+        if location is None or commune_id not in (None, location.commune_id):
+            raise DomainError("shift_admin.location_elsewhere")
+        commune_id = location.commune_id
+    await remove_override(
+        session, day, commune_id=commune_id, location_id=location_id, actor_id=None
+    )
     override = DayOverride(
         day=day,
+        commune_id=commune_id,
         location_id=location_id,
         working=working,
         as_weekday=as_weekday if working else None,
@@ -122,19 +133,32 @@ async def set_override(
         action="create",
         entity="shift_day_override",
         entity_id=override.id,
-        after={"day": day.isoformat(), "working": working, "location_id": location_id},
+        after={
+            "day": day.isoformat(),
+            "working": working,
+            "commune_id": commune_id,
+            "location_id": location_id,
+        },
     )
     return override
 
 
+def _exactly(column: InstrumentedAttribute[int | None], value: int | None) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
+
+
 async def remove_override(
-    session: AsyncSession, day: date, *, location_id: int | None = None, actor_id: int | None
+    session: AsyncSession,
+    day: date,
+    *,
+    commune_id: int | None = None,
+    location_id: int | None = None,
+    actor_id: int | None,
 ) -> bool:
-    scope = (
-        DayOverride.location_id.is_(None)
-        if location_id is None
-        else DayOverride.location_id == location_id
-    )
+    """Remove the override of exactly this commune (None: the province-wide one) or place."""
+    scope = _exactly(DayOverride.location_id, location_id)
+    if location_id is None:
+        scope = scope & _exactly(DayOverride.commune_id, commune_id)
     found = list(await session.scalars(select(DayOverride).where(DayOverride.day == day, scope)))
     for override in found:
         await session.delete(override)
@@ -145,16 +169,37 @@ async def remove_override(
                 action="delete",
                 entity="shift_day_override",
                 entity_id=override.id,
-                before={"day": day.isoformat(), "working": override.working},
+                before={
+                    "day": day.isoformat(),
+                    "working": override.working,
+                    "commune_id": override.commune_id,
+                },
             )
     await session.flush()
     return bool(found)
 
 
+def applying_to(commune_id: int | None) -> ColumnElement[bool]:
+    """The overrides that apply to a commune: its own and the province-wide ones (None: only
+    the province-wide ones)."""
+    province_wide = DayOverride.commune_id.is_(None)
+    return (
+        province_wide
+        if commune_id is None
+        else province_wide | (DayOverride.commune_id == commune_id)
+    )
+
+
 async def list_overrides(
-    session: AsyncSession, first: date, last: date
+    session: AsyncSession, first: date, last: date, commune_id: int | None = None
 ) -> dict[tuple[date, int | None], DayOverride]:
+    """The overrides that apply to a commune's days, by (day, location; None: every location
+    of the commune): the commune's own decision for a day wins over the province's. Without a
+    commune, only the province-wide ones."""
     rows = await session.scalars(
-        select(DayOverride).where(DayOverride.day >= first, DayOverride.day <= last)
+        select(DayOverride)
+        .where(DayOverride.day >= first, DayOverride.day <= last, applying_to(commune_id))
+        # province-wide first, so the commune's own replaces it below
+        .order_by(DayOverride.commune_id.is_not(None), DayOverride.id)
     )
     return {(row.day, row.location_id): row for row in rows}
