@@ -44,7 +44,7 @@ from bot.app import freeze_startup_objects
 from bot.config import ReportsSettings
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
-from bot.services import village_counters
+from bot.services import village_counters, visit_totals
 from bot.services.reports import coverage, kpis, tallies
 from bot.services.shifts.calendar import usual_working_day
 
@@ -323,6 +323,18 @@ async def load_postgres(dsn: str, size: Size, days: list[date]) -> None:
         await connection.close()
 
 
+async def count_kept_days(url: str) -> None:
+    """The kept village and helper days of the loaded log (the flush hook saw none of it)."""
+    database = Database(url)
+    started = time.perf_counter()
+    try:
+        async with database.transaction() as session:
+            await visit_totals.rebuild(session)
+    finally:
+        await database.dispose()
+    print(f"  kept village and helper days counted in {time.perf_counter() - started:.1f} s")
+
+
 # ----------------------------------------------------------------------------- timing
 
 
@@ -541,7 +553,10 @@ async def run_sqlite(
     url = f"sqlite+aiosqlite:///{path}"
     generation = 0.0
     if megabytes(path) is not None:
-        print(f"reusing {path} (no generation)")
+        print(f"reusing {path} (no generation; migrated to the current schema)")
+        database = Database(url)
+        await upgrade(database.engine)
+        await database.dispose()
     else:
         database = Database(url)
         await upgrade(database.engine)
@@ -549,6 +564,7 @@ async def run_sqlite(
         started = time.perf_counter()
         await asyncio.to_thread(load_sqlite, path, size, days)
         generation = time.perf_counter() - started
+        await count_kept_days(url)
     print(f"SQLite file: {megabytes(path):,.0f} MB")
     shown("SQLite", generation, await measured(url, size, repeat))
 
@@ -576,6 +592,7 @@ async def run_postgres(
         started = time.perf_counter()
         await load_postgres(dsn, size, days)
         generation = time.perf_counter() - started
+        await count_kept_days(url)
         shown("PostgreSQL", generation, await measured(url, size, repeat))
     finally:
         admin = await asyncpg.connect(admin_dsn)

@@ -31,6 +31,7 @@ from bot.db.models import (
 )
 from bot.locales import t
 from bot.services import escalation, outbox, places
+from bot.services.reports import tallies
 from bot.services.shifts import calendar, templates
 from scheduler import reports as report_jobs
 from tests.helpers import ChatUser, first_commune, labels, payloads, texts
@@ -119,6 +120,16 @@ async def test_a_communes_day_off_leaves_the_others_working(app: App) -> None:
     # A province-wide make-up Saturday opens every commune.
     await day_off(app, SAT, None, working=True)
     assert all([await working(app, SAT, commune) for commune in (a, b, c)])
+
+
+async def test_a_communes_tally_is_marked_by_its_own_calendar(app: App) -> None:
+    province = await build(app)
+    a = province.communes["A"]
+    await day_off(app, WED, a, note="Đại hội Đảng bộ xã")
+    async with app.sessionmaker() as session:
+        of_a = await tallies.daily_tally(session, frozenset({province.villages["A"]}), WED)
+        of_b = await tallies.daily_tally(session, frozenset({province.villages["B"]}), WED)
+    assert (of_a.working_day, of_b.working_day) == (False, True)
 
 
 async def test_shifts_of_a_commune_follow_its_own_and_the_provinces_days_off(app: App) -> None:

@@ -10,7 +10,7 @@ from bot.app import App
 from bot.cli.common import run_admin_command
 from bot.db.models.counters import COUNTED
 from bot.locales import t
-from bot.services import village_counters
+from bot.services import village_counters, visit_totals
 from bot.services.village_counters import Drift
 
 DRIFT = 1  # exit status when a village drifted and --repair was not given
@@ -33,22 +33,35 @@ def db_check(
         bool, typer.Option("--repair", help="Write the recounted figures where they drifted.")
     ] = False,
 ) -> None:
-    """Recount each village's kept figures from its households; exit 1 on drift (or repair)."""
+    """Recount the kept figures (each village's register, the help log's village and helper
+    days) from the households and the log; exit 1 on drift (or repair)."""
 
     async def work(app: App) -> int:
         async with app.db.transaction() as session:
             drifts = await village_counters.check(session)
-            if not drifts:
+            if drifts:
+                typer.echo(t("counters.drifting", count=len(drifts)))
+                for drift in drifts:
+                    typer.echo(drift_line(drift))
+                if repair:
+                    await village_counters.repair(session, drifts, actor_id=None)
+                    typer.echo(t("counters.repaired", count=len(drifts)))
+            else:
                 typer.echo(t("counters.all_match"))
-                return 0
-            typer.echo(t("counters.drifting", count=len(drifts)))
-            for drift in drifts:
-                typer.echo(drift_line(drift))
-            if not repair:
+            visits = await visit_totals.check(session)
+            if visits is not None:
+                typer.echo(t("counters.visits_drifting", village_days=visits.village_days,
+                             helper_days=visits.helper_days))  # fmt: skip
+                for name, day in visits.examples:
+                    typer.echo(t("counters.visit_day", name=name, day=day.strftime("%d/%m/%Y")))
+                if repair:
+                    await visit_totals.repair(session, visits, actor_id=None)
+                    typer.echo(t("counters.visits_repaired"))
+            else:
+                typer.echo(t("counters.visits_match"))
+            if (drifts or visits is not None) and not repair:
                 typer.echo(t("counters.repair_hint"))
                 return DRIFT
-            await village_counters.repair(session, drifts, actor_id=None)
-            typer.echo(t("counters.repaired", count=len(drifts)))
             return 0
 
     run_admin_command(ctx, work)

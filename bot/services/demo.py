@@ -26,7 +26,7 @@ from bot.db.models import (
     RoleGrant,
     Village,
 )
-from bot.services import audit, places, village_counters
+from bot.services import audit, places, village_counters, visit_totals
 from bot.services.household_io import village_initials
 from bot.services.reports import coverage
 from bot.services.shifts import templates
@@ -342,6 +342,7 @@ async def load_demo(
     await add_households(session, rng, village_ids, now)
     helpers = await add_helpers(session, commune, village_ids, now)
     visits = await add_history(session, rng, helpers, now=now, tz=tz)
+    await visit_totals.rebuild(session)  # the history went in with Core, past the flush hook
     await add_past_snapshots(session, rng, now.astimezone(tz).date())
     await audit.record(
         session,

@@ -33,6 +33,7 @@ from bot.db.models.shifts import (
 )
 from bot.db.models.survey import Survey, SurveySource, SurveyStatus
 from bot.db.models.targets import PersonalTarget
+from bot.db.models.visit_totals import HelperDay, VillageDay
 
 __all__ = [
     "AssignmentSource",
@@ -50,6 +51,7 @@ __all__ = [
     "GuideProgress",
     "HelpRequest",
     "HelpStatus",
+    "HelperDay",
     "Household",
     "Invite",
     "Location",
@@ -79,4 +81,5 @@ __all__ = [
     "Unavailability",
     "Village",
     "VillageCounter",
+    "VillageDay",
 ]

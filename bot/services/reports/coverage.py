@@ -313,12 +313,17 @@ class VillageRow(NamedTuple):
     name: str
     folded_name: str
     official_households: int | None
+    commune_id: int
 
 
 async def villages_in(session: AsyncSession, scope: Scope) -> list[VillageRow]:
     """The villages in scope, by name (folded, so accents do not change the order)."""
     query = select(
-        Village.id, Village.name, Village.folded_name, Village.official_households
+        Village.id,
+        Village.name,
+        Village.folded_name,
+        Village.official_households,
+        Village.commune_id,
     ).order_by(Village.folded_name, Village.id)
     if scope is not None:
         query = query.where(Village.id.in_(scope))

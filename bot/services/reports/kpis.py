@@ -29,12 +29,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, distinct, func, select
+from sqlalchemy import ColumnElement, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import ReportsSettings
 from bot.core.errors import DomainError
-from bot.db.models import Assistance, CoverageSnapshot, Person
+from bot.db.models import Assistance, CoverageSnapshot, HelperDay, Person, VillageDay
+from bot.db.models.visit_totals import DOSSIER_FIELDS
 from bot.services.reports.coverage import (
     Figures,
     Scope,
@@ -259,23 +260,22 @@ class KpiReport:
 
 
 def dossier_counts() -> list[ColumnElement[int]]:
-    """Counts of a span's dossiers (visits with a procedure): all, submitted online, papers
-    digitised, fee-bearing, fee-bearing and paid online."""
-    dossier = Assistance.procedure.is_not(None)
-    fee_bearing = and_(dossier, Assistance.fee_required.is_(True))
-    return [
-        func.count().filter(dossier),
-        func.count().filter(and_(dossier, Assistance.submitted_online)),
-        func.count().filter(and_(dossier, Assistance.papers_digitised)),
-        func.count().filter(fee_bearing),
-        func.count().filter(and_(fee_bearing, Assistance.paid_online)),
-    ]
+    """Sums of a span's kept dossier counts (visits with a procedure): all, submitted online,
+    papers digitised, fee-bearing, fee-bearing and paid online."""
+    return [func.sum(getattr(VillageDay, name)) for name in DOSSIER_FIELDS]
 
 
 def _scoped(query: Any, month: Month | Period, scope: Scope) -> Any:
     query = query.where(Assistance.day >= month.first, Assistance.day <= month.last)
     if scope is not None:
         query = query.where(Assistance.village_id.in_(scope))
+    return query
+
+
+def _kept(query: Any, month: Month | Period, scope: Scope) -> Any:
+    query = query.where(VillageDay.day >= month.first, VillageDay.day <= month.last)
+    if scope is not None:
+        query = query.where(VillageDay.village_id.in_(scope))
     return query
 
 
@@ -311,7 +311,7 @@ async def kpi_report(
     of `today`)."""
     check_not_future(month, today)
     dossiers, submitted, digitised, fees, paid = (
-        await session.execute(_scoped(select(*dossier_counts()), month, scope))
+        await session.execute(_kept(select(*dossier_counts()), month, scope))
     ).one()
     dossiers, submitted, digitised = int(dossiers or 0), int(submitted or 0), int(digitised or 0)
     fees, paid = int(fees or 0), int(paid or 0)
@@ -345,9 +345,24 @@ async def kpi_report(
 async def helper_months(
     session: AsyncSession, scope: Scope, month: Month | Period, now: datetime
 ) -> tuple[list[HelperMonth], bool]:
-    """Per helper: distinct households, visits, dossiers; shifts from shift_attendance."""
-    counted = (
-        _scoped(
+    """Per helper: distinct households, visits, dossiers; shifts from shift_attendance. A
+    calendar month of every village is read from the kept helper days, anything else from
+    the log."""
+    if scope is None and isinstance(month, Month):
+        counted = (
+            select(
+                HelperDay.helper_id.label("helper_id"),
+                func.sum(HelperDay.month_households).label("households"),
+                func.sum(HelperDay.visits).label("visits"),
+                func.sum(HelperDay.dossiers).label("dossiers"),
+            )
+            .where(HelperDay.day >= month.first, HelperDay.day <= month.last)
+            .group_by(HelperDay.helper_id)
+            .having(func.sum(HelperDay.visits) > 0)
+            .subquery()
+        )
+    else:
+        counted = _scoped(
             select(
                 Assistance.helper_id.label("helper_id"),
                 func.count(distinct(Assistance.household_id)).label("households"),
@@ -356,8 +371,7 @@ async def helper_months(
             ).group_by(Assistance.helper_id),
             month,
             scope,
-        )
-    ).subquery()
+        ).subquery()
     query = select(
         counted.c.helper_id,
         Person.display_name,

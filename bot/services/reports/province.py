@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import ReportsSettings
-from bot.db.models import Assistance, Commune, Question, Village, VillageCounter
+from bot.db.models import Commune, Question, Village, VillageCounter, VillageDay
 from bot.db.models.questions import QuestionStatus
 from bot.services.reports.coverage import FIGURE_FIELDS, Figures, percent
 from bot.services.reports.kpis import Kpi, Month, dossier_counts
@@ -191,21 +191,25 @@ async def _registers(session: AsyncSession) -> dict[int, Register]:
 async def _helped(
     session: AsyncSession, first: date, today: date
 ) -> dict[int, tuple[int, int, Dossiers]]:
-    """Per commune: distinct households helped today and from `first` to today, and the
-    dossiers of that span."""
+    """Per commune: distinct households helped today and from `first` (the first day of a
+    calendar month) to today, and the dossiers of that span, from the kept village days."""
     query = (
         select(
             Village.commune_id,
-            func.count(distinct(Assistance.household_id)).filter(Assistance.day == today),
-            func.count(distinct(Assistance.household_id)),
+            func.sum(VillageDay.commune_households).filter(VillageDay.day == today),
+            func.sum(VillageDay.commune_month_households),
             *dossier_counts(),
         )
-        .join(Village, Village.id == Assistance.village_id)
-        .where(Assistance.day >= first, Assistance.day <= today)
+        .join(Village, Village.id == VillageDay.village_id)
+        .where(VillageDay.day >= first, VillageDay.day <= today)
         .group_by(Village.commune_id)
     )
     return {
-        commune_id: (int(today_count), int(month_count), Dossiers(*map(int, dossiers)))
+        commune_id: (
+            int(today_count or 0),
+            int(month_count or 0),
+            Dossiers(*(int(d or 0) for d in dossiers)),
+        )
         for commune_id, today_count, month_count, *dossiers in (await session.execute(query)).all()
     }
 

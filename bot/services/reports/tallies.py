@@ -16,14 +16,13 @@ The week runs from Monday to the given day. Working days are Monday to Friday ex
 public holidays (the `holidays` package); the daily push only goes out on working days, but a
 tally can be asked for any day.
 
-Speed: SQL does all the counting, reading only the covering index ix_assistances_day_report
-(day, village_id, household_id, helper_id, procedure, fee, action flags; migration 0018;
-on PostgreSQL an index-only scan once vacuumed, checked in tests/test_report_plans.py). A daily
-tally is five statements whatever the number of villages: the villages, the day's override, the
-day's figures, its helpers, the week's figures. Figures of a range are one statement, per village
-UNION ALL in total; the total is a COUNT(DISTINCT) of its own, not a sum over villages, so a
-household that moved village mid-week still counts once. (The day's and the week's figures
-from one pass over the week was slower on SQLite: two COUNT(DISTINCT) per village.)
+Speed: a day, or the week so far, is read from the kept village and helper days
+(bot/db/models/visit_totals.py): a few thousand rows whatever the size of the log, through
+their (day, village) index. A daily tally is five statements whatever the number of villages:
+the villages, the day's override, the day's figures, its helpers, the week's figures. Any other
+range counts the log itself over the covering index ix_assistances_day_report (migration 0018),
+one statement, per village UNION ALL in total. A scope's total households is a COUNT(DISTINCT)
+of its own, not a sum over villages, so a household that moved village mid-week counts once.
 """
 
 from __future__ import annotations
@@ -38,7 +37,7 @@ from sqlalchemy import ColumnElement, Integer, cast, distinct, func, null, selec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import DomainError
-from bot.db.models import AssistAction, Assistance, Person
+from bot.db.models import AssistAction, Assistance, HelperDay, Person, VillageDay
 from bot.services.reports.coverage import Scope, VillageRow, villages_in
 from bot.services.shifts.calendar import is_working_day
 
@@ -201,7 +200,52 @@ Counted = dict[int | None, tuple[int, Work]]  # village id (None: all in scope) 
 
 async def _counted(session: AsyncSession, scope: Scope, first: date, last: date) -> Counted:
     """Distinct households, visits and work of first..last, per village and in total (key
-    None), in one statement: the total is a COUNT(DISTINCT) of its own, not a sum."""
+    None). A day, or a week so far, is read from the kept village days (each household
+    credited once per period, see bot/db/models/visit_totals.py); any other range from the
+    log. A scope's total households is a COUNT(DISTINCT) of its own, not a sum."""
+    if first == last:
+        per_village, commune = VillageDay.households, VillageDay.commune_households
+    elif first == week_start(last):
+        per_village, commune = VillageDay.week_households, VillageDay.commune_week_households
+    else:
+        return await _counted_from_log(session, scope, first, last)
+    work = [func.sum(getattr(VillageDay, name)) for name in WORK_FIELDS]
+    query = union_all(
+        _kept_in_range(
+            select(VillageDay.village_id, func.sum(per_village), *work).group_by(
+                VillageDay.village_id
+            ),
+            first,
+            last,
+            scope,
+        ),
+        _kept_in_range(
+            select(cast(null(), Integer), func.sum(commune), *work), first, last, scope
+        ),
+    )
+    rows = (await (await session.connection()).execute(query)).all()
+    counted = {
+        village_id: (int(households or 0), Work(*(int(value or 0) for value in work)))
+        for village_id, households, *work in rows
+    }
+    if scope is not None:  # the commune's credits may lie in a village out of scope
+        distinct_households = select(func.count(distinct(Assistance.household_id)))
+        total = await session.scalar(_in_range(distinct_households, first, last, scope))
+        counted[None] = (int(total or 0), counted[None][1])
+    return counted
+
+
+def _kept_in_range(query: Any, first: date, last: date, scope: Scope) -> Any:
+    query = query.where(VillageDay.day >= first, VillageDay.day <= last)
+    if scope is not None:
+        query = query.where(VillageDay.village_id.in_(scope))
+    return query
+
+
+async def _counted_from_log(
+    session: AsyncSession, scope: Scope, first: date, last: date
+) -> Counted:
+    """_counted for any range, counted in the log itself."""
     columns = [func.count(distinct(Assistance.household_id)), func.count(), *_flag_sums()]
     per_village = select(Assistance.village_id, *columns).group_by(Assistance.village_id)
     total = select(cast(null(), Integer), *columns)
@@ -246,17 +290,31 @@ async def range_tally(
 async def helper_counts(
     session: AsyncSession, scope: Scope, first: date, last: date
 ) -> list[HelperCount]:
-    """Per helper: distinct households and visits (aggregated first, then named)."""
-    counted = _in_range(
-        select(
-            Assistance.helper_id.label("helper_id"),
-            func.count(distinct(Assistance.household_id)).label("households"),
-            func.count().label("visits"),
-        ).group_by(Assistance.helper_id),
-        first,
-        last,
-        scope,
-    ).subquery()
+    """Per helper: distinct households and visits (aggregated first, then named). One day
+    of every village is read from the kept helper days, anything else from the log."""
+    if scope is None and first == last:
+        counted = (
+            select(
+                HelperDay.helper_id.label("helper_id"),
+                func.sum(HelperDay.households).label("households"),
+                func.sum(HelperDay.visits).label("visits"),
+            )
+            .where(HelperDay.day == first)
+            .group_by(HelperDay.helper_id)
+            .having(func.sum(HelperDay.visits) > 0)
+            .subquery()
+        )
+    else:
+        counted = _in_range(
+            select(
+                Assistance.helper_id.label("helper_id"),
+                func.count(distinct(Assistance.household_id)).label("households"),
+                func.count().label("visits"),
+            ).group_by(Assistance.helper_id),
+            first,
+            last,
+            scope,
+        ).subquery()
     query = select(
         counted.c.helper_id, Person.display_name, counted.c.households, counted.c.visits
     ).outerjoin(Person, Person.id == counted.c.helper_id)
@@ -269,11 +327,14 @@ async def helper_counts(
 
 
 async def daily_tally(session: AsyncSession, scope: Scope, day: date) -> DailyTally:
-    """The day's tally and the week so far (Monday to `day`)."""
+    """The day's tally and the week so far (Monday to `day`); a working day by the calendar of
+    the villages' commune (province-wide days off only, when they span several)."""
     villages = await villages_in(session, scope)
+    communes = {village.commune_id for village in villages}
+    commune_id = communes.pop() if len(communes) == 1 else None
     return DailyTally(
         day=day,
-        working_day=await is_working_day(session, day),
+        working_day=await is_working_day(session, day, commune_id),
         today=await range_tally(session, scope, day, day, villages),
         week=await range_tally(session, scope, week_start(day), day, villages, helpers=False),
     )
