@@ -74,6 +74,7 @@ def register_all(registry: Registry) -> None:
     # Codes typed as a whole message (Zalo has no start links): after the secrets guard.
     registry.guard(admin_roles.typed_invite)
     registry.guard(linking.typed_link)
+    registry.guard(communes.typed_commune)  # "Xã Tân Tiến: …": a commune's poster on Zalo
     registry.guard(survey.typed_words)  # "đánh giá": the desk card's survey on Zalo
     # "tiếp", "quay lại", "xong", "vướng" typed while reading a guide press its buttons.
     registry.guard(guides.typed_guide_word)

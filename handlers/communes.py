@@ -1,11 +1,14 @@
 """/xa: the commune whose desk serves a person, chosen by typing its name (accents optional,
-a typo forgiven) or from a commune's own link or poster (`/start xa-<code>`).
+a typo forgiven) or from a commune's own link or poster (`/start xa-<code>`, or on Zalo its
+name typed as a whole message: "Xã Tân Tiến" or "Xã Tân Tiến: <the words the poster asks for>").
 
 With one commune in the installation nobody is asked: its desk serves everyone. With several,
 a citizen who has not chosen is asked at first contact and before anything that needs a desk.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from bot.actions.communes import PickCommune, TypeCommune
 from bot.core.actions import menu_choice
@@ -15,7 +18,8 @@ from bot.core.flows import Answer, Done, Flow, FlowData, FlowTexts, Invalid, Nex
 from bot.core.messages import Replies, Reply
 from bot.db.models import Commune
 from bot.locales import t
-from bot.services import communes, people, places
+from bot.services import communes, people, places, units
+from bot.vntext import fold
 
 
 class Naming(FlowData):
@@ -91,12 +95,62 @@ async def pick(ctx: Context, pressed: PickCommune) -> Replies:
 
 async def linked(ctx: Context) -> Replies:
     """/start xa-<code>: a commune's own link or poster."""
-    commune = await communes.by_link(ctx.session, ctx.args[0])
+    commune = await linked_commune(ctx, ctx.args[0])
     if commune is None:
         return await choose_commune(ctx)
-    return await _chosen(ctx, commune)
+    return _chosen_reply(commune)
+
+
+async def linked_commune(ctx: Context, value: str) -> Commune | None:
+    """The commune of a link or poster (its code, or its id here), chosen for this person."""
+    commune = await communes.by_link(ctx.session, value)
+    if commune is not None:
+        await communes.choose(ctx.session, ctx.person, commune)
+    return commune
+
+
+async def typed_commune(ctx: Context) -> Replies | None:
+    """A commune's name typed as a whole private message, as its poster says on Zalo (which has
+    no start links): "Xã Tân Tiến" chooses it; "Xã Tân Tiến: đánh giá" chooses it and then
+    answers the words after the colon as if typed alone. Only with several communes, and only a
+    name with its "Xã"/"Phường" naming one of them exactly (accents optional)."""
+    if ctx.incoming.group or ctx.state.flow is not None:
+        return None
+    name, _, rest = (ctx.incoming.text or "").partition(":")
+    if units.bare_unit_name(name) == " ".join(fold(name).split()):
+        return None  # no "Xã"/"Phường": an ordinary question
+    if await communes.count(ctx.session) <= 1:
+        return None
+    commune = await communes.find(ctx.session, name)
+    if commune is None:
+        return None
+    await communes.choose(ctx.session, ctx.person, commune)
+    if not rest.strip():
+        return _chosen_reply(commune)
+    ctx.incoming = replace(ctx.incoming, text=rest.strip())
+    return [Reply(t("communes.chosen_short", name=commune.name)), *_listed(await _typed(ctx))]
+
+
+async def _typed(ctx: Context) -> Replies:
+    """What the words would have answered alone: the other guards, else the guide matcher."""
+    for guard in ctx.registry.guards:
+        if guard is not typed_commune and (stopped := await guard(ctx)) is not None:
+            return stopped
+    free_text = ctx.registry.free_text
+    if free_text is None:
+        return Reply(t("fallback.text"), choices=(menu_choice(),))
+    ctx.route_name = free_text.name
+    return await free_text.call(ctx, [])
+
+
+def _listed(replies: Replies) -> list[Reply]:
+    return replies if isinstance(replies, list) else [replies]
 
 
 async def _chosen(ctx: Context, commune: Commune) -> Reply:
     await communes.choose(ctx.session, ctx.person, commune)
+    return _chosen_reply(commune)
+
+
+def _chosen_reply(commune: Commune) -> Reply:
     return Reply(t("communes.chosen", name=commune.name), choices=(menu_choice(),))

@@ -11,10 +11,11 @@ from bot.locales import t
 from bot.services import communes
 from bot.services.guides import progress as guide_progress
 from bot.services.posters.links import SURVEY_PAYLOAD
-from handlers.communes import choose_commune
+from handlers.communes import choose_commune, linked_commune
 
 GREETED = "greeting"  # the introduction and consent notice, shown once per person
 WHOLE_WORD_LINKS = frozenset({SURVEY_PAYLOAD})
+COMMUNE_LINK = "xa"  # xa-<code>, or xa-<code>-<link>: a commune's poster (posters/links.py)
 
 
 async def main_menu(ctx: Context, text: str | None = None) -> Reply:
@@ -54,6 +55,8 @@ async def follow_deep_link(ctx: Context, link: str) -> Replies:
     """/start <prefix>-<value>: the part after the first dash goes to the handler; a link
     that is only a word (the desk card's "survey") needs no value."""
     prefix, _, value = link.partition("-")
+    if prefix == COMMUNE_LINK and "-" in value:
+        return await _commune_then(ctx, value)
     route = ctx.registry.deep_links.get(prefix)
     if route is None or not (value or prefix in WHOLE_WORD_LINKS):
         return await main_menu(ctx, t("start.unknown_deep_link"))
@@ -66,6 +69,18 @@ async def follow_deep_link(ctx: Context, link: str) -> Replies:
         return await route.call(ctx, [value])
     except UserError:
         return await main_menu(ctx, t("start.unknown_deep_link"))
+
+
+async def _commune_then(ctx: Context, value: str) -> Replies:
+    """<code>-<link>: a commune's poster in a province's installation chooses the commune (not
+    from a group chat), then opens what the code opens (a guide, the survey)."""
+    code, _, link = value.partition("-")
+    chosen = None if ctx.incoming.group else await linked_commune(ctx, code)
+    followed = await follow_deep_link(ctx, link)
+    if chosen is None:
+        return followed
+    note = Reply(t("communes.chosen_short", name=chosen.name))
+    return [note, *(followed if isinstance(followed, list) else [followed])]
 
 
 async def menu(ctx: Context) -> Replies:

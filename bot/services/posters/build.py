@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.catalog import Guide
 from bot.core.errors import DomainError
+from bot.db.models import Commune
 from bot.locales import t
+from bot.services import communes
 from bot.services.posters import card, guide_page
 from bot.services.posters.desk import DeskPlace, desk_places
 from bot.services.posters.links import BotLinks, ask_codes, guide_codes, survey_codes
@@ -36,8 +38,23 @@ async def guide_posters(
     """One PDF, one page per guide, on paper `size`, with the desks of the commune (`commune_id`;
     None: the installation's one)."""
     desks = await desk_places(session, commune_id)
+    links = await commune_links(session, links, commune_id)
     # Laying out takes a fraction of a second a page: not on the event loop.
     return await asyncio.to_thread(_draw_guides, guides, size, commune, desks, links)
+
+
+async def commune_links(
+    session: AsyncSession, links: BotLinks, commune_id: int | None
+) -> BotLinks:
+    """With several communes, codes that also choose the commune `commune_id` (by its official
+    code, else its id here); with one, exactly the plain codes."""
+    if commune_id is None or await communes.count(session) <= 1:
+        return links
+    commune = await session.get(Commune, commune_id)
+    if commune is None:
+        return links
+    link = commune.code if commune.code is not None else commune.id
+    return links.for_commune(str(link), commune.name)
 
 
 def _draw_guides(
@@ -61,6 +78,7 @@ async def desk_card(
     if links.empty:
         raise DomainError("posters.no_channels")
     desks = await desk_places(session, commune_id)
+    links = await commune_links(session, links, commune_id)
     return await asyncio.to_thread(_draw_card, commune, desks, links)
 
 

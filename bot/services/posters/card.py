@@ -81,6 +81,10 @@ def _section(
 
 
 def _ask(code: Code) -> Labelled:
+    if code.channel == ZALO and code.typed:  # a province's card: the commune's name first
+        return Labelled(
+            code.url, t("posters.zalo_then_type"), t("posters.typed", words=code.typed)
+        )
     if code.channel == ZALO:
         return Labelled(code.url, t("posters.zalo_ask"))
     return Labelled(code.url, t("posters.telegram_ask"))

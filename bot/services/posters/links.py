@@ -1,10 +1,15 @@
 """What the QR codes open: a start link on Telegram; on Zalo, which has no start links, the
-bot's chat link plus the words to type there."""
+bot's chat link plus the words to type there.
+
+In an installation with several communes, a commune's codes also choose that commune: on
+Telegram the start payload is prefixed with `xa-<code>-` (handlers/start.py follows the commune,
+then the rest); on Zalo the words to type begin with the commune's name and a colon
+(handlers/communes.py `typed_commune`). With one commune the codes are exactly the plain ones."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.config import Settings
 from bot.content.catalog import Guide
@@ -16,6 +21,11 @@ GUIDE_PAYLOAD = "guide-{id}"
 # The survey's start payload and the words that ask for it on Zalo (the survey comes later).
 SURVEY_PAYLOAD = "survey"
 SURVEY_WORDS = "đánh giá"
+# "/start xa-<code>" chooses the commune (handlers/communes.py); "xa-<code>-<payload>" chooses it
+# and then follows <payload>. Telegram allows 64 characters of [A-Za-z0-9_-]: "xa-" and a
+# five-digit unit code leave more than the 40 characters a guide id may have.
+COMMUNE_PAYLOAD = "xa-{commune}"
+COMMUNE_WORDS = "{commune}: {words}"
 TELEGRAM_START_LINK = re.compile(r"^https://t\.me/([A-Za-z0-9_]+)\?start=$")
 
 
@@ -25,6 +35,9 @@ class BotLinks:
 
     telegram_username: str | None = None
     zalo_chat_link: str | None = None
+    # The commune the codes choose (several communes only): its link value and its name.
+    commune_link: str | None = None
+    commune_name: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -35,7 +48,20 @@ class BotLinks:
         if self.telegram_username is None:
             return None
         chat = f"https://t.me/{self.telegram_username}"
+        if self.commune_link is not None:
+            commune = COMMUNE_PAYLOAD.format(commune=self.commune_link)
+            payload = f"{commune}-{payload}" if payload else commune
         return f"{chat}?start={payload}" if payload else chat
+
+    def typed(self, words: str | None) -> str | None:
+        """The words to type on Zalo, led by the commune's name when the codes choose one."""
+        if self.commune_name is None or words is None:
+            return self.commune_name or words
+        return COMMUNE_WORDS.format(commune=self.commune_name, words=words)
+
+    def for_commune(self, link: str, name: str) -> BotLinks:
+        """The same links, choosing the commune (its link value, its name) when followed."""
+        return replace(self, commune_link=link, commune_name=name)
 
     @classmethod
     def from_settings(cls, settings: Settings, start_link: str | None = None) -> BotLinks:
@@ -63,7 +89,7 @@ def guide_codes(links: BotLinks, guide: Guide) -> list[Code]:
     if telegram is not None:
         codes.append(Code(TELEGRAM, telegram))
     if links.zalo_chat_link is not None:
-        codes.append(Code(ZALO, links.zalo_chat_link, guide.title))
+        codes.append(Code(ZALO, links.zalo_chat_link, links.typed(guide.title)))
     return codes
 
 
@@ -74,7 +100,7 @@ def ask_codes(links: BotLinks) -> list[Code]:
     if telegram is not None:
         codes.append(Code(TELEGRAM, telegram))
     if links.zalo_chat_link is not None:
-        codes.append(Code(ZALO, links.zalo_chat_link))
+        codes.append(Code(ZALO, links.zalo_chat_link, links.typed(None)))
     return codes
 
 
@@ -85,5 +111,5 @@ def survey_codes(links: BotLinks) -> list[Code]:
     if telegram is not None:
         codes.append(Code(TELEGRAM, telegram))
     if links.zalo_chat_link is not None:
-        codes.append(Code(ZALO, links.zalo_chat_link, SURVEY_WORDS))
+        codes.append(Code(ZALO, links.zalo_chat_link, links.typed(SURVEY_WORDS)))
     return codes
