@@ -19,6 +19,7 @@ from bot.actions.communes import PickCommune, TypeCommune
 from bot.actions.my_phone import EnterMyPhone, ForgetMyPhone
 from bot.actions.province import (
     AddCommune,
+    CommuneSurvey,
     CommuneVillages,
     ConfirmCommune,
     CreateCommune,
@@ -280,6 +281,7 @@ def register_all(registry: Registry) -> None:
     )
     registry.action(ProvinceView, province.show, roles=province.ROLES)
     registry.action(CommuneVillages, province.commune_villages, roles=province.ROLES)
+    registry.action(CommuneSurvey, province.commune_survey, roles=province.ROLES)
     registry.action(ProvinceWorkbook, province.workbook, roles=province.ROLES)
     registry.menu(t("province.menu"), ProvinceView(), roles=province.ROLES)
     # Province admins add communes and invite each one's first admin.

@@ -7,7 +7,13 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-from bot.actions.province import AddCommune, CommuneVillages, ProvinceView, ProvinceWorkbook
+from bot.actions.province import (
+    AddCommune,
+    CommuneSurvey,
+    CommuneVillages,
+    ProvinceView,
+    ProvinceWorkbook,
+)
 from bot.core.actions import menu_choice
 from bot.core.context import Context, UserError
 from bot.core.messages import Choice, Document, Replies, Reply
@@ -15,8 +21,11 @@ from bot.db.models import Commune, Role
 from bot.db.models.people import PROVINCE_ROLES
 from bot.locales import t
 from bot.services import communes
+from bot.services.reports.kpis import Month
 from bot.services.reports.province import province_report
 from bot.services.reports.province_view import province_png, province_text
+from bot.services.reports.survey import survey_report
+from bot.services.reports.survey_view import survey_text
 from bot.services.reports.text import day_label
 from handlers.reports import coverage_replies
 
@@ -60,12 +69,31 @@ async def show(ctx: Context) -> Replies:
 
 async def commune_villages(ctx: Context, pressed: CommuneVillages) -> Replies:
     """One commune's coverage per village, as its own officials see it."""
-    commune = await ctx.session.get(Commune, pressed.commune)
+    commune = await commune_pressed(ctx, pressed.commune)
+    scope = await communes.village_ids(ctx.session, commune.id)
+    survey = CommuneSurvey(commune.id).button(t("province.survey_button"))
+    choices = (survey, back_choice(), menu_choice())
+    return await coverage_replies(ctx, scope, choices, area=commune.name, record=False)
+
+
+async def commune_survey(ctx: Context, pressed: CommuneSurvey) -> Replies:
+    """One commune's satisfaction survey this month, as its own officials see it."""
+    commune = await commune_pressed(ctx, pressed.commune)
+    scope = await communes.village_ids(ctx.session, commune.id)
+    month = Month.of(today_of(ctx))
+    report = await survey_report(ctx.session, scope, month.first, month.last)
+    villages = CommuneVillages(commune.id).button(t("province.commune_back", name=commune.name))
+    return Reply(
+        f"{commune.name}\n{survey_text(report)}",
+        choices=(villages, back_choice(), menu_choice()),
+    )
+
+
+async def commune_pressed(ctx: Context, commune_id: int) -> Commune:
+    commune = await ctx.session.get(Commune, commune_id)
     if commune is None:
         raise UserError(t("errors.bad_button"))
-    scope = await communes.village_ids(ctx.session, commune.id)
-    choices = (back_choice(), menu_choice())
-    return await coverage_replies(ctx, scope, choices, area=commune.name, record=False)
+    return commune
 
 
 async def workbook(ctx: Context) -> Replies:

@@ -29,6 +29,7 @@ from bot.core.errors import DomainError
 from bot.core.messages import Choice, Document, Replies, Reply
 from bot.db.models import ReportKind, ReportSubscription, Role
 from bot.locales import t
+from bot.services.reports.area import area_name
 from bot.services.reports.charts import render_png
 from bot.services.reports.coverage import Scope, coverage, report_scope, villages_in
 from bot.services.reports.kpis import Month, Period, kpi_report
@@ -37,7 +38,6 @@ from bot.services.reports.survey import survey_report
 from bot.services.reports.survey_view import survey_text
 from bot.services.reports.tallies import FIRST_DAY, DailyTally, check_day, daily_tally, parse_day
 from bot.services.reports.text import (
-    area_label,
     coverage_text,
     day_label,
     kpi_text,
@@ -70,7 +70,7 @@ async def scope_of(ctx: Context) -> Scope:
 
 async def area_of(ctx: Context, scope: Scope) -> str:
     names = [] if scope is None else [v.name for v in await villages_in(ctx.session, scope)]
-    return area_label(ctx.services.settings.commune.name, scope, names)
+    return await area_name(ctx.session, scope, names, ctx.services.settings.commune.name)
 
 
 # ------------------------------------------------------------------------------------ hub
@@ -138,7 +138,8 @@ async def coverage_replies(
         record=record,
     )
     if area is None:
-        area = area_label(settings.commune.name, scope, [v.name for v in report.villages])
+        villages = [v.name for v in report.villages]
+        area = await area_name(ctx.session, scope, villages, settings.commune.name)
     chart = await asyncio.to_thread(render_png, report, area)
     return [
         Reply(coverage_text(report, area)),
@@ -170,9 +171,8 @@ async def show_tally(ctx: Context, day: date) -> Replies:
     check_day(day)  # a button's day is user input too
     scope = await scope_of(ctx)
     tally = await daily_tally(ctx.session, scope, day)
-    area = area_label(
-        ctx.services.settings.commune.name, scope, [v.name for v in tally.today.villages]
-    )
+    villages = [v.name for v in tally.today.villages]
+    area = await area_name(ctx.session, scope, villages, ctx.services.settings.commune.name)
     return tally_reply(tally, area, today)
 
 

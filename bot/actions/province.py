@@ -15,6 +15,12 @@ class CommuneVillages(Action, prefix="pv:c"):
     commune: int
 
 
+class CommuneSurvey(Action, prefix="pv:sv"):
+    """One commune's satisfaction survey this month (from its drill-down)."""
+
+    commune: int
+
+
 class ProvinceWorkbook(Action, prefix="pv:x"):
     """The province's view as an Excel sheet."""
 

@@ -7,7 +7,8 @@
 - `workbook`: the monthly (or any period's) .xlsx workbook; `sheets`: rows every sheet writes;
   `targets_sheet`, `village_days_sheet`: the personal targets and villages × days sheets.
 - `push`: the daily tally and weekly summary pushed to subscribed officials via the outbox.
-- `text`: reports as short Vietnamese chat texts.
+- `text`: reports as short Vietnamese chat texts; `area`: whose report it is (a commune's own
+  name in an installation with several).
 - `survey`: satisfaction survey figures for a range of days; `survey_view`: as text and sheet rows.
 - `province`: every commune side by side, laggards first; `province_view`: as text and chart;
   `province_sheet`: as a workbook sheet.

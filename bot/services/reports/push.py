@@ -28,9 +28,10 @@ from bot.core.messages import Choice, Reply
 from bot.db.models import ReportKind, ReportSubscription
 from bot.locales import t
 from bot.services import outbox
+from bot.services.reports.area import area_name
 from bot.services.reports.coverage import Scope, coverage, report_scope
 from bot.services.reports.tallies import daily_tally, range_tally, week_start
-from bot.services.reports.text import area_label, tally_text, weekly_text
+from bot.services.reports.text import tally_text, weekly_text
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EXPIRES_NEXT_DAY_AT = time(12, 0)  # an undelivered tally is dropped at noon the next day
@@ -130,7 +131,8 @@ async def queue_daily_tallies(
 
     async def reply_for(session: AsyncSession, scope: Scope) -> Reply:
         tally = await daily_tally(session, scope, day)
-        area = area_label(settings.commune.name, scope, [v.name for v in tally.today.villages])
+        villages = [v.name for v in tally.today.villages]
+        area = await area_name(session, scope, villages, settings.commune.name)
         unsubscribe = Subscribe("d", on=False).button(t("reports.unsubscribe_daily"))
         return Reply(tally_text(tally, area), choices=_report_choices(unsubscribe), columns=2)
 
@@ -159,7 +161,8 @@ async def queue_weekly_summaries(
             target_pct=settings.reports.coverage_target,
             register_complete_pct=settings.reports.register_complete_pct,
         )
-        area = area_label(settings.commune.name, scope, [v.name for v in report.villages])
+        villages = [v.name for v in report.villages]
+        area = await area_name(session, scope, villages, settings.commune.name)
         unsubscribe = Subscribe("w", on=False).button(t("reports.unsubscribe_weekly"))
         return Reply(
             weekly_text(week, report, area), choices=_report_choices(unsubscribe), columns=2

@@ -3,7 +3,10 @@ ratings, their average (one decimal, half up), how many gave each score, per loc
 helper, and the comments, which carry no name or phone.
 
 A survey counts on the commune day it was asked. A village-limited scope sees only the ratings
-of help logged in its villages (help requests and desk ratings belong to no village).
+of help logged in its villages (help requests and desk ratings belong to no village). A scope
+that is one whole commune's villages (an official's in a province's installation) sees that
+commune's ratings: a survey belongs to its village's commune, else its place's, else its help
+request's, else (a desk rating) the commune the rater chose.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, String, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Location, Person, Survey, SurveyStatus
+from bot.db.models import HelpRequest, Location, Person, Survey, SurveyStatus, Village
 from bot.locales import t
+from bot.services.reports.area import whole_commune
 from bot.services.reports.coverage import Scope
+from bot.services.survey import REQUEST
 
 SCORES = (5, 4, 3, 2, 1)
 MAX_COMMENTS = 10  # in chat; the workbook has them all
@@ -112,7 +117,10 @@ async def survey_report(
 ) -> SurveyReport:
     """The survey's figures for the days start..end, within the scope's villages."""
     where = [Survey.day >= start, Survey.day <= end]
-    if scope is not None:
+    commune = await whole_commune(session, scope)
+    if commune is not None:
+        where.append(_commune_of_survey() == commune.id)
+    elif scope is not None:
         where.append(Survey.village_id.in_(scope))
     statuses = dict(
         (
@@ -149,6 +157,17 @@ async def survey_report(
             for row in rows
             if row.comment
         ],
+    )
+
+
+def _commune_of_survey() -> ColumnElement[int | None]:
+    """A survey's commune: its village's, its place's, its help request's, else the rater's."""
+    visit = literal(f"{REQUEST}:") + cast(HelpRequest.id, String)
+    return func.coalesce(
+        select(Village.commune_id).where(Village.id == Survey.village_id).scalar_subquery(),
+        select(Location.commune_id).where(Location.id == Survey.location_id).scalar_subquery(),
+        select(HelpRequest.commune_id).where(Survey.visit == visit).scalar_subquery(),
+        select(Person.commune_id).where(Person.id == Survey.person_id).scalar_subquery(),
     )
 
 
