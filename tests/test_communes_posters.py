@@ -85,8 +85,13 @@ async def test_a_communes_desk_card_chooses_it_for_asking_and_for_the_survey(app
     citizen = ChatUser(app, user_id="405", name="Lan")
     shown = texts(await citizen.says(f"/start xa-{b}-survey"))
     assert t("communes.chosen_short", name="Xã Tân Tiến") in shown
+    typed = texts(await ChatUser(app, user_id="406").says("Xã Tân Tiến: đánh giá"))  # Zalo
+    assert t("communes.chosen_short", name="Xã Tân Tiến") in typed
+    assert t("survey.ask_desk") in typed  # the desk rating's question
     async with app.db.transaction() as session:
-        assert await places.commune_of(session, (await person_of(session, "405")).id) == b
+        for user_id in ("405", "406"):
+            rater = await person_of(session, user_id)
+            assert await places.commune_of(session, rater.id) == b
 
 
 async def test_one_commune_keeps_the_plain_codes(app: App) -> None:
