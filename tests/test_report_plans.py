@@ -21,7 +21,7 @@ from bot.services import places, visit_totals
 from bot.services.reports import kpis, tallies
 from bot.vntext import fold
 from tests.conftest import POSTGRES_ENV
-from tests.test_tally import WED, build_log
+from tests.test_tally import THU, WED, build_log
 
 NOVEMBER = kpis.Month(2026, 11)
 
@@ -79,12 +79,15 @@ def reading(table: str, seen: list[str]) -> list[str]:
     return [statement for statement in seen if f"FROM {table}" in statement]
 
 
-async def test_a_daily_tally_takes_five_statements_for_4_villages_as_for_44(app: App) -> None:
+async def test_a_daily_tally_takes_six_statements_for_4_villages_as_for_44(app: App) -> None:
     await build_log(app)
     small_tally, small_kpis, small = await tally_and_kpis(app)
-    assert len(small_tally) == 5  # villages, the day's override, day, its helpers, week
+    # villages, the day's override, the day, its helpers, whether the week goes on, the week
+    assert len(small_tally) == 6
     assert reading("assistances", small_tally + small_kpis) == []
-    assert len(reading("village_days", small_tally)) == 2  # the day, the week
+    # The day, whether help was logged later in the week (Thursday: yes), so the week so far
+    # is summed from its days.
+    assert len(reading("village_days", small_tally)) == 3
     assert len(reading("helper_days", small_tally)) == 1
     assert len(reading("village_days", small_kpis)) == 1  # the dossiers
     assert len(reading("helper_days", small_kpis)) == 1
@@ -98,6 +101,13 @@ async def test_a_daily_tally_takes_five_statements_for_4_villages_as_for_44(app:
     assert (big.today.households, big.week.households, len(big.today.villages)) == (43, 44, 44)
     assert len(big.today.helpers) == 42  # Tuấn, Hoa and the 40 new helpers
     assert big.today.work.submitted_online == 41
+
+    async with app.sessionmaker() as session:  # Thursday: the last day with help, the week's row
+        with statements(app) as for_thursday:
+            thursday = await tallies.daily_tally(session, None, THU)
+    assert len(for_thursday) == 6
+    assert len(reading("village_weeks", for_thursday)) == 1
+    assert (thursday.today.households, thursday.week.households) == (1, 45)
 
 
 def scans_of(plan: Any, table: str) -> list[tuple[str, str | None]]:
@@ -150,7 +160,7 @@ if os.environ.get(POSTGRES_ENV):  # plans are PostgreSQL's (like conftest.BACKEN
         seen: list[tuple[str, tuple[Any, ...]]] = []
 
         def record(_c: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-            if "_days" in statement or "assistances" in statement:
+            if any(table in statement for table in ("_days", "_weeks", "assistances")):
                 seen.append((statement, tuple(parameters)))
 
         engine = app.engine.sync_engine
@@ -165,9 +175,11 @@ if os.environ.get(POSTGRES_ENV):  # plans are PostgreSQL's (like conftest.BACKEN
             event.remove(engine, "before_cursor_execute", record)
         # 800 loaded visits on Wednesday, 4 logged, 40 in the new villages; 1 + 40 + 3,600 dossiers
         assert (tally.today.work.visits, report.dossiers) == (844, 3641)
-        assert len(seen) == 5  # the tally's day, helpers, week; the KPIs' dossiers, helpers
+        # The tally's day, helpers, help later that week (Thursday's), the week summed from its
+        # days; the KPIs' dossiers and helpers.
+        assert len(seen) == 6
         assert not [sql for sql, _ in seen if "assistances" in sql]
-        day_statement, helpers_statement, week_statement = seen[:3]
+        day_statement = seen[0]
         async with app.engine.connect() as connection:
             raw = (await connection.get_raw_connection()).driver_connection
             assert raw is not None
@@ -183,12 +195,12 @@ if os.environ.get(POSTGRES_ENV):  # plans are PostgreSQL's (like conftest.BACKEN
                 return scans_of(found, "village_days") + scans_of(found, "helper_days")
 
             day_scans = await scans(day_statement)
-            # Both branches (per village, in total) read one day through the day's index.
+            # Both branches (per village, in total) read one day through the key (day, village).
             assert len(day_scans) == 2
             assert all(node != "Seq Scan" for node, _ in day_scans)
             sql, parameters = day_statement
             plan = await raw.fetchval("EXPLAIN (FORMAT JSON) " + sql, *parameters)
-            assert "ix_village_days_day" in str(plan)
-            for statement in (helpers_statement, week_statement, *seen[3:]):
+            assert "pk_village_days" in str(plan)  # keyed by day first
+            for statement in seen[1:]:
                 found = await scans(statement)
                 assert found and all(node != "Seq Scan" for node, _ in found)

@@ -159,9 +159,16 @@ async def test_db_check_finds_a_drifting_day_and_repair_recounts(app: App) -> No
         )
         # Five helper days credit a household's first visit of the month by its helper.
         await session.execute(text("UPDATE helper_days SET month_households = 0"))
+        await session.execute(
+            text("UPDATE village_weeks SET visits = 1 WHERE village_id = :v AND week = :w"),
+            {"v": data.villages["Cát"], "w": MON},
+        )
     drifted = await dvcbot(app, "db", "check")
     assert drifted.exit_code == 1, drifted.output
-    assert t("counters.visits_drifting", village_days=1, helper_days=5) in drifted.output
+    assert (
+        t("counters.visits_drifting", village_days=1, village_weeks=1, helper_days=5)
+        in drifted.output
+    )
     assert t("counters.visit_day", name="Thôn An", day="18/11/2026") in drifted.output
     async with app.sessionmaker() as session:
         wrong = await tallies.daily_tally(session, None, WED)
@@ -175,7 +182,14 @@ async def test_db_check_finds_a_drifting_day_and_repair_recounts(app: App) -> No
         [entry] = await session.scalars(
             select(AuditEntry).where(AuditEntry.entity == "visit_totals")
         )
-    assert (entry.action, entry.before) == ("repair", {"village_days": 1, "helper_days": 5})
+    assert (entry.action, entry.before) == (
+        "repair",
+        {
+            "village_days": 1,
+            "helper_days": 5,
+            "village_weeks": 1,
+        },
+    )
 
 
 async def test_the_migration_counts_the_help_already_logged(app: App) -> None:

@@ -51,6 +51,7 @@ def db_check(
             visits = await visit_totals.check(session)
             if visits is not None:
                 typer.echo(t("counters.visits_drifting", village_days=visits.village_days,
+                             village_weeks=visits.village_weeks,
                              helper_days=visits.helper_days))  # fmt: skip
                 for name, day in visits.examples:
                     typer.echo(t("counters.visit_day", name=name, day=day.strftime("%d/%m/%Y")))

@@ -33,7 +33,10 @@ from bot.db.models.shifts import (
 )
 from bot.db.models.survey import Survey, SurveySource, SurveyStatus
 from bot.db.models.targets import PersonalTarget
-from bot.db.models.visit_totals import HelperDay, VillageDay
+from bot.db.models.visit_totals import HelperDay, VillageDay, VillageWeek
+
+# Registers the flush hook that keeps them (after the models it reads).
+import bot.db.models.visit_credits  # noqa: F401  isort: skip
 
 __all__ = [
     "AssignmentSource",
@@ -82,4 +85,5 @@ __all__ = [
     "Village",
     "VillageCounter",
     "VillageDay",
+    "VillageWeek",
 ]

@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import ReportsSettings
 from bot.core.errors import DomainError
 from bot.db.models import Assistance, CoverageSnapshot, HelperDay, Person, VillageDay
-from bot.db.models.visit_totals import DOSSIER_FIELDS
+from bot.db.models.visit_totals import DOSSIER_FIELDS, NO_HELPER
 from bot.services.reports.coverage import (
     Figures,
     Scope,
@@ -351,7 +351,7 @@ async def helper_months(
     if scope is None and isinstance(month, Month):
         counted = (
             select(
-                HelperDay.helper_id.label("helper_id"),
+                func.nullif(HelperDay.helper_id, NO_HELPER).label("helper_id"),
                 func.sum(HelperDay.month_households).label("households"),
                 func.sum(HelperDay.visits).label("visits"),
                 func.sum(HelperDay.dossiers).label("dossiers"),

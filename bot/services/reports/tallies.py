@@ -37,7 +37,8 @@ from sqlalchemy import ColumnElement, Integer, cast, distinct, func, null, selec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import DomainError
-from bot.db.models import AssistAction, Assistance, HelperDay, Person, VillageDay
+from bot.db.models import AssistAction, Assistance, HelperDay, Person, VillageDay, VillageWeek
+from bot.db.models.visit_totals import NO_HELPER
 from bot.services.reports.coverage import Scope, VillageRow, villages_in
 from bot.services.shifts.calendar import is_working_day
 
@@ -200,29 +201,20 @@ Counted = dict[int | None, tuple[int, Work]]  # village id (None: all in scope) 
 
 async def _counted(session: AsyncSession, scope: Scope, first: date, last: date) -> Counted:
     """Distinct households, visits and work of first..last, per village and in total (key
-    None). A day, or a week so far, is read from the kept village days (each household
-    credited once per period, see bot/db/models/visit_totals.py); any other range from the
-    log. A scope's total households is a COUNT(DISTINCT) of its own, not a sum."""
+    None). A day, or a week so far, is read from the kept village days and weeks (each
+    household credited once per period, see bot/db/models/visit_totals.py); any other range
+    from the log. A scope's total households is a COUNT(DISTINCT) of its own, not a sum."""
     if first == last:
-        per_village, commune = VillageDay.households, VillageDay.commune_households
-    elif first == week_start(last):
-        per_village, commune = VillageDay.week_households, VillageDay.commune_week_households
+        query = _kept(
+            VillageDay, VillageDay.day == first, scope, "households", "commune_households"
+        )
+    elif first == week_start(last) and await _nothing_kept_after(session, last):
+        query = _kept(VillageWeek, VillageWeek.week == first, scope,
+                      "week_households", "commune_week_households")  # fmt: skip
+    elif first == week_start(last):  # a past day of a week with help after it
+        query = _days_summed(first, last, scope)
     else:
         return await _counted_from_log(session, scope, first, last)
-    work = [func.sum(getattr(VillageDay, name)) for name in WORK_FIELDS]
-    query = union_all(
-        _kept_in_range(
-            select(VillageDay.village_id, func.sum(per_village), *work).group_by(
-                VillageDay.village_id
-            ),
-            first,
-            last,
-            scope,
-        ),
-        _kept_in_range(
-            select(cast(null(), Integer), func.sum(commune), *work), first, last, scope
-        ),
-    )
     rows = (await (await session.connection()).execute(query)).all()
     counted = {
         village_id: (int(households or 0), Work(*(int(value or 0) for value in work)))
@@ -235,11 +227,48 @@ async def _counted(session: AsyncSession, scope: Scope, first: date, last: date)
     return counted
 
 
-def _kept_in_range(query: Any, first: date, last: date, scope: Scope) -> Any:
-    query = query.where(VillageDay.day >= first, VillageDay.day <= last)
+def _kept(
+    model: type[VillageDay | VillageWeek],
+    where: ColumnElement[bool],
+    scope: Scope,
+    households: str,
+    commune_households: str,
+) -> Any:
+    """One kept row per village (households, then WORK_FIELDS), and their total."""
+    work = [getattr(model, name) for name in WORK_FIELDS]
+    per_village = select(model.village_id, getattr(model, households), *work).where(where)
+    total = select(
+        cast(null(), Integer),
+        func.sum(getattr(model, commune_households)),
+        *(func.sum(column) for column in work),
+    ).where(where)
     if scope is not None:
-        query = query.where(VillageDay.village_id.in_(scope))
-    return query
+        per_village = per_village.where(model.village_id.in_(scope))
+        total = total.where(model.village_id.in_(scope))
+    return union_all(per_village, total)
+
+
+async def _nothing_kept_after(session: AsyncSession, day: date) -> bool:
+    """Whether no help is kept for the rest of `day`'s week (then its week row is the week so
+    far: so it is for today)."""
+    sunday = week_start(day) + timedelta(days=6)
+    if day == sunday:
+        return True
+    later = select(VillageDay.day).where(VillageDay.day > day, VillageDay.day <= sunday).limit(1)
+    return await session.scalar(later) is None
+
+
+def _days_summed(first: date, last: date, scope: Scope) -> Any:
+    """The week so far summed from the kept days, per village and in total."""
+    work = [func.sum(getattr(VillageDay, name)) for name in WORK_FIELDS]
+    per_village = select(
+        VillageDay.village_id, func.sum(VillageDay.week_households), *work
+    ).group_by(VillageDay.village_id)
+    total = select(cast(null(), Integer), func.sum(VillageDay.commune_week_households), *work)
+    in_range: list[ColumnElement[bool]] = [VillageDay.day >= first, VillageDay.day <= last]
+    if scope is not None:
+        in_range.append(VillageDay.village_id.in_(scope))
+    return union_all(per_village.where(*in_range), total.where(*in_range))
 
 
 async def _counted_from_log(
@@ -295,7 +324,7 @@ async def helper_counts(
     if scope is None and first == last:
         counted = (
             select(
-                HelperDay.helper_id.label("helper_id"),
+                func.nullif(HelperDay.helper_id, NO_HELPER).label("helper_id"),
                 func.sum(HelperDay.households).label("households"),
                 func.sum(HelperDay.visits).label("visits"),
             )

@@ -1,12 +1,13 @@
-"""help-desk figures kept per village day and helper day
+"""help-desk figures kept per village day and week, and per helper day
 
 Revision ID: 0022
 Revises: 0021
 Create Date: 2026-12-06 14:00:00.000000
 
-`village_days` and `helper_days` (bot/db/models/visit_totals.py), filled from the visits
-already logged with the same credits the app keeps: one grouped statement each over the log
-with its window functions (SQLite 3.25+ and PostgreSQL).
+`village_days`, `village_weeks` and `helper_days` (bot/db/models/visit_totals.py), filled
+from the visits already logged with the same credits the app keeps: one grouped statement
+each over the log with its window functions (SQLite 3.25+ and PostgreSQL), the weeks summed
+from the days. Keyed day (week) first; on SQLite stored in that order (WITHOUT ROWID).
 """
 
 from collections.abc import Sequence
@@ -45,13 +46,18 @@ CREDITS = {
     "helper_month_households": "a.household_id, a.helper_id, v.commune_id, {month}",
 }
 VILLAGE_FIELDS = ("visits", *ACTIONS, *DOSSIERS, *list(CREDITS)[:5])
+WEEK_FIELDS = ("visits", *ACTIONS, "week_households", "commune_week_households")
+HELPER_FIELDS = ("visits", "dossiers", "households", "month_households")
+
+
+def _periods(dialect: str, day: str) -> tuple[str, str]:
+    if dialect == "postgresql":
+        return f"CAST(date_trunc('week', {day}) AS DATE)", f"date_trunc('month', {day})"
+    return f"date({day}, 'weekday 0', '-6 days')", f"strftime('%Y-%m', {day})"
 
 
 def _credited(dialect: str) -> str:
-    if dialect == "postgresql":
-        week, month = "date_trunc('week', a.day)", "date_trunc('month', a.day)"
-    else:
-        week, month = "date(a.day, 'weekday 0', '-6 days')", "strftime('%Y-%m', a.day)"
+    week, month = _periods(dialect, "a.day")
     flags = [f"CASE WHEN a.{name} THEN 1 ELSE 0 END AS {name}" for name in ACTIONS]
     flags += [f"CASE WHEN {test} THEN 1 ELSE 0 END AS {name}" for name, test in DOSSIERS.items()]
     firsts = [
@@ -60,71 +66,82 @@ def _credited(dialect: str) -> str:
         for name, partition in CREDITS.items()
     ]
     return (
-        "SELECT a.village_id, v.commune_id, a.helper_id, a.day, "
+        "SELECT a.day, a.village_id, v.commune_id, coalesce(a.helper_id, 0) AS helper_id, "
         + ", ".join(flags + firsts)
         + " FROM assistances a JOIN villages v ON v.id = a.village_id"
     )
 
 
+def _figures(names: Sequence[str]) -> list[sa.Column[int]]:
+    return [sa.Column(name, sa.Integer(), nullable=False) for name in names]
+
+
+def _village(table: str) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(
+        ["village_id"],
+        ["villages.id"],
+        name=op.f(f"fk_{table}_village_id_villages"),
+        ondelete="CASCADE",
+    )
+
+
 def upgrade() -> None:
-    counted = [sa.Column(name, sa.Integer(), nullable=False) for name in VILLAGE_FIELDS]
     op.create_table(
         "village_days",
-        sa.Column("village_id", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
-        *counted,
-        sa.ForeignKeyConstraint(
-            ["village_id"],
-            ["villages.id"],
-            name=op.f("fk_village_days_village_id_villages"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("village_id", "day", name=op.f("pk_village_days")),
+        sa.Column("village_id", sa.Integer(), nullable=False),
+        *_figures(VILLAGE_FIELDS),
+        _village("village_days"),
+        sa.PrimaryKeyConstraint("day", "village_id", name=op.f("pk_village_days")),
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_village_days_day", "village_days", ["day", "village_id"])
+    op.create_table(
+        "village_weeks",
+        sa.Column("week", sa.Date(), nullable=False),
+        sa.Column("village_id", sa.Integer(), nullable=False),
+        *_figures(WEEK_FIELDS),
+        _village("village_weeks"),
+        sa.PrimaryKeyConstraint("week", "village_id", name=op.f("pk_village_weeks")),
+        sqlite_with_rowid=False,
+    )
     op.create_table(
         "helper_days",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("helper_id", sa.Integer(), nullable=True),
-        sa.Column("commune_id", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
-        *(
-            sa.Column(name, sa.Integer(), nullable=False)
-            for name in ("visits", "dossiers", "households", "month_households")
-        ),
-        sa.ForeignKeyConstraint(
-            ["helper_id"],
-            ["people.id"],
-            name=op.f("fk_helper_days_helper_id_people"),
-            ondelete="SET NULL",
-        ),
+        sa.Column("commune_id", sa.Integer(), nullable=False),
+        sa.Column("helper_id", sa.Integer(), autoincrement=False, nullable=False),
+        *_figures(HELPER_FIELDS),
         sa.ForeignKeyConstraint(
             ["commune_id"],
             ["communes.id"],
             name=op.f("fk_helper_days_commune_id_communes"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_helper_days")),
-        sa.UniqueConstraint(
-            "helper_id", "commune_id", "day", name=op.f("uq_helper_days_helper_id_commune_id_day")
-        ),
+        sa.PrimaryKeyConstraint("day", "commune_id", "helper_id", name=op.f("pk_helper_days")),
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_helper_days_day", "helper_days", ["day", "helper_id"])
-    credited = _credited(op.get_bind().dialect.name)
+    dialect = op.get_bind().dialect.name
+    credited = _credited(dialect)
     sums = ", ".join(f"sum({name})" for name in VILLAGE_FIELDS[1:])
     op.execute(
-        f"INSERT INTO village_days (village_id, day, {', '.join(VILLAGE_FIELDS)})"
-        f" SELECT village_id, day, count(*), {sums} FROM ({credited}) AS credited"
-        " GROUP BY village_id, day"
+        f"INSERT INTO village_days (day, village_id, {', '.join(VILLAGE_FIELDS)})"
+        f" SELECT day, village_id, count(*), {sums} FROM ({credited}) AS credited"
+        " GROUP BY day, village_id ORDER BY day, village_id"
     )
     op.execute(
-        "INSERT INTO helper_days (helper_id, commune_id, day, visits, dossiers, households,"
-        " month_households) SELECT helper_id, commune_id, day, count(*), sum(dossiers),"
-        f" sum(helper_households), sum(helper_month_households) FROM ({credited}) AS credited"
-        " GROUP BY helper_id, commune_id, day"
+        f"INSERT INTO helper_days (day, commune_id, helper_id, {', '.join(HELPER_FIELDS)})"
+        " SELECT day, commune_id, helper_id, count(*), sum(dossiers), sum(helper_households),"
+        f" sum(helper_month_households) FROM ({credited}) AS credited"
+        " GROUP BY day, commune_id, helper_id ORDER BY day, commune_id, helper_id"
+    )
+    week = _periods(dialect, "day")[0]
+    op.execute(
+        f"INSERT INTO village_weeks (week, village_id, {', '.join(WEEK_FIELDS)})"
+        f" SELECT {week}, village_id, {', '.join(f'sum({name})' for name in WEEK_FIELDS)}"
+        " FROM village_days GROUP BY 1, village_id ORDER BY 1, village_id"
     )
 
 
 def downgrade() -> None:
     op.drop_table("helper_days")
+    op.drop_table("village_weeks")
     op.drop_table("village_days")
