@@ -106,6 +106,9 @@ class Work:
         return dict(zip(WORK_FIELDS, self.values(), strict=True))
 
 
+NO_WORK = Work()  # shared by every village without help (never changed, as all Work)
+
+
 @dataclass(slots=True, unsafe_hash=True)
 class VillageCount:
     village_id: int
@@ -216,10 +219,12 @@ async def _counted(session: AsyncSession, scope: Scope, first: date, last: date)
     else:
         return await _counted_from_log(session, scope, first, last)
     rows = (await (await session.connection()).execute(query)).all()
-    counted = {
-        village_id: (int(households or 0), Work(*(int(value or 0) for value in work)))
-        for village_id, households, *work in rows
-    }
+    counted: Counted = {}
+    for village_id, households, *work in rows:  # kept figures are ints, never NULL
+        if village_id is not None:
+            counted[village_id] = (households, Work(*work))
+        else:  # the total's SUMs are NULL when nothing is kept
+            counted[None] = (int(households or 0), Work(*(int(value or 0) for value in work)))
     if scope is not None:  # the commune's credits may lie in a village out of scope
         distinct_households = select(func.count(distinct(Assistance.household_id)))
         total = await session.scalar(_in_range(distinct_households, first, last, scope))
@@ -311,7 +316,8 @@ async def range_tally(
         villages = await villages_in(session, scope)
     counted = await _counted(session, scope, first, last)
     households, work = counted[None]
-    rows = [VillageCount(v.id, v.name, *counted.get(v.id, (0, Work()))) for v in villages]
+    none = (0, NO_WORK)
+    rows = [VillageCount(v.id, v.name, *counted.get(v.id, none)) for v in villages]
     by_helper = await helper_counts(session, scope, first, last) if helpers and households else []
     return RangeTally(first, last, rows, households, work, by_helper)
 
