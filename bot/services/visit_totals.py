@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import HelperDay, Village, VillageDay, VillageWeek
 from bot.db.models.visit_credits import as_date, credit_queries, week_query
+from bot.db.models.visit_totals import FIELDS, KEYS
 from bot.services import audit
 
 SHOWN = 20  # drifting village days listed by `check`; all are counted
@@ -33,9 +34,10 @@ class TotalsDrift:
 
 def _kept(model: type[VillageDay | VillageWeek | HelperDay]) -> Select[Any]:
     """Every kept row with a figure other than zero (a row of zeros is as good as none)."""
-    columns = list(model.__table__.columns)
-    figures = [column for column in columns if not column.primary_key]
-    return select(*columns).where(or_(*(figure != 0 for figure in figures)))
+    table = model.__table__
+    figures = [table.c[name] for name in FIELDS[model.__tablename__]]
+    keys = [table.c[name] for name in KEYS[model.__tablename__]]
+    return select(*keys, *figures).where(or_(*(figure != 0 for figure in figures)))
 
 
 async def check(session: AsyncSession) -> TotalsDrift | None:
@@ -78,7 +80,7 @@ async def rebuild(session: AsyncSession) -> None:
         (HelperDay, per_helper),
         (VillageWeek, week_query(dialect)),  # from the days just written
     ):
-        columns = [column.name for column in model.__table__.columns]
+        columns = [*KEYS[model.__tablename__], *FIELDS[model.__tablename__]]
         ordered = query.order_by(*query.selected_columns[:2])
         await session.execute(insert(model).from_select(columns, ordered))
 

@@ -36,7 +36,9 @@ from bot.db.models.households import Assistance
 from bot.db.models.places import Village
 from bot.db.models.visit_totals import (
     ACTION_FIELDS,
+    FIELDS,
     HELPER_DAY_FIELDS,
+    KEYS,
     NO_HELPER,
     VILLAGE_DAY_FIELDS,
     VILLAGE_WEEK_FIELDS,
@@ -213,15 +215,16 @@ def _add(
     if not changes:
         return
     table = model.__table__
-    keys = [column.name for column in table.columns if column.primary_key]
-    fields = [column.name for column in table.columns if not column.primary_key]
+    keys, fields = KEYS[model.__tablename__], FIELDS[model.__tablename__]
     rows = [
         {**dict(zip(keys, key, strict=True)), **dict(zip(fields, changes[key], strict=True))}
         for key in sorted(changes)
     ]
     statement = insert_for(connection.dialect.name, model)
     added = {name: table.c[name] + statement.excluded[name] for name in fields}
-    connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=added), rows)
+    connection.execute(
+        statement.on_conflict_do_update(index_elements=list(keys), set_=added), rows
+    )
 
 
 PENDING = "visit_credits.before"

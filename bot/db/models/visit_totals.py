@@ -46,10 +46,28 @@ VILLAGE_DAY_FIELDS = ("visits", *ACTION_FIELDS, *DOSSIER_FIELDS, *CREDIT_FIELDS)
 VILLAGE_WEEK_FIELDS = ("visits", *ACTION_FIELDS, "week_households", "commune_week_households")
 HELPER_DAY_FIELDS = ("visits", "dossiers", "households", "month_households")
 NO_HELPER = 0  # helper_days.helper_id of visits logged without a helper
+# Each table's key, and its figures in the order credits and sums list them.
+KEYS = {"village_days": ("day", "village_id"), "village_weeks": ("week", "village_id"),
+        "helper_days": ("day", "commune_id", "helper_id")}  # fmt: skip
+FIELDS = {"village_days": VILLAGE_DAY_FIELDS, "village_weeks": VILLAGE_WEEK_FIELDS,
+          "helper_days": HELPER_DAY_FIELDS}  # fmt: skip
 CLUSTERED = {"sqlite_with_rowid": False}
 
 
-class VillageDay(Base):
+class Work:
+    """Visits, and how many of them ticked each action."""
+
+    visits: Mapped[int] = mapped_column(default=0)
+    account_created: Mapped[int] = mapped_column(default=0)
+    level2_referral: Mapped[int] = mapped_column(default=0)
+    portal_login: Mapped[int] = mapped_column(default=0)
+    submitted_online: Mapped[int] = mapped_column(default=0)
+    papers_digitised: Mapped[int] = mapped_column(default=0)
+    paid_online: Mapped[int] = mapped_column(default=0)
+    other: Mapped[int] = mapped_column(default=0)
+
+
+class VillageDay(Work, Base):
     """A village's help on one day (see the module docstring for each figure)."""
 
     __tablename__ = "village_days"
@@ -59,14 +77,6 @@ class VillageDay(Base):
     village_id: Mapped[int] = mapped_column(
         ForeignKey("villages.id", ondelete="CASCADE"), primary_key=True
     )
-    visits: Mapped[int] = mapped_column(default=0)
-    account_created: Mapped[int] = mapped_column(default=0)
-    level2_referral: Mapped[int] = mapped_column(default=0)
-    portal_login: Mapped[int] = mapped_column(default=0)
-    submitted_online: Mapped[int] = mapped_column(default=0)
-    papers_digitised: Mapped[int] = mapped_column(default=0)
-    paid_online: Mapped[int] = mapped_column(default=0)
-    other: Mapped[int] = mapped_column(default=0)
     dossiers: Mapped[int] = mapped_column(default=0)
     dossiers_online: Mapped[int] = mapped_column(default=0)
     dossiers_digitised: Mapped[int] = mapped_column(default=0)
@@ -79,7 +89,7 @@ class VillageDay(Base):
     commune_month_households: Mapped[int] = mapped_column(default=0)
 
 
-class VillageWeek(Base):
+class VillageWeek(Work, Base):
     """A village's week (Monday to Sunday): its days' visits, actions and week credits."""
 
     __tablename__ = "village_weeks"
@@ -89,14 +99,6 @@ class VillageWeek(Base):
     village_id: Mapped[int] = mapped_column(
         ForeignKey("villages.id", ondelete="CASCADE"), primary_key=True
     )
-    visits: Mapped[int] = mapped_column(default=0)
-    account_created: Mapped[int] = mapped_column(default=0)
-    level2_referral: Mapped[int] = mapped_column(default=0)
-    portal_login: Mapped[int] = mapped_column(default=0)
-    submitted_online: Mapped[int] = mapped_column(default=0)
-    papers_digitised: Mapped[int] = mapped_column(default=0)
-    paid_online: Mapped[int] = mapped_column(default=0)
-    other: Mapped[int] = mapped_column(default=0)
     week_households: Mapped[int] = mapped_column(default=0)
     commune_week_households: Mapped[int] = mapped_column(default=0)
 
