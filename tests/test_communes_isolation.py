@@ -359,6 +359,22 @@ async def test_targets_are_given_only_within_the_admins_commune(app: App) -> Non
     assert t("targets.unknown_person", name="Cán bộ 273") in typed
 
 
+async def test_the_targets_list_of_a_commune_holds_only_its_own_staff(app: App) -> None:
+    data = await build(app)
+    await staff(app, "272", Role.VOLUNTEER, data.communes["A"])
+    await staff(app, "273", Role.VOLUNTEER, data.communes["B"])
+    for name, commune_name in (("Cán bộ 272", "Đức Hợp"), ("Cán bộ 273", "Tân Tiến")):
+        done = await dvcbot(app, "targets", "set", name, "Hộ tịch", "--month", "2026-12",
+                            "--submitted", "5", "--digitised", "3", "--paid", "2",
+                            "--commune", commune_name)  # fmt: skip
+        assert done.exit_code == 0, done.output
+    refused = await dvcbot(app, "targets", "show", "--month", "2026-12")
+    assert refused.exit_code != 0 and t("communes.need_commune") in refused.output
+    shown = await dvcbot(app, "targets", "show", "--month", "2026-12", "--commune", "tan tien")
+    assert shown.exit_code == 0, shown.output
+    assert "Cán bộ 273" in shown.stdout and "Cán bộ 272" not in shown.stdout
+
+
 async def test_a_communes_desk_card_shows_its_own_desks(app: App) -> None:
     data = await build(app)
     async with app.db.transaction() as session:

@@ -108,14 +108,22 @@ def show(
         str | None, typer.Option("--month", help="YYYY-MM (default: this month).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (English keys).")] = False,
+    commune: CommuneOption = None,
 ) -> None:
-    """Everyone's targets of the month, with what each person did per field."""
+    """Everyone's targets of the month (the commune's staff's), with what each did per field."""
 
     async def work(app: App) -> None:
         wanted = Month.parse(month) if month else this_month(app)
         fields_of = app.services.catalog.procedure_fields()
         async with app.db.transaction() as session:
-            items = await targets.progress(session, wanted.first, wanted.last, fields_of=fields_of)
+            within = await communes.acted_on(session, commune)
+            items = await targets.progress(
+                session,
+                wanted.first,
+                wanted.last,
+                fields_of=fields_of,
+                commune_id=within.id if within else None,
+            )
         if as_json:
             data = {"month": wanted.key, "targets": [item.to_json() for item in items]}
             typer.echo(json.dumps(data, ensure_ascii=False, indent=2))

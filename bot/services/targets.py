@@ -308,9 +308,11 @@ async def progress(
     end: date,
     fields_of: Mapping[str, ProcedureField],
     person_id: int | None = None,
+    commune_id: int | None = None,
 ) -> list[Progress]:
-    """Every target of the months touching start..end (one person's, or everyone's) with what
-    was done in start..end; by name, then field in the order of ProcedureField."""
+    """Every target of the months touching start..end (one person's, or everyone's, or those
+    of one commune's staff) with what was done in start..end; by name, then field in the
+    order of ProcedureField."""
     query = (
         select(
             PersonalTarget.person_id,
@@ -326,6 +328,9 @@ async def progress(
     )
     if person_id is not None:
         query = query.where(PersonalTarget.person_id == person_id)
+    if commune_id is not None:
+        staff = [person.id for person in await holders(session, commune_id)]
+        query = query.where(PersonalTarget.person_id.in_(staff))
     rows = (await session.execute(query)).all()
     ids = {row[0] for row in rows}
     done = await done_counts(session, start, end, fields_of, ids) if ids else {}
