@@ -359,7 +359,7 @@ async def test_targets_are_given_only_within_the_admins_commune(app: App) -> Non
     assert t("targets.unknown_person", name="Cán bộ 273") in typed
 
 
-async def test_the_targets_list_of_a_commune_holds_only_its_own_staff(app: App) -> None:
+async def test_the_targets_of_a_commune_hold_only_its_own_staff(app: App, tmp_path: Path) -> None:
     data = await build(app)
     await staff(app, "272", Role.VOLUNTEER, data.communes["A"])
     await staff(app, "273", Role.VOLUNTEER, data.communes["B"])
@@ -373,6 +373,14 @@ async def test_the_targets_list_of_a_commune_holds_only_its_own_staff(app: App) 
     shown = await dvcbot(app, "targets", "show", "--month", "2026-12", "--commune", "tan tien")
     assert shown.exit_code == 0, shown.output
     assert "Cán bộ 273" in shown.stdout and "Cán bộ 272" not in shown.stdout
+
+    out = tmp_path / "bao-cao-tan-tien.xlsx"
+    exported = await dvcbot(app, "export", "report", str(out), "--month", "2026-12",
+                            "--commune", "Tân Tiến")  # fmt: skip
+    assert exported.exit_code == 0, exported.output
+    sheet = load_workbook(out)[t("targets.sheet_title")]
+    names = {row[0] for row in sheet.iter_rows(values_only=True)}
+    assert "Cán bộ 273" in names and "Cán bộ 272" not in names
 
 
 async def test_a_communes_desk_card_shows_its_own_desks(app: App) -> None:

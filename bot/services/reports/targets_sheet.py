@@ -6,7 +6,8 @@ three measures (submitted online, papers digitised, paid online) the target, the
 and whether it is met; then whether all three are. A period longer than a month sums the
 targets of its months. Targets are per person for the whole commune, so a workbook limited to
 some villages says the sheet is only in the commune's workbook rather than showing figures
-that would mix villages in and out of scope.
+that would mix villages in and out of scope; a commune's own workbook in an installation of
+several communes lists its own staff.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.catalog import ProcedureField, load_catalog
 from bot.locales import t
+from bot.services.reports.area import whole_commune
 from bot.services.reports.coverage import Scope
 from bot.services.reports.kpis import Month, Period
 from bot.services.reports.sheets import append_row
@@ -49,10 +51,13 @@ async def gather(
     """The sheet's rows for a month (or period): None for a workbook of some villages."""
     monthly = isinstance(wanted, Month)
     period = t("targets.period_month", month=wanted.label) if monthly else wanted.label
-    if scope is not None:
+    commune = await whole_commune(session, scope)
+    if scope is not None and commune is None:
         return Personal(period, None)
     fields = builtin_fields() if fields_of is None else fields_of
-    return Personal(period, await progress(session, wanted.first, wanted.last, fields))
+    staff_of = commune.id if commune is not None else None
+    rows = await progress(session, wanted.first, wanted.last, fields, commune_id=staff_of)
+    return Personal(period, rows)
 
 
 def yes_no(met: bool) -> str:
