@@ -11,10 +11,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import App
 from bot.db.models import (
+    Assistance,
     ChatIdentity,
     Commune,
     Household,
@@ -116,6 +117,23 @@ async def test_a_communes_volunteer_finds_only_its_own_households(app: App) -> N
     async with app.db.transaction() as session:
         scope = await people.village_scope(session, (await person_of(session, "201")).id)
     assert scope == frozenset({data.villages["B"]})
+
+
+async def test_forged_buttons_change_nothing_in_another_commune(app: App) -> None:
+    data = await build(app)
+    volunteer = await staff(app, "203", Role.VOLUNTEER, data.communes["B"])
+    other = data.households["A"]
+    missing = texts(await volunteer.presses("h1:999999"))
+    for payload in (f"h1:{other}", f"he:{other}", f"ha:{other}",
+                    f"ha:{other}:t:account_created", f"ha:{other}:s"):  # fmt: skip
+        assert texts(await volunteer.presses(payload)) == missing, payload
+    async with app.sessionmaker() as session:
+        home = await session.get(Household, other)
+        assert home is not None and home.members_with_account == 1  # as built
+        logged = await session.scalar(
+            select(func.count()).select_from(Assistance).where(Assistance.household_id == other)
+        )
+    assert logged == 0
 
 
 async def test_an_officials_reports_cover_only_their_commune(app: App) -> None:
