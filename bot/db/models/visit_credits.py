@@ -6,8 +6,10 @@ hook reads the credits of the households a flush touches, over every week and mo
 visits fall in, before the flush and after it, and adds the difference: right for a new
 visit, a late one, an edit or a delete alike. The difference is applied with `INSERT … ON
 CONFLICT DO UPDATE SET x = x + excluded.x`, atomic on PostgreSQL, in key order so parallel
-saves lock rows in the same order. The same queries without a household filter recount the
-whole log (`bot.services.visit_totals`: check, rebuild).
+saves lock rows in the same order. Two saves for the same household committed at the same
+instant on PostgreSQL could each see the other's visit missing and both credit it as first;
+`dvcbot db check` finds that and `--repair` recounts. The same queries without a household
+filter recount the whole log (`bot.services.visit_totals`: check, rebuild).
 """
 
 from __future__ import annotations
