@@ -44,6 +44,7 @@ from bot.app import freeze_startup_objects
 from bot.config import ReportsSettings
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
+from bot.db.models.visit_totals import ACTION_FIELDS
 from bot.services import village_counters, visit_totals
 from bot.services.reports import coverage, kpis, tallies
 from bot.services.shifts.calendar import usual_working_day
@@ -198,13 +199,7 @@ ASSISTANCE_COLUMNS = (
     "helper_id",
     "at",
     "day",
-    "account_created",
-    "level2_referral",
-    "portal_login",
-    "submitted_online",
-    "papers_digitised",
-    "paid_online",
-    "other",
+    *ACTION_FIELDS,  # in the order assistance_chunks draws them
     "procedure",
     "fee_required",
 )
