@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, delete, except_, insert, or_, select
+from sqlalchemy import Select, Subquery, delete, except_, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import HelperDay, Village, VillageDay, VillageWeek
 from bot.db.models.visit_credits import as_date, credit_queries, week_query
-from bot.db.models.visit_totals import FIELDS, KEYS
+from bot.db.models.visit_totals import FIELDS, KEYS, NO_HELPER
 from bot.services import audit
 
 SHOWN = 20  # drifting village days listed by `check`; all are counted
@@ -38,6 +38,25 @@ def _kept(model: type[VillageDay | VillageWeek | HelperDay]) -> Select[Any]:
     figures = [table.c[name] for name in FIELDS[model.__tablename__]]
     keys = [table.c[name] for name in KEYS[model.__tablename__]]
     return select(*keys, *figures).where(or_(*(figure != 0 for figure in figures)))
+
+
+def kept_helpers(first: date, last: date, households: str) -> Subquery:
+    """Per helper (None: visits without one) over the kept helper days first..last: the
+    credits column `households` names ("households" for one day, "month_households" for a
+    calendar month) as households, visits and dossiers; helpers without a visit left out."""
+    visits = func.sum(HelperDay.visits)
+    return (
+        select(
+            func.nullif(HelperDay.helper_id, NO_HELPER).label("helper_id"),
+            func.sum(getattr(HelperDay, households)).label("households"),
+            visits.label("visits"),
+            func.sum(HelperDay.dossiers).label("dossiers"),
+        )
+        .where(HelperDay.day >= first, HelperDay.day <= last)
+        .group_by(HelperDay.helper_id)
+        .having(visits > 0)
+        .subquery()
+    )
 
 
 async def check(session: AsyncSession) -> TotalsDrift | None:

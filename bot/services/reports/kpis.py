@@ -34,8 +34,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import ReportsSettings
 from bot.core.errors import DomainError
-from bot.db.models import Assistance, CoverageSnapshot, HelperDay, Person, VillageDay
-from bot.db.models.visit_totals import DOSSIER_FIELDS, NO_HELPER
+from bot.db.models import Assistance, CoverageSnapshot, Person, VillageDay
+from bot.db.models.visit_totals import DOSSIER_FIELDS
+from bot.services import visit_totals
 from bot.services.reports.coverage import (
     Figures,
     Scope,
@@ -349,18 +350,7 @@ async def helper_months(
     calendar month of every village is read from the kept helper days, anything else from
     the log."""
     if scope is None and isinstance(month, Month):
-        counted = (
-            select(
-                func.nullif(HelperDay.helper_id, NO_HELPER).label("helper_id"),
-                func.sum(HelperDay.month_households).label("households"),
-                func.sum(HelperDay.visits).label("visits"),
-                func.sum(HelperDay.dossiers).label("dossiers"),
-            )
-            .where(HelperDay.day >= month.first, HelperDay.day <= month.last)
-            .group_by(HelperDay.helper_id)
-            .having(func.sum(HelperDay.visits) > 0)
-            .subquery()
-        )
+        counted = visit_totals.kept_helpers(month.first, month.last, "month_households")
     else:
         counted = _scoped(
             select(

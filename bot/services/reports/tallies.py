@@ -37,8 +37,8 @@ from sqlalchemy import ColumnElement, Integer, cast, distinct, func, null, selec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import DomainError
-from bot.db.models import AssistAction, Assistance, HelperDay, Person, VillageDay, VillageWeek
-from bot.db.models.visit_totals import NO_HELPER
+from bot.db.models import AssistAction, Assistance, Person, VillageDay, VillageWeek
+from bot.services import visit_totals
 from bot.services.reports.coverage import Scope, VillageRow, villages_in
 from bot.services.shifts.calendar import is_working_day
 
@@ -328,17 +328,7 @@ async def helper_counts(
     """Per helper: distinct households and visits (aggregated first, then named). One day
     of every village is read from the kept helper days, anything else from the log."""
     if scope is None and first == last:
-        counted = (
-            select(
-                func.nullif(HelperDay.helper_id, NO_HELPER).label("helper_id"),
-                func.sum(HelperDay.households).label("households"),
-                func.sum(HelperDay.visits).label("visits"),
-            )
-            .where(HelperDay.day == first)
-            .group_by(HelperDay.helper_id)
-            .having(func.sum(HelperDay.visits) > 0)
-            .subquery()
-        )
+        counted = visit_totals.kept_helpers(first, last, "households")
     else:
         counted = _in_range(
             select(
