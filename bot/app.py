@@ -3,7 +3,6 @@ and stops the channels and the scheduler, in one place."""
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -140,14 +139,6 @@ class App:
 
     async def close(self) -> None:
         await self.db.dispose()
-
-
-def freeze_startup_objects() -> None:
-    """Take what start-up made (modules, mappers, the catalog: about 100,000 objects that live
-    as long as the process) out of the garbage collector's sight. Without this every full
-    collection walks them all, and a report of 10,000 villages, which allocates enough to
-    trigger several, spends a third of its time there. For long-running processes only."""
-    gc.freeze()
 
 
 def build_app(settings: Settings) -> App:

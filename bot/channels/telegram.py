@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, TypeAlias
 
+import httpx
 from telegram import (
     BotCommand,
     CallbackQuery,
@@ -23,6 +24,7 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
 
 from bot.channels.telegram_errors import classify, start_problem
 from bot.channels.telegram_limits import rate_limiter
@@ -78,20 +80,28 @@ class TelegramChannel:
         self.dispatcher = dispatcher
         self.webhook = webhook  # updates are pushed to `dvcbot serve` instead of polled
         self.info = ChannelInfo(CHANNEL, max_text=MessageLimit.MAX_TEXT_LENGTH, keeps_replies=True)
+        # One TLS context (certificate store) for both connection pools: each costs about 1 MB.
+        tls = {"verify": httpx.create_ssl_context()}
         builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder()
             .token(settings.token.get_secret_value())
             .base_url(settings.base_url)
             .base_file_url(settings.base_file_url)
             .concurrent_updates(settings.concurrent_updates)
-            .connection_pool_size(settings.concurrent_updates + 16)
-            .pool_timeout(10.0)
+            .request(
+                HTTPXRequest(
+                    connection_pool_size=settings.concurrent_updates + 16,
+                    pool_timeout=10.0,
+                    httpx_kwargs=tls,
+                )
+            )
             .job_queue(None)  # our scheduler runs the jobs; PTB's own would sit idle
         )
         if webhook:
             builder = builder.updater(None)
         else:
-            builder = builder.get_updates_request(UpdatesRequest(connection_pool_size=1))
+            updates = UpdatesRequest(connection_pool_size=1, httpx_kwargs=tls)
+            builder = builder.get_updates_request(updates)
         if settings.rate_limit:
             builder = builder.rate_limiter(rate_limiter(settings, dispatcher.db))
         self.application: TelegramApp = builder.build()

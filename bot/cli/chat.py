@@ -15,6 +15,7 @@ from bot.core.messages import Incoming
 from bot.db.base import utcnow
 from bot.db.models import Role
 from bot.db.models.people import PROVINCE_ROLES
+from bot.memory import freeze_startup_objects, use_one_malloc_arena
 from bot.services import people, places
 from scheduler.jobs import deliver_outbox
 
@@ -27,11 +28,12 @@ def run(ctx: typer.Context) -> None:
         chat(ctx)
         return
     setup_logging(settings)
+    use_one_malloc_arena()  # before the database driver's thread starts
     with_app(settings, _run_channels)
 
 
 async def _run_channels(app: App) -> None:
-    from bot.app import Channel, freeze_startup_objects
+    from bot.app import Channel
     from bot.channels.telegram import TelegramChannel
     from bot.channels.zalo import ZaloChannel
 

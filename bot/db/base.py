@@ -1,11 +1,12 @@
-"""Declarative base, naming convention and the UTC timestamp type every model uses."""
+"""Declarative base, naming convention, the UTC timestamp type every model uses, and partial
+indexes."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy import JSON, DateTime, Index, MetaData, TextClause, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -44,3 +45,29 @@ def utcnow() -> datetime:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime, dict[str, Any]: JSON}
+
+
+# Partial indexes and their conditions, for PostgreSQL's part (see partial_index).
+_partial: list[tuple[Index, TextClause]] = []
+_on_postgresql = False
+
+
+def partial_index(name: str, *columns: str, where: TextClause, unique: bool = False) -> Index:
+    """An index of the rows where `where` holds, on SQLite and PostgreSQL alike.
+
+    Naming a dialect's option loads that dialect (2 MB), so PostgreSQL's condition is added
+    only once an engine for it is made (`use_postgresql`): SQLite installations never load it.
+    """
+    index = Index(name, *columns, unique=unique, sqlite_where=where)
+    _partial.append((index, where))
+    if _on_postgresql:
+        index.dialect_kwargs["postgresql_where"] = where
+    return index
+
+
+def use_postgresql() -> None:
+    """Give every partial index its condition on PostgreSQL too (idempotent)."""
+    global _on_postgresql
+    _on_postgresql = True
+    for index, where in _partial:
+        index.dialect_kwargs["postgresql_where"] = where

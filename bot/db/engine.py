@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.db.base import use_postgresql
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
@@ -26,6 +28,7 @@ def create_engine(url: str, *, echo: bool = False, foreign_keys: bool = True) ->
     """Create the async engine; on SQLite set WAL, NORMAL sync, foreign keys (off only for
     migrations, see bot/db/migrate.py), busy timeout."""
     if not is_sqlite(url):
+        use_postgresql()
         return create_async_engine(url, echo=echo, pool_pre_ping=True)
     # isolation_level=None hands transaction control to us so writes can BEGIN IMMEDIATE:
     # a deferred BEGIN that later upgrades to a write fails at once under concurrency.

@@ -11,10 +11,11 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from bot import logs
-from bot.app import App, Channel, build_app, freeze_startup_objects
+from bot.app import App, Channel, build_app
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel
 from bot.config import Settings, load_settings
+from bot.memory import freeze_startup_objects, use_one_malloc_arena
 from bot.web import health, media, metrics, telegram, zalo
 from scheduler.runtime import Runtime
 
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(web: Starlette) -> AsyncIterator[None]:
+        use_one_malloc_arena()
         app = build_app(settings)
         telegram_channel, zalo_channel = webhook_channels(settings, app)
         freeze_startup_objects()

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.base import Base, utcnow
+from bot.db.base import Base, partial_index, utcnow
 
 
 class ShiftTemplate(Base):
@@ -49,20 +49,15 @@ class DayOverride(Base):
     __table_args__ = (
         Index("ix_shift_day_overrides_day", "day"),
         UniqueConstraint("location_id", "day"),
-        Index(
+        partial_index(
             "uq_shift_day_overrides_commune_day",
             "commune_id",
             "day",
             unique=True,
-            sqlite_where=COMMUNE_WIDE,
-            postgresql_where=COMMUNE_WIDE,
+            where=COMMUNE_WIDE,
         ),
-        Index(
-            "uq_shift_day_overrides_province_day",
-            "day",
-            unique=True,
-            sqlite_where=PROVINCE_WIDE,
-            postgresql_where=PROVINCE_WIDE,
+        partial_index(
+            "uq_shift_day_overrides_province_day", "day", unique=True, where=PROVINCE_WIDE
         ),
         CheckConstraint(
             "location_id IS NULL OR commune_id IS NOT NULL", name="location_in_commune"
@@ -133,13 +128,8 @@ class ShiftAssignment(Base):
 
     __tablename__ = "shift_assignments"
     __table_args__ = (
-        Index(
-            "uq_shift_assignments_active",
-            "shift_id",
-            "person_id",
-            unique=True,
-            sqlite_where=ACTIVE_ONLY,
-            postgresql_where=ACTIVE_ONLY,
+        partial_index(
+            "uq_shift_assignments_active", "shift_id", "person_id", unique=True, where=ACTIVE_ONLY
         ),
         Index("ix_shift_assignments_person_status", "person_id", "status"),
         Index("ix_shift_assignments_shift_status", "shift_id", "status"),
@@ -187,13 +177,7 @@ class StandinRequest(Base):
 
     __tablename__ = "standin_requests"
     __table_args__ = (
-        Index(
-            "uq_standin_requests_open",
-            "assignment_id",
-            unique=True,
-            sqlite_where=OPEN_ONLY,
-            postgresql_where=OPEN_ONLY,
-        ),
+        partial_index("uq_standin_requests_open", "assignment_id", unique=True, where=OPEN_ONLY),
         Index("ix_standin_requests_status_shift", "status", "shift_id"),
     )
 
