@@ -40,11 +40,11 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import freeze_startup_objects
 from bot.config import ReportsSettings
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.models.visit_totals import ACTION_FIELDS
+from bot.memory import freeze_startup_objects
 from bot.services import village_counters, visit_totals
 from bot.services.reports import coverage, kpis, tallies
 from bot.services.shifts.calendar import usual_working_day
