@@ -49,7 +49,7 @@ villages and one for the snapshot rows; Python only walks villages, never househ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -181,7 +181,15 @@ class VillageCoverage:
     official_households: int | None
     figures: Figures
     status: Status
-    change: Change | None
+    before: Figures | None  # at the end of `since` (None: the village had no snapshot row)
+    since: date | None = None
+
+    @property
+    def change(self) -> Change | None:
+        """Made when asked: most of a province's villages never show theirs."""
+        if self.since is None or self.before is None:
+            return None
+        return Change(self.since, self.before, self.figures)
 
     @property
     def coverage_pct(self) -> float | None:
@@ -422,30 +430,8 @@ async def coverage(
         query = query.where(Village.id.in_(scope))
     await session.flush()  # Core below: thousands of plain rows, without the ORM's loading
     connection = await session.connection()
-    entries: list[Entry] = [
-        (
-            village_id,
-            name,
-            official,
-            Figures(households, covered, accounts, submitted, paid) if households else EMPTY,
-            None if then_households is None else Figures(then_households, *then_rest),
-        )
-        for (
-            village_id,
-            name,
-            official,
-            households,
-            covered,
-            accounts,
-            submitted,
-            paid,
-            then_households,
-            *then_rest,
-        ) in (await connection.execute(query)).all()
-    ]
-    befores = [entry[4] for entry in entries if entry[4] is not None]
-    baseline = (since, Figures.total(befores)) if since and befores else None
-    report = _assemble(today, baseline, entries, target_pct, register_complete_pct)
+    rows = (await connection.execute(query)).all()
+    report = _assemble(today, since, rows, target_pct, register_complete_pct)
     if record:
         await record_snapshot(session, today, {v.village_id: v.figures for v in report.villages})
     return report
@@ -490,51 +476,83 @@ async def _report(
     """The report from each village's figures at the end of `day`, with the 7-day change."""
     since = await baseline_day(session, day, scope)
     then = await snapshot_figures(session, since, scope) if since else {}
-    entries = [
-        (v.id, v.name, v.official_households, counted.get(v.id, EMPTY), then.get(v.id))
+    rows = [
+        (
+            v.id,
+            v.name,
+            v.official_households,
+            *counted.get(v.id, EMPTY).values(),
+            *(then[v.id].values() if v.id in then else NO_FIGURES),
+        )
         for v in villages
     ]
-    baseline = (since, Figures.total(then.values())) if since and then else None
-    return _assemble(day, baseline, entries, target_pct, register_complete_pct)
+    return _assemble(day, since, rows, target_pct, register_complete_pct)
 
 
-# A village: id, name, official households, figures, figures at the baseline (None: no row).
-Entry = tuple[int, str, int | None, Figures, Figures | None]
+# A village as `coverage` reads it: id, name, official households, the five figures now (None:
+# no counter row), then the five at the baseline (None: no snapshot row).
+Row = Sequence[Any]
+NO_FIGURES = (None,) * len(FIGURE_FIELDS)
 
 
 def _assemble(
     day: date,
-    baseline: tuple[date, Figures] | None,
-    entries: list[Entry],
+    since: date | None,
+    rows: Iterable[Row],
     target_pct: float,
     register_complete_pct: float,
 ) -> CoverageReport:
-    """The report from the villages (by name) and their figures; `baseline`: the snapshot day
-    the change is measured from and its total over the villages in scope."""
+    """The report from the villages' rows (by name), in one pass: a province has 10,000."""
     target, complete = Target(target_pct), Target(register_complete_pct)
-    since = baseline[0] if baseline else None
+    villages: list[VillageCoverage] = []
     keys: list[tuple[int, float]] = []
-    rows: list[VillageCoverage] = []
-    for village_id, name, official, figures, before in entries:  # the sort keeps name order
-        change = Change(since, before, figures) if since and before is not None else None
+    befores: list[Figures] = []
+    official_total = registered_with_official = without_official = 0
+    for (
+        village_id,
+        name,
+        official,
+        households,
+        covered,
+        accounts,
+        submitted,
+        paid,
+        then_households,
+        then_covered,
+        then_accounts,
+        then_submitted,
+        then_paid,
+    ) in rows:
+        figures = Figures(households, covered, accounts, submitted, paid) if households else EMPTY
+        before = None
+        if since is not None and then_households is not None:
+            before = Figures(
+                then_households, then_covered, then_accounts, then_submitted, then_paid
+            )
+            befores.append(before)
         status = status_of(figures, official, target, complete)
-        rows.append(VillageCoverage(village_id, name, official, figures, status, change))
-        households = figures.households
-        keys.append((GROUPS[status], figures.covered / households if households else 0.0))
-    rows = [rows[index] for index in sorted(range(len(rows)), key=keys.__getitem__)]
-    total = Figures.total(v.figures for v in rows)
-    with_official = [v for v in rows if v.official_households is not None]
+        villages.append(
+            VillageCoverage(village_id, name, official, figures, status, before, since)
+        )
+        keys.append((GROUPS[status], covered / households if households else 0.0))
+        if official is None:
+            without_official += 1
+        else:
+            official_total += official
+            registered_with_official += figures.households
+    # The sort is stable: villages of a group and coverage stay in name order.
+    villages = [villages[index] for index in sorted(range(len(villages)), key=keys.__getitem__)]
+    total = Figures.total(v.figures for v in villages)
+    with_official = len(villages) - without_official
     return CoverageReport(
         day=day,
         target_pct=target_pct,
-        villages=rows,
+        villages=villages,
         total=total,
-        change=Change(baseline[0], baseline[1], total) if baseline else None,
-        official_households=(
-            sum(v.official_households or 0 for v in with_official) if with_official else None
-        ),
-        registered_with_official=sum(v.figures.households for v in with_official),
-        villages_without_official=len(rows) - len(with_official),
-        change_since=since,
+        change=Change(since, Figures.total(befores), total) if since and befores else None,
+        official_households=official_total if with_official else None,
+        registered_with_official=registered_with_official,
+        villages_without_official=without_official,
+        change_since=since if befores else None,
         register_complete_pct=register_complete_pct,
     )
