@@ -570,29 +570,38 @@ async def run_postgres(
     days: list[date],
     repeat: int,
     bench: tuple[Measure, Show] | None = None,
+    keep: str | None = None,
 ) -> None:
+    """On a new database, dropped at the end; `keep`: a database kept, reused if it exists."""
     measured, shown = bench or (measure, show)
     base = make_url(admin_url)
-    name = f"dvcbot_bench_{uuid.uuid4().hex[:8]}"
+    name = keep or f"dvcbot_bench_{uuid.uuid4().hex[:8]}"
     admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
     url = base.set(database=name).render_as_string(hide_password=False)
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     admin = await asyncpg.connect(admin_dsn)
-    await admin.execute(f'CREATE DATABASE "{name}"')
+    exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+    if not exists:
+        await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.close()
     try:
         database = Database(url)
         await upgrade(database.engine)
         await database.dispose()
-        started = time.perf_counter()
-        await load_postgres(dsn, size, days)
-        generation = time.perf_counter() - started
-        await count_kept_days(url)
+        generation = 0.0
+        if exists:
+            print(f"reusing database {name} (no generation; migrated to the current schema)")
+        else:
+            started = time.perf_counter()
+            await load_postgres(dsn, size, days)
+            generation = time.perf_counter() - started
+            await count_kept_days(url)
         shown("PostgreSQL", generation, await measured(url, size, repeat))
     finally:
-        admin = await asyncpg.connect(admin_dsn)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        if keep is None:
+            admin = await asyncpg.connect(admin_dsn)
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
 
 
 async def main_async(args: argparse.Namespace) -> None:
@@ -611,7 +620,7 @@ async def main_async(args: argparse.Namespace) -> None:
         with tempfile.TemporaryDirectory(dir=args.tmp) as folder:
             await run_sqlite(size, days, args.repeat, Path(folder) / "bench.db")
     if args.postgres:
-        await run_postgres(args.postgres, size, days, args.repeat)
+        await run_postgres(args.postgres, size, days, args.repeat, keep=args.keep_postgres)
 
 
 def main() -> None:
@@ -629,6 +638,9 @@ def main() -> None:
     parser.add_argument("--tmp", help="folder for the SQLite file (default: the system's)")
     parser.add_argument(
         "--keep-sqlite", metavar="PATH", help="keep the SQLite file there; reuse it if it exists"
+    )
+    parser.add_argument(
+        "--keep-postgres", metavar="NAME", help="keep the bench database; reuse it if it exists"
     )
     asyncio.run(main_async(parser.parse_args()))
 
