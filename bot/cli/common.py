@@ -63,6 +63,11 @@ def with_app(settings: Settings, work: Callable[[App], Awaitable[T]]) -> T:
 async def _prepare_database(app: App) -> None:
     from sqlalchemy.exc import DBAPIError
 
+    # Checked before connecting: a failed connection leaves the driver's thread to finish
+    # after the command has ended, which then prints a traceback of its own.
+    missing = missing_sqlite_folder(app.settings.database.url)
+    if missing is not None:
+        raise StartupError(missing)
     try:
         await app.prepare_database()
     except (OSError, DBAPIError) as error:
@@ -86,15 +91,34 @@ def database_problem(url: str, error: Exception) -> str | None:
     return _postgres_problem(where, error)
 
 
+def missing_sqlite_folder(url: str) -> str | None:
+    """The problem of an SQLite database whose folder does not exist; None otherwise."""
+    from sqlalchemy.engine import make_url
+
+    where = make_url(url)
+    if where.get_backend_name() != "sqlite" or where.database in (None, "", ":memory:"):
+        return None
+    return _missing_folder(Path(where.database))
+
+
+def _missing_folder(path: Path) -> str | None:
+    if path.parent.is_dir():
+        return None
+    return (
+        f"Cannot open the SQLite database {path} (database.url): the folder {path.parent} "
+        "does not exist; create it or fix the path."
+    )
+
+
 def _sqlite_problem(path: Path, error: Exception) -> str | None:
     from sqlalchemy.exc import DBAPIError
 
     if not isinstance(error, DBAPIError) or "unable to open" not in str(error.orig):
         return None
-    opening = f"Cannot open the SQLite database {path} (database.url)"
-    if not path.parent.is_dir():
-        return f"{opening}: the folder {path.parent} does not exist; create it or fix the path."
-    return f"{opening}: check that the folder {path.parent} can be written to."
+    return _missing_folder(path) or (
+        f"Cannot open the SQLite database {path} (database.url): check that the folder "
+        f"{path.parent} can be written to."
+    )
 
 
 def _postgres_problem(url: URL, error: Exception) -> str | None:
