@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
 from bot.app import App
+from bot.db.models import Commune
 from bot.locales import t
 from bot.services import handoff, places
 from bot.services.posters.build import PosterSize, desk_card, guide_posters
@@ -37,7 +38,7 @@ async def test_a_communes_poster_code_chooses_it_and_opens_the_guide(app: App) -
     pdf = Pdf(content)
     codes = pdf.codes()
     payload = start_payload(codes)
-    assert payload == f"xa-{b}-guide-{GUIDE.id}"
+    assert payload == f"xa-i{b}-guide-{GUIDE.id}"  # B has no official code: its id, marked
     assert len(payload) <= 64 and payload.replace("-", "").replace("_", "").isalnum()
     assert ZALO in codes
     assert f"Xã Tân Tiến: {GUIDE.title}" in pdf.text()  # the words to type on Zalo
@@ -80,10 +81,10 @@ async def test_a_communes_desk_card_chooses_it_for_asking_and_for_the_survey(app
         content = await desk_card(session, commune="Xã Tân Tiến", links=LINKS, commune_id=b)
     pdf = Pdf(content)
     payloads = sorted(start_payload([code]) for code in pdf.codes() if "t.me" in code)
-    assert payloads == [f"xa-{b}", f"xa-{b}-survey"]
+    assert payloads == [f"xa-i{b}", f"xa-i{b}-survey"]
     assert "Xã Tân Tiến: đánh giá" in pdf.text()
     citizen = ChatUser(app, user_id="405", name="Lan")
-    shown = texts(await citizen.says(f"/start xa-{b}-survey"))
+    shown = texts(await citizen.says(f"/start xa-i{b}-survey"))
     assert t("communes.chosen_short", name="Xã Tân Tiến") in shown
     typed = texts(await ChatUser(app, user_id="406").says("Xã Tân Tiến: đánh giá"))  # Zalo
     assert t("communes.chosen_short", name="Xã Tân Tiến") in typed
@@ -106,3 +107,25 @@ async def test_one_commune_keeps_the_plain_codes(app: App) -> None:
         f"https://t.me/{BOT}",
         f"https://t.me/{BOT}?start=survey",
     ]
+
+
+async def test_a_code_less_communes_poster_never_leads_to_the_commune_whose_code_is_its_id(
+    app: App,
+) -> None:
+    data = await build(app)
+    b = data.communes["B"]
+    async with app.db.transaction() as session:
+        other = Commune(name="Phường Phúc Xá", code=b)  # official codes start at 1, as ids do
+        session.add(other)
+        await session.flush()
+        content = await desk_card(session, commune="Xã Tân Tiến", links=LINKS, commune_id=b)
+    payloads = sorted(start_payload([code]) for code in Pdf(content).codes() if "t.me" in code)
+    citizen = ChatUser(app, user_id="407", name="Mai")
+    assert t("communes.chosen_short", name="Xã Tân Tiến") in texts(
+        await citizen.says(f"/start {payloads[1]}")
+    )
+    by_code = ChatUser(app, user_id="408", name="Tâm")
+    assert texts(await by_code.says(f"/start xa-{b}")) == t("communes.chosen", name=other.name)
+    async with app.db.transaction() as session:
+        assert await places.commune_of(session, (await person_of(session, "407")).id) == b
+        assert await places.commune_of(session, (await person_of(session, "408")).id) == other.id

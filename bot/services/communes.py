@@ -105,13 +105,26 @@ async def matching(session: AsyncSession, text: str) -> list[Commune]:
     return [communes[index] for index in units.closest(wanted, names, CLOSE_ENOUGH)]
 
 
+# A commune without an official code is linked by its id here, marked so that it is never read
+# as another commune's code (official codes start at 1, as ids do).
+ID_LINK = "i{id}"
+
+
+def link_value(commune: Commune) -> str:
+    """What a deep link or poster names the commune by: its official code, else its id."""
+    return str(commune.code) if commune.code is not None else ID_LINK.format(id=commune.id)
+
+
 async def by_link(session: AsyncSession, value: str) -> Commune | None:
-    """The commune of a deep link or poster: its official code, or its id here."""
-    if not value.isdigit() or len(value) > 9:
+    """The commune a deep link or poster names (`link_value`). A bare number that is no
+    commune's code is also tried as an id: posters printed before ids were marked said so."""
+    marked = value.removeprefix(ID_LINK.format(id=""))
+    if not marked.isdigit() or len(marked) > 9:
         return None
-    number = int(value)
-    by_code = await session.scalar(select(Commune).where(Commune.code == number))
-    return by_code or await session.get(Commune, number)
+    if marked != value:
+        return await session.get(Commune, int(marked))
+    by_code = await session.scalar(select(Commune).where(Commune.code == int(value)))
+    return by_code or await session.get(Commune, int(value))
 
 
 async def choose(session: AsyncSession, person: Person, commune: Commune) -> None:

@@ -53,8 +53,7 @@ async def commune_links(
     commune = await session.get(Commune, commune_id)
     if commune is None:
         return links
-    link = commune.code if commune.code is not None else commune.id
-    return links.for_commune(str(link), commune.name)
+    return links.for_commune(communes.link_value(commune), commune.name)
 
 
 def _draw_guides(
