@@ -28,13 +28,14 @@ coverage, lowest first, and flagged "lagging" when below the target from `[repor
 coverage_target`. Both thresholds are compared exactly, before rounding.
 
 Change over the last 7 days: the figures now minus those of the coverage snapshot of 7 days ago
-(table `coverage_snapshots`, one row per village and day). Snapshots are written by a daily job
-at `[reports] snapshot_time` (the day's closing figures) and, on demand, whenever someone looks at
-coverage (today's row is then updated with the figures just shown; the evening job has the last
-word). If the snapshot of exactly 7 days ago is missing (the bot was off that day), the newest one
-from 8 to 13 days ago is used and its date is given with the change; if there is none, the change
-is None and the report says so instead of inventing a number. A village with no row in that
-snapshot (it did not exist yet) has no change of its own; the commune's change counts it from 0.
+(table `coverage_snapshots`, one row per village and day). Snapshots are written by a daily job at
+`[reports] snapshot_time` (the day's closing figures) and, on demand, whenever someone looks at
+coverage (today's rows are then copied from the counters just read, in the same transaction; the
+evening job has the last word). If the snapshot of exactly 7 days ago is missing (the bot was off
+that day), the newest one from 8 to 13 days ago is used and its date is given with the change; if
+there is none, the change is None and the report says so instead of inventing a number. A village
+with no row in that snapshot (it did not exist yet) has no change of its own; the commune's change
+counts it from 0.
 
 Coverage as of the end of an earlier day (the monthly workbook of a past month) comes from that
 day's snapshot: the register keeps no history (a household's accounts are overwritten, households
@@ -43,8 +44,9 @@ register as it stood when the day closed. Only villages with a row that day are 
 counts are today's (they have no history either).
 
 Speed: the figures come from `village_counters` (one row per village, kept with every change to
-a household: bot/db/models/counters.py), so nothing aggregates the households; one query for the
-villages and one for the snapshot rows; Python only walks villages, never households.
+a household: bot/db/models/counters.py), so nothing aggregates the households; one query joins
+each village to its counters and its baseline snapshot row; Python only walks villages, once,
+never households; today's snapshot is one INSERT … SELECT from the counters.
 """
 
 from __future__ import annotations
@@ -388,24 +390,31 @@ async def record_snapshot(
 
 
 async def snapshot_all(session: AsyncSession, day: date) -> int:
-    """The daily job: record every village's figures (empty villages as zeros), copied from
-    the kept counters by one INSERT … SELECT."""
+    """The daily job: record every village's figures (empty villages as zeros); returns how
+    many villages there are."""
+    await copy_counters(session, day, None)
+    return int(await session.scalar(select(func.count()).select_from(Village)) or 0)
+
+
+async def copy_counters(session: AsyncSession, day: date, scope: Scope) -> None:
+    """Write (or overwrite) the snapshot rows of `day` for the villages in scope from the kept
+    counters, by one INSERT … SELECT: no row passes through Python."""
     counters = VillageCounter.__table__
     figures = select(
         literal(day, Date()),
         Village.id,
         *(func.coalesce(counters.c[name], 0) for name in FIGURE_FIELDS),
     ).outerjoin(counters, counters.c.village_id == Village.id)
+    # SQLite reads "… JOIN … ON CONFLICT" as a join constraint unless the SELECT has a WHERE.
+    figures = figures.where(true() if scope is None else Village.id.in_(scope))
     dialect = session.get_bind().dialect.name
     insert = insert_for(dialect, CoverageSnapshot)
-    # SQLite reads "… JOIN … ON CONFLICT" as a join constraint unless the SELECT has a WHERE.
-    statement = insert.from_select(["day", "village_id", *FIGURE_FIELDS], figures.where(true()))
+    statement = insert.from_select(["day", "village_id", *FIGURE_FIELDS], figures)
     statement = statement.on_conflict_do_update(
         index_elements=["day", "village_id"],
         set_={name: statement.excluded[name] for name in FIGURE_FIELDS},
     )
     await session.execute(statement)
-    return int(await session.scalar(select(func.count()).select_from(Village)) or 0)
 
 
 async def coverage(
@@ -442,8 +451,8 @@ async def coverage(
     connection = await session.connection()
     rows = (await connection.execute(query)).all()
     report = _assemble(today, since, rows, target_pct, register_complete_pct)
-    if record:
-        await record_snapshot(session, today, {v.village_id: v.figures for v in report.villages})
+    if record:  # the same counters the report was made from, in the same transaction
+        await copy_counters(session, today, scope)
     return report
 
 
