@@ -14,11 +14,12 @@ M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
 
 def use_one_malloc_arena() -> None:
     """glibc gives every thread that allocates its own malloc arena, which then keeps memory it
-    no longer uses; the database driver's thread alone grows one by about 7 MB. Python's lock
-    already serialises our threads, so sharing the main arena costs nothing. Not glibc: no-op."""
+    no longer uses; the database driver's thread alone grows one by about 7 MB. That thread and
+    the event loop seldom allocate at the same moment, so sharing the main arena costs little
+    (bench/throughput.py shows no change). Not glibc: nothing is changed."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # no C library to open, or not glibc
         return
     if mallopt(M_ARENA_MAX, 1) != 1:
         log.debug("mallopt(M_ARENA_MAX) refused; keeping the default arenas")
