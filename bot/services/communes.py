@@ -107,18 +107,18 @@ async def matching(session: AsyncSession, text: str) -> list[Commune]:
 
 # A commune without an official code is linked by its id here, marked so that it is never read
 # as another commune's code (official codes start at 1, as ids do).
-ID_LINK = "i{id}"
+ID_LINK_PREFIX = "i"
 
 
 def link_value(commune: Commune) -> str:
     """What a deep link or poster names the commune by: its official code, else its id."""
-    return str(commune.code) if commune.code is not None else ID_LINK.format(id=commune.id)
+    return str(commune.code) if commune.code is not None else f"{ID_LINK_PREFIX}{commune.id}"
 
 
 async def by_link(session: AsyncSession, value: str) -> Commune | None:
     """The commune a deep link or poster names (`link_value`). A bare number that is no
     commune's code is also tried as an id: posters printed before ids were marked said so."""
-    marked = value.removeprefix(ID_LINK.format(id=""))
+    marked = value.removeprefix(ID_LINK_PREFIX)
     if not marked.isdigit() or len(marked) > 9:
         return None
     if marked != value:
