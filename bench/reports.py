@@ -44,7 +44,7 @@ from bot.config import ReportsSettings
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.db.models.visit_totals import ACTION_FIELDS
-from bot.memory import freeze_startup_objects
+from bot.memory import collect_less_often, freeze_startup_objects
 from bot.services import village_counters, visit_totals
 from bot.services.reports import coverage, kpis, tallies
 from bot.services.shifts.calendar import usual_working_day
@@ -370,7 +370,8 @@ async def prepare(database: Database) -> None:
     print(f"  village counters recounted in {(time.perf_counter() - started) * 1000:.0f} ms")
     async with database.transaction() as session:
         await coverage.snapshot_all(session, TODAY - timedelta(days=7))
-    freeze_startup_objects()
+    freeze_startup_objects()  # as the bot's processes are set up (bot/memory.py)
+    collect_less_often()
 
 
 async def measure(url: str, size: Size, repeat: int) -> list[Timing]:

@@ -1,5 +1,5 @@
-"""Memory of the long-running processes (`dvcbot run`, the web workers), set once at start:
-the arena before any thread, the freeze once start-up is done."""
+"""Memory of our processes, set once at start: the arena before any thread, young collections
+less often in every command that opens the database, the freeze once start-up is done."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import logging
 log = logging.getLogger(__name__)
 
 M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
+YOUNG_COLLECTION_EVERY = 10_000  # container objects allocated; Python's default is 700
 
 
 def use_one_malloc_arena() -> None:
@@ -31,3 +32,15 @@ def freeze_startup_objects() -> None:
     collection walks them all, and a report of 10,000 villages, which allocates enough to
     trigger several, spends a third of its time there."""
     gc.freeze()
+
+
+def collect_less_often() -> None:
+    """Run the garbage collector's young collection every 10,000 new objects instead of 700.
+    A report of 10,000 villages makes about 100,000 (rows, figures, villages), so by default
+    it pays for over a hundred young collections, each promoting survivors towards a full one;
+    coverage of a province took 48 ms on PostgreSQL that way and 39 ms like this (the daily
+    tally 118 and 82 ms). Almost nothing we make is in a cycle (reference counting frees it),
+    so collecting less often keeps about the same memory (bench/startup.py: idle RSS 86 MB
+    either way, 154 MB after load against 152)."""
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, middle, old)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
-from bot import logs
+from bot import logs, memory
 from bot.config import ConfigError, Settings, StartupError
 
 if TYPE_CHECKING:
@@ -45,6 +45,8 @@ def with_app(settings: Settings, work: Callable[[App], Awaitable[T]]) -> T:
 
     # Deferred: the app pulls in the database layer, which `dvcbot ask` and --help do not need.
     from bot.app import build_app
+
+    memory.collect_less_often()
 
     async def runner() -> T:
         app = build_app(settings)

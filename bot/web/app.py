@@ -15,7 +15,7 @@ from bot.app import App, Channel, build_app
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel
 from bot.config import Settings, load_settings
-from bot.memory import freeze_startup_objects, use_one_malloc_arena
+from bot.memory import collect_less_often, freeze_startup_objects, use_one_malloc_arena
 from bot.web import health, media, metrics, telegram, zalo
 from scheduler.runtime import Runtime
 
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(web: Starlette) -> AsyncIterator[None]:
         use_one_malloc_arena()
+        collect_less_often()
         app = build_app(settings)
         telegram_channel, zalo_channel = webhook_channels(settings, app)
         freeze_startup_objects()

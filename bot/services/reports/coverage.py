@@ -62,6 +62,7 @@ from sqlalchemy import Date, func, literal, null, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CoverageSnapshot, Role, Village, VillageCounter
+from bot.db.rows import plain_rows
 from bot.db.upsert import insert_for
 from bot.services import people
 
@@ -305,7 +306,7 @@ async def register_figures(session: AsyncSession, scope: Scope) -> dict[int, Fig
     ).where(VillageCounter.households > 0)
     if scope is not None:
         query = query.where(VillageCounter.village_id.in_(scope))
-    rows = (await session.execute(query)).all()
+    rows = await plain_rows(session, query)
     return {village_id: Figures(*values) for village_id, *values in rows}
 
 
@@ -347,7 +348,7 @@ async def villages_in(session: AsyncSession, scope: Scope) -> list[VillageRow]:
     ).order_by(*by_name(session))
     if scope is not None:
         query = query.where(Village.id.in_(scope))
-    return [VillageRow(*row) for row in (await session.execute(query)).all()]
+    return [VillageRow(*row) for row in await plain_rows(session, query)]
 
 
 async def snapshot_figures(session: AsyncSession, day: date, scope: Scope) -> dict[int, Figures]:
@@ -356,7 +357,7 @@ async def snapshot_figures(session: AsyncSession, day: date, scope: Scope) -> di
     ).where(CoverageSnapshot.day == day)
     if scope is not None:
         query = query.where(CoverageSnapshot.village_id.in_(scope))
-    rows = (await session.execute(query)).all()
+    rows = await plain_rows(session, query)
     return {village_id: Figures(*values) for village_id, *values in rows}
 
 
@@ -447,9 +448,7 @@ async def coverage(
         query = query.outerjoin(then, (then.c.village_id == Village.id) & (then.c.day == since))
     if scope is not None:
         query = query.where(Village.id.in_(scope))
-    await session.flush()  # Core below: thousands of plain rows, without the ORM's loading
-    connection = await session.connection()
-    rows = (await connection.execute(query)).all()
+    rows = await plain_rows(session, query)
     report = _assemble(today, since, rows, target_pct, register_complete_pct)
     if record:  # the same counters the report was made from, in the same transaction
         await copy_counters(session, today, scope)

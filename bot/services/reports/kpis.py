@@ -36,6 +36,7 @@ from bot.config import ReportsSettings
 from bot.core.errors import DomainError
 from bot.db.models import Assistance, CoverageSnapshot, Person, VillageDay
 from bot.db.models.visit_totals import DOSSIER_FIELDS
+from bot.db.rows import plain_rows
 from bot.services import visit_totals
 from bot.services.reports.coverage import (
     Figures,
@@ -371,7 +372,7 @@ async def helper_months(
     ).outerjoin(Person, Person.id == counted.c.helper_id)
     rows = {
         helper_id: (name, int(households), int(visits), int(dossiers or 0))
-        for helper_id, name, households, visits, dossiers in (await session.execute(query)).all()
+        for helper_id, name, households, visits, dossiers in await plain_rows(session, query)
     }
     shifts_by_person = await shift_attendance(session, month, now)
     if shifts_by_person and scope is None:

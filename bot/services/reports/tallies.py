@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import DomainError
 from bot.db.models import AssistAction, Assistance, Person, VillageDay, VillageWeek
+from bot.db.rows import plain_rows
 from bot.services import visit_totals
 from bot.services.reports.coverage import Scope, VillageRow, villages_in
 from bot.services.shifts.calendar import is_working_day
@@ -218,7 +219,7 @@ async def _counted(session: AsyncSession, scope: Scope, first: date, last: date)
         query = _days_summed(first, last, scope)
     else:
         return await _counted_from_log(session, scope, first, last)
-    rows = (await (await session.connection()).execute(query)).all()
+    rows = await plain_rows(session, query)
     counted: Counted = {}
     for village_id, households, *work in rows:  # kept figures are ints, never NULL
         if village_id is not None:
@@ -285,8 +286,7 @@ async def _counted_from_log(
     total = select(cast(null(), Integer), *columns)
     query = union_all(_in_range(per_village, first, last, scope),
                       _in_range(total, first, last, scope))  # fmt: skip
-    # Core rows, fetched at once (per-row fetching costs more than the query on PostgreSQL).
-    rows = (await (await session.connection()).execute(query)).all()
+    rows = await plain_rows(session, query)
     return {  # COUNT is never NULL: the values are the ints themselves
         village_id: (households, Work(*work)) for village_id, households, *work in rows
     }
@@ -345,7 +345,7 @@ async def helper_counts(
     ).outerjoin(Person, Person.id == counted.c.helper_id)
     helpers = [
         HelperCount(helper_id, name if helper_id is not None else None, int(hh), int(visits))
-        for helper_id, name, hh, visits in (await session.execute(query)).all()
+        for helper_id, name, hh, visits in await plain_rows(session, query)
     ]
     helpers.sort(key=lambda h: (-h.households, -h.visits, h.name or ""))
     return helpers
@@ -406,11 +406,11 @@ async def day_rows(
 
     villages = [
         DayRow(day, village_id, int(hh), work(rest))
-        for day, village_id, hh, *rest in (await session.execute(per_village)).all()
+        for day, village_id, hh, *rest in await plain_rows(session, per_village)
     ]
     days = [
         DayRow(day, None, int(hh), work(rest))
-        for day, hh, *rest in (await session.execute(per_day)).all()
+        for day, hh, *rest in await plain_rows(session, per_day)
     ]
     villages.sort(key=lambda row: (row.day, row.village_id or 0))
     days.sort(key=lambda row: row.day)
