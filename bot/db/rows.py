@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
 
-async def plain_rows(session: AsyncSession, query: Executable) -> Sequence[Row[Any]]:
+async def plain_rows(session: AsyncSession, query: Executable) -> Sequence[Sequence[Any]]:
     """The query's rows as plain tuples; pending changes are flushed first, as the session's
     own `execute` would (the ORM's row loading costs more than the query for 10,000 rows)."""
     await session.flush()
