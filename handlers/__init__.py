@@ -258,6 +258,9 @@ def register_all(registry: Registry) -> None:
     registry.action(s.GenerateShifts, shifts_admin.generate_default, roles=ADMINS)
     registry.flow(shifts_admin.TEMPLATE, roles=ADMINS)
     registry.action(s.DaysOff, shifts_days.overrides_command, roles=DAYS_OFF_ROLES)
+    registry.action(
+        s.ProvinceDaysOff, shifts_days.province_overrides_command, roles=PROVINCE_ADMINS
+    )
     registry.action(s.AddClosedDay, shifts_days.add_closed_day, roles=DAYS_OFF_ROLES)
     registry.action(s.AddWorkingDay, shifts_days.add_working_day, roles=DAYS_OFF_ROLES)
     registry.action(s.RemoveDayOff, shifts_days.remove, roles=DAYS_OFF_ROLES)
@@ -293,7 +296,7 @@ def register_all(registry: Registry) -> None:
     registry.action(InviteCommuneAdmin, commune_create.invite_admin, roles=adders)
     registry.flow(commune_create.NAMING, roles=adders)
     registry.menu(t("shifts.menu"), s.ShiftsHub(), roles=EVERYONE_ON_SHIFTS)
-    registry.menu(t("shift_admin.days_off_menu"), s.DaysOff(), roles=PROVINCE_ADMINS)
+    registry.menu(t("shift_admin.days_off_menu"), s.ProvinceDaysOff(), roles=PROVINCE_ADMINS)
     registry.menu(t("handoff.list_button"), ho.RequestList(), roles=staff)
     registry.menu(t("questions.menu"), qn.QuestionList(), roles=viewing)
     registry.menu(t("menu.help"), ShowHelp(), groups=True)

@@ -2,6 +2,7 @@
 
 A commune's admin sets their commune's days (and sees the province's, marked); a province
 admin sets province-wide ones, which every commune follows unless it decided that day itself.
+Someone who is both switches between the two lists; each list's buttons say which it is.
 
 A day is added with the flow DAY_OFF: the date, for a working day the weekday whose shifts it
 runs, then a note (or skip). Government decisions the `holidays` package lacks (a make-up
@@ -15,7 +16,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from bot.actions.shifts import AddClosedDay, AddWorkingDay, RemoveDayOff
+from bot.actions.shifts import (
+    AddClosedDay,
+    AddWorkingDay,
+    DaysOff,
+    ProvinceDaysOff,
+    RemoveDayOff,
+)
 from bot.core.context import Context
 from bot.core.errors import DomainError
 from bot.core.flows import Answer, Done, Flow, FlowData, FlowTexts, Invalid, Next, Step
@@ -36,13 +43,20 @@ async def overrides_command(ctx: Context) -> Replies:
     return await overrides(ctx)
 
 
+async def province_overrides_command(ctx: Context) -> Replies:
+    """The province-wide days, for a province admin who is also a commune's admin."""
+    ctx.end_flow()
+    return await overrides(ctx, province=True)
+
+
 async def remove(ctx: Context, pressed: RemoveDayOff) -> Replies:
     """Remove a closed or make-up day; the next generation follows the usual calendar. Only
     the deciding commune's admin (a province-wide one: a province admin) removes it; anything
     else is answered as a day no longer listed."""
     ctx.end_flow()
     override = await ctx.session.get(DayOverride, pressed.override)
-    if override is None or override.commune_id != await deciding_commune(ctx):
+    province = override is not None and override.commune_id is None
+    if override is None or override.commune_id != await deciding_commune(ctx, province=province):
         raise DomainError("shift_admin.no_override")
     await templates.remove_override(
         ctx.session,
@@ -51,21 +65,24 @@ async def remove(ctx: Context, pressed: RemoveDayOff) -> Replies:
         location_id=override.location_id,
         actor_id=ctx.person.id,
     )
-    return await overrides(ctx, t("shift_admin.override_removed"))
+    return await overrides(ctx, t("shift_admin.override_removed"), province=province)
 
 
-async def deciding_commune(ctx: Context) -> int | None:
-    """Whose days off this person sets: the commune they are admin of; None for a province
-    admin (province-wide days)."""
+async def deciding_commune(ctx: Context, *, province: bool = False) -> int | None:
+    """Whose days off this person sets: None (the province-wide days) for a province admin who
+    asks for them or is no commune's admin; otherwise the commune they are admin of. Asking for
+    the province's without the role (a forged button) gets one's own commune."""
+    if province and Role.PROVINCE_ADMIN in ctx.roles:
+        return None
     mine = await people.communes_of(ctx.session, ctx.person.id, {Role.ADMIN})
     return min(mine) if mine else None
 
 
-async def overrides(ctx: Context, notice: str | None = None) -> Reply:
+async def overrides(ctx: Context, notice: str | None = None, *, province: bool = False) -> Reply:
     """Closed and make-up working days from today on: a commune admin's own (which they may
     remove) and the province's (shown, marked); a province admin's province-wide ones."""
     first = today(ctx)
-    commune_id = await deciding_commune(ctx)
+    commune_id = await deciding_commune(ctx, province=province)
     rows = list(
         await ctx.session.scalars(
             select(DayOverride)
@@ -86,11 +103,16 @@ async def overrides(ctx: Context, notice: str | None = None) -> Reply:
         if row.commune_id == commune_id:
             label = t("shift_admin.remove_override", day=f"{row.day:%d/%m/%Y}")
             choices.append(RemoveDayOff(row.id).button(label))
+    wide = commune_id is None
     choices += [
-        AddClosedDay().button(t("shift_admin.add_closed")),
-        AddWorkingDay().button(t("shift_admin.add_working")),
-        setup_choice(),
+        AddClosedDay(province=wide).button(t("shift_admin.add_closed")),
+        AddWorkingDay(province=wide).button(t("shift_admin.add_working")),
     ]
+    if Role.PROVINCE_ADMIN in ctx.roles and await deciding_commune(ctx) is not None:
+        switch = DaysOff() if wide else ProvinceDaysOff()
+        other = "shift_admin.commune_days_button" if wide else "shift_admin.days_off_menu"
+        choices.append(switch.button(t(other)))
+    choices.append(setup_choice())
     return Reply("\n".join(lines), choices=tuple(choices))
 
 
@@ -128,18 +150,19 @@ def parse_day_text(raw: str, today_: date) -> date:
 
 class DayOff(FlowData):
     working: bool
+    province: bool = False  # a province-wide day (see deciding_commune)
     day: date | None = None
     as_weekday: int | None = None  # a working day runs this weekday's shifts
 
 
-async def add_closed_day(ctx: Context) -> Replies:
+async def add_closed_day(ctx: Context, pressed: AddClosedDay) -> Replies:
     """Add a day the desk closes."""
-    return await DAY_OFF.start(ctx, DayOff(working=False), "date")
+    return await DAY_OFF.start(ctx, DayOff(working=False, province=pressed.province), "date")
 
 
-async def add_working_day(ctx: Context) -> Replies:
+async def add_working_day(ctx: Context, pressed: AddWorkingDay) -> Replies:
     """Add a make-up working day."""
-    return await DAY_OFF.start(ctx, DayOff(working=True), "date")
+    return await DAY_OFF.start(ctx, DayOff(working=True, province=pressed.province), "date")
 
 
 async def ask_date(ctx: Context, data: DayOff) -> Reply:
@@ -181,13 +204,13 @@ async def read_note(ctx: Context, data: DayOff, answer: Answer) -> Next:
         ctx.session,
         data.day,
         working=data.working,
-        commune_id=await deciding_commune(ctx),
+        commune_id=await deciding_commune(ctx, province=data.province),
         as_weekday=data.as_weekday,
         note=None if answer.pressed else answer.text.strip()[:200],
         actor_id=ctx.person.id,
     )
     saved = t("shift_admin.override_saved", day=shift_text.day_label(data.day))
-    return Done(await overrides(ctx, saved))
+    return Done(await overrides(ctx, saved, province=data.province))
 
 
 DAY_OFF = Flow(

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from bot.actions.shifts import AddClosedDay, DaysOff, RemoveDayOff
+from bot.actions.shifts import AddClosedDay, DaysOff, ProvinceDaysOff, RemoveDayOff
 from bot.app import App
 from bot.db.migrate import downgrade, upgrade
 from bot.db.models import (
@@ -30,7 +30,7 @@ from bot.db.models import (
     ShiftStatus,
 )
 from bot.locales import t
-from bot.services import escalation, outbox, places
+from bot.services import escalation, outbox, people, places
 from bot.services.reports import tallies
 from bot.services.shifts import calendar, templates
 from scheduler import reports as report_jobs
@@ -336,6 +336,87 @@ async def test_a_province_admin_sets_a_province_wide_day_every_commune_follows(a
     refused = await admin_a.presses(RemoveDayOff(province_day).button("x").payload)
     assert t("shift_admin.no_override") in texts(refused)
     assert not await working(app, FRI, b)
+
+
+async def test_a_commune_admin_who_is_also_province_admin_sets_both_kinds_in_chat(
+    app: App,
+) -> None:
+    data = await desks(app)
+    a, b = data.communes["A"], data.communes["B"]
+    app.dispatcher.clock = lambda: at(MON, 9)
+    both = await staff(app, "903", Role.ADMIN, a)
+    async with app.db.transaction() as session:
+        person = await person_of(session, "903")
+        await people.grant_role(
+            session,
+            person,
+            Role.PROVINCE_ADMIN,
+            commune_id=None,
+            granted_by_id=None,
+            now=at(MON, 8),
+        )
+
+    # The menu's "days off of the province" opens the province's list, which offers A's.
+    menu = await both.says("/menu")
+    by_label = dict(zip(labels(menu), payloads(menu), strict=True))
+    province_button = by_label[t("shift_admin.days_off_menu")]
+    province_list = await both.presses(province_button)
+    assert t("shift_admin.province_overrides_title") in texts(province_list) or (
+        t("shift_admin.no_overrides") in texts(province_list)
+    )
+    assert t("shift_admin.commune_days_button") in labels(province_list)
+    add_wide = next(p for p in payloads(province_list) if p.startswith("sv:closed"))
+    await both.presses(add_wide)
+    asked_note = await both.says("04/12/2026")
+    skip = next(p for p in payloads(asked_note) if p.endswith(":skip"))
+    saved = texts(await both.presses(skip))
+    assert "Đã lưu" in saved and t("shift_admin.province_overrides_title") in saved
+    assert not await working(app, FRI, a) and not await working(app, FRI, b)
+
+    # Their commune's list: a day for A alone; the province's day is shown, marked, not removable.
+    await add_closed_day_by_chat(both, "02/12/2026")
+    assert not await working(app, WED, a) and await working(app, WED, b)
+    own_list = await both.presses(DaysOff().button("x").payload)
+    assert t("shift_admin.overrides_title") in texts(own_list)
+    assert f"04/12/2026: {t('shift_admin.kind_closed')} ({t('shift_admin.province_wide')})" in (
+        texts(own_list)
+    )
+    assert [label for label in labels(own_list) if label.startswith("🗑")] == [
+        t("shift_admin.remove_override", day="02/12/2026")
+    ]
+    assert t("shift_admin.days_off_menu") in labels(own_list)
+
+    # From the province's list they remove the province-wide day; A's own day stays.
+    province_list = await both.presses(ProvinceDaysOff().button("x").payload)
+    remove = next(p for p in payloads(province_list) if p.startswith("sv:rm:"))
+    removed = texts(await both.presses(remove))
+    assert t("shift_admin.override_removed") in removed
+    assert await working(app, FRI, b) and not await working(app, WED, a)
+
+
+async def test_a_commune_admin_cannot_reach_the_provinces_days_with_forged_buttons(
+    app: App,
+) -> None:
+    data = await desks(app)
+    a, b = data.communes["A"], data.communes["B"]
+    app.dispatcher.clock = lambda: at(MON, 9)
+    admin_a = await staff(app, "904", Role.ADMIN, a)
+    refused = await admin_a.presses(ProvinceDaysOff().button("x").payload)
+    assert t("shift_admin.province_overrides_title") not in texts(refused)
+    assert t("shift_admin.days_off_menu") not in labels(refused)
+    assert t("shift_admin.days_off_menu") not in labels(
+        await admin_a.presses(DaysOff().button("x").payload)
+    )
+
+    # A forged "province-wide" add makes a day of their own commune only.
+    await admin_a.presses(AddClosedDay(province=True).button("x").payload)
+    asked_note = await admin_a.says("03/12/2026")
+    skip = next(p for p in payloads(asked_note) if p.endswith(":skip"))
+    await admin_a.presses(skip)
+    assert not await working(app, THU, a) and await working(app, THU, b)
+    async with app.sessionmaker() as session:
+        deciders = list(await session.scalars(select(DayOverride.commune_id)))
+    assert deciders == [a]
 
 
 # ----------------------------------------------------------------------------- the CLI

@@ -122,12 +122,16 @@ class DaysOff(Action, prefix="sv"):
     pass
 
 
+class ProvinceDaysOff(Action, prefix="sv:province"):
+    """The province-wide days, for a province admin (who may also be a commune's admin)."""
+
+
 class AddClosedDay(Action, prefix="sv:closed"):
-    pass
+    province: bool = False  # a province-wide day
 
 
 class AddWorkingDay(Action, prefix="sv:working"):
-    pass
+    province: bool = False
 
 
 class RemoveDayOff(Action, prefix="sv:rm"):
