@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.db import sqlite
 from bot.db.base import use_postgresql
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -30,9 +31,10 @@ def create_engine(url: str, *, echo: bool = False, foreign_keys: bool = True) ->
     if not is_sqlite(url):
         use_postgresql()
         return create_async_engine(url, echo=echo, pool_pre_ping=True)
-    # isolation_level=None hands transaction control to us so writes can BEGIN IMMEDIATE:
-    # a deferred BEGIN that later upgrades to a write fails at once under concurrency.
-    engine = create_async_engine(url, echo=echo, connect_args={"isolation_level": None})
+    # Connections in autocommit mode hand transaction control to us so writes can BEGIN
+    # IMMEDIATE: a deferred BEGIN that later upgrades to a write fails at once under
+    # concurrency. Their statements run on the event loop's thread (bot/db/sqlite.py).
+    engine = create_async_engine(url, echo=echo, async_creator=sqlite.connector(url))
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -1,0 +1,58 @@
+"""SQLite connections whose statements run on the event loop's own thread.
+
+aiosqlite runs every call (make a cursor, execute, fetch, close) on a thread of its own and
+wakes the event loop for each: about 30 hand-offs an update, which on a small server cost as
+much as the update's own work (bench/throughput.py: the dispatcher handles twice as many
+updates without them). Once a transaction holds SQLite's write lock our statements take
+microseconds and wait for nothing (WAL readers never wait), so they run where they are called.
+Only what can wait for another process goes through aiosqlite's thread as before: BEGIN (which
+takes the lock, sleeping in the busy handler while another process holds it), PRAGMAs (changing
+the journal mode takes a lock) and opening the file; a busy database never stalls the loop.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+import aiosqlite
+from sqlalchemy import make_url
+
+# Statements that may wait for a lock held by another connection.
+MAY_WAIT = ("BEGIN", "PRAGMA")
+
+
+class LoopConnection(aiosqlite.Connection):
+    """aiosqlite's connection, running statements that cannot wait on the calling thread."""
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if self._connection is None or _may_wait(args):
+            on_its_thread: Callable[..., Awaitable[Any]] = super()._execute
+            return await on_its_thread(fn, *args, **kwargs)
+        return fn(*args, **kwargs)
+
+
+def _may_wait(args: tuple[Any, ...]) -> bool:
+    return (
+        bool(args) and isinstance(args[0], str) and args[0].lstrip().upper().startswith(MAY_WAIT)
+    )
+
+
+def connector(url: str) -> Callable[[], Awaitable[LoopConnection]]:
+    """SQLAlchemy's `async_creator` for `url`: the file and options its aiosqlite dialect would
+    open, in autocommit mode (transactions are begun explicitly, see bot/db/engine.py), usable
+    from both threads (never at once: each call is awaited before the next)."""
+    parsed = make_url(url)
+    args, options = parsed.get_dialect()().create_connect_args(parsed)
+    options = {**options, "isolation_level": None, "check_same_thread": False}
+    opened = partial(sqlite3.connect, *args, **options)
+
+    async def connect() -> LoopConnection:
+        connection = LoopConnection(opened, iter_chunk_size=64)
+        connection._thread.daemon = True  # as SQLAlchemy's dialect does: never holds up exit
+        await connection  # opens the file on aiosqlite's thread
+        return connection
+
+    return connect
