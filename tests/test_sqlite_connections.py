@@ -14,6 +14,9 @@ from sqlalchemy import func, select
 from bot.app import build_app
 from bot.config import BotSettings, DatabaseSettings, Settings
 from bot.core.messages import Incoming
+from bot.db import sqlite
+from bot.db.base import utcnow
+from bot.db.engine import Database
 from bot.db.models import ProcessedUpdate
 
 HOLD_SECONDS = 1.5
@@ -35,12 +38,7 @@ async def test_a_write_waiting_for_another_process_does_not_stall_the_bot(
     url = f"sqlite+aiosqlite:///{path}"
     app = build_app(Settings(database=DatabaseSettings(url=url), bot=BotSettings(demo_data=True)))
     await app.prepare_database()
-    holder = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", HOLDER, str(path), str(HOLD_SECONDS),
-        stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    assert holder.stdout is not None
-    assert await holder.stdout.readline() == b"locked\n"
+    holder = await hold_lock(path, HOLD_SECONDS)
 
     ticks = 0
 
@@ -67,3 +65,39 @@ async def test_a_write_waiting_for_another_process_does_not_stall_the_bot(
         )
     assert kept == 1
     await app.close()
+
+
+async def test_closing_waits_for_a_begin_still_running_on_the_thread(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    """A BEGIN sent to aiosqlite's thread keeps waiting for the lock even when its caller was
+    cancelled; closing the connection meanwhile must queue behind it, not close the file under
+    it (that crashed the test run once)."""
+    path = tmp_path / "bot.db"
+    shutil.copyfile(sqlite_template, path)
+    holder = await hold_lock(path, 0.5)
+    connection = await sqlite.connector(f"sqlite+aiosqlite:///{path}")()
+    begin = asyncio.create_task(connection.execute("BEGIN IMMEDIATE"))
+    await asyncio.sleep(0.1)
+    begin.cancel()
+    await connection.close()  # after the BEGIN got the lock, on the same thread
+    await holder.wait()
+    assert begin.cancelled()
+
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    async with database.transaction() as session:
+        session.add(ProcessedUpdate(key="console:after", processed_at=utcnow()))
+    async with database.sessionmaker() as session:
+        keys = list(await session.scalars(select(ProcessedUpdate.key)))
+    assert keys == ["console:after"]
+    await database.dispose()
+
+
+async def hold_lock(path: Path, seconds: float) -> asyncio.subprocess.Process:
+    """Another process holding the database's write lock for `seconds`."""
+    holder = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", HOLDER, str(path), str(seconds), stdout=asyncio.subprocess.PIPE
+    )
+    assert holder.stdout is not None
+    assert await holder.stdout.readline() == b"locked\n"
+    return holder

@@ -8,6 +8,9 @@ microseconds and wait for nothing (WAL readers never wait), so they run where th
 Only what can wait for another process goes through aiosqlite's thread as before: BEGIN (which
 takes the lock, sleeping in the busy handler while another process holds it), PRAGMAs (changing
 the journal mode takes a lock) and opening the file; a busy database never stalls the loop.
+The two threads never use the connection at once: while a call sent to aiosqlite's thread is
+unfinished (its caller may have been cancelled, the thread still runs it), every later call
+queues behind it there too.
 """
 
 from __future__ import annotations
@@ -27,11 +30,32 @@ MAY_WAIT = ("BEGIN", "PRAGMA")
 class LoopConnection(aiosqlite.Connection):
     """aiosqlite's connection, running statements that cannot wait on the calling thread."""
 
+    def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
+        super().__init__(connector, iter_chunk_size)
+        self._unfinished: set[object] = set()  # calls sent to the thread; it removes each
+
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if self._connection is None or _may_wait(args):
-            on_its_thread: Callable[..., Awaitable[Any]] = super()._execute
-            return await on_its_thread(fn, *args, **kwargs)
+        if self._unfinished or self._connection is None or _may_wait(args):
+            return await self._on_its_thread(partial(fn, *args, **kwargs))
         return fn(*args, **kwargs)
+
+    async def _on_its_thread(self, call: Callable[[], Any]) -> Any:
+        token = object()
+
+        def run() -> Any:
+            try:
+                return call()
+            finally:
+                self._unfinished.discard(token)  # set operations are atomic under the GIL
+
+        self._unfinished.add(token)
+        on_its_thread: Callable[..., Awaitable[Any]] = super()._execute
+        try:
+            return await on_its_thread(run)
+        except BaseException:
+            if self._connection is None:  # closed: the thread ran nothing
+                self._unfinished.discard(token)
+            raise
 
 
 def _may_wait(args: tuple[Any, ...]) -> bool:
