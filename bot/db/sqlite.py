@@ -59,9 +59,8 @@ class LoopConnection(aiosqlite.Connection):
 
 
 def _may_wait(args: tuple[Any, ...]) -> bool:
-    return (
-        bool(args) and isinstance(args[0], str) and args[0].lstrip().upper().startswith(MAY_WAIT)
-    )
+    statement = args[0] if args else None
+    return isinstance(statement, str) and statement.lstrip()[:6].upper().startswith(MAY_WAIT)
 
 
 def connector(url: str) -> Callable[[], Awaitable[LoopConnection]]:
