@@ -370,6 +370,13 @@ async def prepare(database: Database) -> None:
     print(f"  village counters recounted in {(time.perf_counter() - started) * 1000:.0f} ms")
     async with database.transaction() as session:
         await coverage.snapshot_all(session, TODAY - timedelta(days=7))
+    if database.engine.dialect.name == "postgresql":
+        # As autovacuum would after those rewrites; this machine's server runs without it, so
+        # the dead rows of every earlier run on a kept database (timed runs roll back, which
+        # leaves them too) would otherwise pile up in the tables coverage reads.
+        async with database.engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.exec_driver_sql("VACUUM ANALYZE village_counters, coverage_snapshots")
     freeze_startup_objects()  # as the bot's processes are set up (bot/memory.py)
     collect_less_often()
 
