@@ -46,7 +46,7 @@ from bot.db.migrate import upgrade
 from bot.db.models.visit_totals import ACTION_FIELDS
 from bot.memory import collect_less_often, freeze_startup_objects
 from bot.services import village_counters, visit_totals
-from bot.services.reports import coverage, kpis, tallies
+from bot.services.reports import coverage, daily, kpis, tallies
 from bot.services.shifts.calendar import usual_working_day
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -430,14 +430,14 @@ async def measure(url: str, size: Size, repeat: int) -> list[Timing]:
                 session, village, TODAY, target_pct=targets.coverage_target, record=False
             )
 
-        async def tally_all(session: Any) -> tallies.DailyTally:
-            return await tallies.daily_tally(session, None, day)
+        async def tally_all(session: Any) -> daily.DailyTally:
+            return await daily.daily_tally(session, None, day)
 
         async def day_only(session: Any) -> tallies.RangeTally:
             return await tallies.range_tally(session, None, day, day)
 
-        async def tally_one(session: Any) -> tallies.DailyTally:
-            return await tallies.daily_tally(session, village, day)
+        async def tally_one(session: Any) -> daily.DailyTally:
+            return await daily.daily_tally(session, village, day)
 
         async def kpi_all(session: Any) -> kpis.KpiReport:
             return await kpis.kpi_report(session, None, month, today=TODAY, targets=targets)

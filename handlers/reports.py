@@ -32,11 +32,12 @@ from bot.locales import t
 from bot.services.reports.area import area_name
 from bot.services.reports.charts import render_png
 from bot.services.reports.coverage import Scope, coverage, report_scope, villages_in
+from bot.services.reports.daily import DailyTally, daily_tally
 from bot.services.reports.kpis import Month, Period, kpi_report
 from bot.services.reports.push import WEEKDAYS
 from bot.services.reports.survey import survey_report
 from bot.services.reports.survey_view import survey_text
-from bot.services.reports.tallies import FIRST_DAY, DailyTally, check_day, daily_tally, parse_day
+from bot.services.reports.tallies import FIRST_DAY, check_day, parse_day
 from bot.services.reports.text import (
     coverage_text,
     day_label,

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.db.models import Assistance, AuditEntry, Person, Role, RoleGrant
-from bot.services.reports import tallies
+from bot.services.reports import daily
 from tests.helpers import first_commune
 from tests.test_household_io import write_csv, write_xlsx
 from tests.test_reports import Commune, add_assistance, build_commune
@@ -160,7 +160,7 @@ async def test_bad_rows_listed_good_rows_imported_and_reimport_changes_nothing(
                 select(Assistance).where(Assistance.logged_late).order_by(Assistance.day)
             )
         ]
-        june16 = await tallies.daily_tally(session, None, date(2026, 6, 16))
+        june16 = await daily.daily_tally(session, None, date(2026, 6, 16))
     an, cat, duong = data.households["An"], data.households["Cát"], data.households["Dương"]
     assert imported == [
         (date(2026, 6, 15), an[0], data.hoa, True, None, None),

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.app import App
 from bot.db.models import Assistance, Role
 from bot.locales import t
-from bot.services.reports import tallies
+from bot.services.reports import daily
 from tests.helpers import ChatUser, labels, payloads, texts
 from tests.test_households_flow import add_household, audit_rows, make_villages, staff_user
 from tests.test_numbered_menus import number_of, text_volunteer
@@ -68,8 +68,8 @@ async def test_help_logged_for_an_earlier_day_counts_for_that_day(app: App) -> N
     assert assist[0].after is not None
     assert (assist[0].after["day"], assist[0].after["logged_late"]) == ("2026-11-30", True)
     async with app.sessionmaker() as session:
-        monday = await tallies.daily_tally(session, None, date(2026, 11, 30))
-        today = await tallies.daily_tally(session, None, SUNDAY)
+        monday = await daily.daily_tally(session, None, date(2026, 11, 30))
+        today = await daily.daily_tally(session, None, SUNDAY)
     assert (monday.today.households, monday.today.work.other) == (1, 1)
     assert today.today.households == 0
 

@@ -31,7 +31,7 @@ from bot.db.models import (
 )
 from bot.locales import t
 from bot.services import escalation, outbox, people, places
-from bot.services.reports import tallies
+from bot.services.reports import daily
 from bot.services.shifts import calendar, templates
 from scheduler import reports as report_jobs
 from tests.helpers import ChatUser, first_commune, labels, payloads, texts
@@ -127,8 +127,8 @@ async def test_a_communes_tally_is_marked_by_its_own_calendar(app: App) -> None:
     a = province.communes["A"]
     await day_off(app, WED, a, note="Đại hội Đảng bộ xã")
     async with app.sessionmaker() as session:
-        of_a = await tallies.daily_tally(session, frozenset({province.villages["A"]}), WED)
-        of_b = await tallies.daily_tally(session, frozenset({province.villages["B"]}), WED)
+        of_a = await daily.daily_tally(session, frozenset({province.villages["A"]}), WED)
+        of_b = await daily.daily_tally(session, frozenset({province.villages["B"]}), WED)
     assert (of_a.working_day, of_b.working_day) == (False, True)
 
 

@@ -18,7 +18,7 @@ from bot.app import App
 from bot.config import ReportsSettings
 from bot.db.models import Assistance, Household, Person
 from bot.services import places, visit_totals
-from bot.services.reports import kpis, tallies
+from bot.services.reports import daily, kpis
 from bot.vntext import fold
 from tests.conftest import POSTGRES_ENV
 from tests.test_tally import THU, WED, build_log
@@ -66,10 +66,10 @@ async def add_villages(app: App, count: int) -> None:
             )  # fmt: skip
 
 
-async def tally_and_kpis(app: App) -> tuple[list[str], list[str], tallies.DailyTally]:
+async def tally_and_kpis(app: App) -> tuple[list[str], list[str], daily.DailyTally]:
     async with app.sessionmaker() as session:
         with statements(app) as for_tally:
-            tally = await tallies.daily_tally(session, None, WED)
+            tally = await daily.daily_tally(session, None, WED)
         with statements(app) as for_kpis:
             await kpis.kpi_report(session, None, NOVEMBER, today=WED, targets=ReportsSettings())
     return for_tally, for_kpis, tally
@@ -82,12 +82,13 @@ def reading(table: str, seen: list[str]) -> list[str]:
 async def test_a_daily_tally_takes_six_statements_for_4_villages_as_for_44(app: App) -> None:
     await build_log(app)
     small_tally, small_kpis, small = await tally_and_kpis(app)
-    # villages, the day's override, the day, its helpers, whether the week goes on, the week
+    # whether the week goes on, the villages with their day and week, the day's total, the
+    # week's total, the day's helpers, the day's override
     assert len(small_tally) == 6
     assert reading("assistances", small_tally + small_kpis) == []
-    # The day, whether help was logged later in the week (Thursday: yes), so the week so far
-    # is summed from its days.
-    assert len(reading("village_days", small_tally)) == 3
+    # Help was logged later in the week (Thursday), so the week so far is summed from its days:
+    # in the villages' statement and in the week's total.
+    assert len(reading("village_days", small_tally)) == 4
     assert len(reading("helper_days", small_tally)) == 1
     assert len(reading("village_days", small_kpis)) == 1  # the dossiers
     assert len(reading("helper_days", small_kpis)) == 1
@@ -104,9 +105,9 @@ async def test_a_daily_tally_takes_six_statements_for_4_villages_as_for_44(app: 
 
     async with app.sessionmaker() as session:  # Thursday: the last day with help, the week's row
         with statements(app) as for_thursday:
-            thursday = await tallies.daily_tally(session, None, THU)
+            thursday = await daily.daily_tally(session, None, THU)
     assert len(for_thursday) == 6
-    assert len(reading("village_weeks", for_thursday)) == 1
+    assert len(reading("village_weeks", for_thursday)) == 2  # the villages' and the total
     assert (thursday.today.households, thursday.week.households) == (1, 45)
 
 
@@ -167,7 +168,7 @@ if os.environ.get(POSTGRES_ENV):  # plans are PostgreSQL's (like conftest.BACKEN
         event.listen(engine, "before_cursor_execute", record)
         try:
             async with app.sessionmaker() as session:
-                tally = await tallies.daily_tally(session, None, WED)
+                tally = await daily.daily_tally(session, None, WED)
                 report = await kpis.kpi_report(
                     session, None, NOVEMBER, today=date(2026, 11, 30), targets=ReportsSettings()
                 )
@@ -175,11 +176,12 @@ if os.environ.get(POSTGRES_ENV):  # plans are PostgreSQL's (like conftest.BACKEN
             event.remove(engine, "before_cursor_execute", record)
         # 800 loaded visits on Wednesday, 4 logged, 40 in the new villages; 1 + 40 + 3,600 dossiers
         assert (tally.today.work.visits, report.dossiers) == (844, 3641)
-        # The tally's day, helpers, help later that week (Thursday's), the week summed from its
-        # days; the KPIs' dossiers and helpers.
-        assert len(seen) == 6
+        # The tally's: help later that week (Thursday's), the villages with their day and the
+        # week summed from its days, the day's total, the week's total, the helpers; the KPIs'
+        # dossiers and helpers.
+        assert len(seen) == 7
         assert not [sql for sql, _ in seen if "assistances" in sql]
-        day_statement = seen[0]
+        villages_statement = seen[1]
         async with app.engine.connect() as connection:
             raw = (await connection.get_raw_connection()).driver_connection
             assert raw is not None
@@ -194,13 +196,13 @@ if os.environ.get(POSTGRES_ENV):  # plans are PostgreSQL's (like conftest.BACKEN
                 found = json.loads(plan) if isinstance(plan, str) else plan
                 return scans_of(found, "village_days") + scans_of(found, "helper_days")
 
-            day_scans = await scans(day_statement)
-            # Both branches (per village, in total) read one day through the key (day, village).
+            day_scans = await scans(villages_statement)
+            # Each village's day and the week's days are read through the key (day, village).
             assert len(day_scans) == 2
             assert all(node != "Seq Scan" for node, _ in day_scans)
-            sql, parameters = day_statement
+            sql, parameters = villages_statement
             plan = await raw.fetchval("EXPLAIN (FORMAT JSON) " + sql, *parameters)
             assert "pk_village_days" in str(plan)  # keyed by day first
-            for statement in seen[1:]:
+            for statement in seen:
                 found = await scans(statement)
                 assert found and all(node != "Seq Scan" for node, _ in found)

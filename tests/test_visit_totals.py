@@ -23,7 +23,7 @@ from bot.db.migrate import downgrade, upgrade
 from bot.db.models import Assistance, AuditEntry, Household, Role
 from bot.locales import t
 from bot.services import visit_totals
-from bot.services.reports import kpis, tallies
+from bot.services.reports import daily, kpis
 from tests.test_assistance_import import SHEET
 from tests.test_assistance_import import build as build_for_import
 from tests.test_demo import load as load_demo
@@ -84,7 +84,7 @@ async def assert_reports_match_the_log(app: App) -> int:
     async with app.sessionmaker() as session:
         assert await visit_totals.check(session) is None
         for day in days:
-            tally = await tallies.daily_tally(session, None, day)
+            tally = await daily.daily_tally(session, None, day)
             monday = day - timedelta(days=day.weekday())
             for village in tally.today.villages:
                 visits = log.visits.get((village.village_id, day), 0)
@@ -92,8 +92,10 @@ async def assert_reports_match_the_log(app: App) -> int:
                     log.households(village.village_id, day, day),
                     visits,
                 ), (village.name, day)
-            for village in tally.week.villages:
-                assert village.households == log.households(village.village_id, monday, day)
+            for village in tally.today.villages:
+                assert tally.week.households_of(village.village_id) == log.households(
+                    village.village_id, monday, day
+                )
             assert tally.today.households == log.households(None, day, day)
             assert tally.week.households == log.households(None, monday, day)
             for helper in tally.today.helpers:
@@ -126,7 +128,7 @@ async def test_logging_in_chat_and_a_household_that_moved_keep_the_kept_days_exa
     assert await assert_reports_match_the_log(app) >= 4
 
     async with app.sessionmaker() as session:
-        tally = await tallies.daily_tally(session, None, WED)
+        tally = await daily.daily_tally(session, None, WED)
     by_name = {v.name: v.households for v in tally.today.villages}
     assert (by_name["Thôn An"], by_name["Thôn Bình"]) == (2, 1)  # in both villages' figures
     assert tally.today.households == 3  # and once in the commune's
@@ -171,7 +173,7 @@ async def test_db_check_finds_a_drifting_day_and_repair_recounts(app: App) -> No
     )
     assert t("counters.visit_day", name="Thôn An", day="18/11/2026") in drifted.output
     async with app.sessionmaker() as session:
-        wrong = await tallies.daily_tally(session, None, WED)
+        wrong = await daily.daily_tally(session, None, WED)
     assert wrong.today.village(data.villages["An"]).households == 9  # type: ignore[union-attr]
 
     repaired = await dvcbot(app, "db", "check", "--repair")

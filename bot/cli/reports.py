@@ -25,10 +25,11 @@ from bot.db.base import utcnow
 from bot.locales import t
 from bot.services import communes, places
 from bot.services.reports.coverage import Scope, coverage
+from bot.services.reports.daily import daily_tally
 from bot.services.reports.kpis import Month, Period, kpi_report
 from bot.services.reports.survey import survey_report
 from bot.services.reports.survey_view import survey_text
-from bot.services.reports.tallies import daily_tally, parse_day
+from bot.services.reports.tallies import parse_day
 from bot.services.reports.text import area_label, coverage_text, kpi_text, tally_text
 
 report_cli = typer.Typer(

@@ -1,7 +1,8 @@
 """Reports for officials: coverage, tallies, KPIs, as chat text, chart, workbook and pushes.
 
 - `coverage`: account coverage per village and for the commune; daily snapshots; report scope.
-- `tallies`: the desk's work from the assistance log: a day, the week so far, any range.
+- `tallies`: the desk's work from the assistance log: a day, the week so far, any range;
+  `daily`: the daily tally (the day and the week so far, every village) in six statements.
 - `kpis`: monthly KPIs against the `[reports]` targets, and per-helper figures.
 - `charts`: the coverage bar chart (villages or communes) as a PNG.
 - `workbook`: the monthly (or any period's) .xlsx workbook; `sheets`: rows every sheet writes;

@@ -18,8 +18,7 @@ tally can be asked for any day.
 
 Speed: a day, or the week so far, is read from the kept village and helper days
 (bot/db/models/visit_totals.py): a few thousand rows whatever the size of the log, through
-their (day, village) index. A daily tally is five statements whatever the number of villages:
-the villages, the day's override, the day's figures, its helpers, the week's figures. Any other
+their (day, village) index; the daily tally (daily.py) builds on the same queries. Any other
 range counts the log itself over the covering index ix_assistances_day_report (migration 0018),
 one statement, per village UNION ALL in total. A scope's total households is a COUNT(DISTINCT)
 of its own, not a sum over villages, so a household that moved village mid-week counts once.
@@ -33,7 +32,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, cast, distinct, func, null, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    cast,
+    distinct,
+    func,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import DomainError
@@ -41,7 +49,6 @@ from bot.db.models import AssistAction, Assistance, Person, VillageDay, VillageW
 from bot.db.rows import plain_rows
 from bot.services import visit_totals
 from bot.services.reports.coverage import Scope, VillageRow, villages_in
-from bot.services.shifts.calendar import is_working_day
 
 ACTIONS = tuple(action.value for action in AssistAction)
 # Reports begin here, as months do (kpis.FIRST_YEAR): no help was logged earlier, and a day
@@ -162,39 +169,6 @@ class RangeTally:
         }
 
 
-@dataclass(frozen=True)
-class DailyTally:
-    day: date
-    working_day: bool
-    today: RangeTally
-    week: RangeTally  # Monday to `day`, without the per-helper list
-
-    def to_json(self) -> dict[str, Any]:
-        week_by_village = {v.village_id: v.households for v in self.week.villages}
-        return {
-            "day": self.day.isoformat(),
-            "working_day": self.working_day,
-            "households": self.today.households,
-            "work": self.today.work.to_json(),
-            "villages": [
-                {
-                    "id": v.village_id,
-                    "name": v.name,
-                    "households": v.households,
-                    "week_households": week_by_village.get(v.village_id, 0),
-                    "work": v.work.to_json(),
-                }
-                for v in self.today.villages
-            ],
-            "helpers": self.today.to_json()["helpers"],
-            "week": {
-                "first": self.week.first.isoformat(),
-                "households": self.week.households,
-                "work": self.week.work.to_json(),
-            },
-        }
-
-
 def _flag_sums() -> list[ColumnElement[Any]]:
     """Visits that ticked each action (COUNT … FILTER: SQLite 3.30+ and PostgreSQL)."""
     return [func.count().filter(getattr(Assistance, action)) for action in ACTIONS]
@@ -209,28 +183,46 @@ async def _counted(session: AsyncSession, scope: Scope, first: date, last: date)
     household credited once per period, see bot/db/models/visit_totals.py); any other range
     from the log. A scope's total households is a COUNT(DISTINCT) of its own, not a sum."""
     if first == last:
-        query = _kept(
-            VillageDay, VillageDay.day == first, scope, "households", "commune_households"
-        )
-    elif first == week_start(last) and await _nothing_kept_after(session, last):
-        query = _kept(VillageWeek, VillageWeek.week == first, scope,
-                      "week_households", "commune_week_households")  # fmt: skip
+        per_village, total = kept_day(first, scope)
+    elif first == week_start(last) and await nothing_kept_after(session, last):
+        per_village, total = kept_week(first, scope)
     elif first == week_start(last):  # a past day of a week with help after it
-        query = _days_summed(first, last, scope)
+        per_village, total = days_summed(first, last, scope)
     else:
         return await _counted_from_log(session, scope, first, last)
-    rows = await plain_rows(session, query)
     counted: Counted = {}
-    for village_id, households, *work in rows:  # kept figures are ints, never NULL
-        if village_id is not None:
+    for village_id, households, *work in await plain_rows(session, union_all(per_village, total)):
+        if village_id is not None:  # kept figures are ints, never NULL
             counted[village_id] = (households, Work(*work))
-        else:  # the total's SUMs are NULL when nothing is kept
-            counted[None] = (int(households or 0), Work(*(int(value or 0) for value in work)))
-    if scope is not None:  # the commune's credits may lie in a village out of scope
+        else:
+            counted[None] = total_of(households, work)
+    return await scope_total(session, scope, first, last, counted)
+
+
+def total_of(households: int | None, work: Sequence[int | None]) -> tuple[int, Work]:
+    """A total row's figures: its SUMs are NULL when nothing is kept."""
+    return int(households or 0), Work(*(int(value or 0) for value in work))
+
+
+async def scope_total(
+    session: AsyncSession, scope: Scope, first: date, last: date, counted: Counted
+) -> Counted:
+    """A partial scope's total households counted from the log: the commune's credits may lie
+    in a village out of scope."""
+    if scope is not None:
         distinct_households = select(func.count(distinct(Assistance.household_id)))
         total = await session.scalar(_in_range(distinct_households, first, last, scope))
         counted[None] = (int(total or 0), counted[None][1])
     return counted
+
+
+def kept_day(day: date, scope: Scope) -> tuple[Any, Any]:
+    return _kept(VillageDay, VillageDay.day == day, scope, "households", "commune_households")
+
+
+def kept_week(monday: date, scope: Scope) -> tuple[Any, Any]:
+    return _kept(VillageWeek, VillageWeek.week == monday, scope,
+                 "week_households", "commune_week_households")  # fmt: skip
 
 
 def _kept(
@@ -239,8 +231,9 @@ def _kept(
     scope: Scope,
     households: str,
     commune_households: str,
-) -> Any:
-    """One kept row per village (households, then WORK_FIELDS), and their total."""
+) -> tuple[Any, Any]:
+    """One kept row per village (households, then WORK_FIELDS), and their total (village
+    NULL)."""
     work = [getattr(model, name) for name in WORK_FIELDS]
     per_village = select(model.village_id, getattr(model, households), *work).where(where)
     total = select(
@@ -251,10 +244,10 @@ def _kept(
     if scope is not None:
         per_village = per_village.where(model.village_id.in_(scope))
         total = total.where(model.village_id.in_(scope))
-    return union_all(per_village, total)
+    return per_village, total
 
 
-async def _nothing_kept_after(session: AsyncSession, day: date) -> bool:
+async def nothing_kept_after(session: AsyncSession, day: date) -> bool:
     """Whether no help is kept for the rest of `day`'s week (then its week row is the week so
     far: so it is for today)."""
     sunday = week_start(day) + timedelta(days=6)
@@ -264,7 +257,7 @@ async def _nothing_kept_after(session: AsyncSession, day: date) -> bool:
     return await session.scalar(later) is None
 
 
-def _days_summed(first: date, last: date, scope: Scope) -> Any:
+def days_summed(first: date, last: date, scope: Scope) -> tuple[Any, Any]:
     """The week so far summed from the kept days, per village and in total."""
     work = [func.sum(getattr(VillageDay, name)) for name in WORK_FIELDS]
     per_village = select(
@@ -274,7 +267,7 @@ def _days_summed(first: date, last: date, scope: Scope) -> Any:
     in_range: list[ColumnElement[bool]] = [VillageDay.day >= first, VillageDay.day <= last]
     if scope is not None:
         in_range.append(VillageDay.village_id.in_(scope))
-    return union_all(per_village.where(*in_range), total.where(*in_range))
+    return per_village.where(*in_range), total.where(*in_range)
 
 
 async def _counted_from_log(
@@ -349,20 +342,6 @@ async def helper_counts(
     ]
     helpers.sort(key=lambda h: (-h.households, -h.visits, h.name or ""))
     return helpers
-
-
-async def daily_tally(session: AsyncSession, scope: Scope, day: date) -> DailyTally:
-    """The day's tally and the week so far (Monday to `day`); a working day by the calendar of
-    the villages' commune (province-wide days off only, when they span several)."""
-    villages = await villages_in(session, scope)
-    communes = {village.commune_id for village in villages}
-    commune_id = communes.pop() if len(communes) == 1 else None
-    return DailyTally(
-        day=day,
-        working_day=await is_working_day(session, day, commune_id),
-        today=await range_tally(session, scope, day, day, villages),
-        week=await range_tally(session, scope, week_start(day), day, villages, helpers=False),
-    )
 
 
 @dataclass(frozen=True)

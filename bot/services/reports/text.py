@@ -11,8 +11,9 @@ from datetime import date
 
 from bot.locales import t
 from bot.services.reports.coverage import CoverageReport, Scope, VillageCoverage
+from bot.services.reports.daily import DailyTally
 from bot.services.reports.kpis import Kpi, KpiReport, Month
-from bot.services.reports.tallies import ACTIONS, DailyTally, RangeTally, Work
+from bot.services.reports.tallies import ACTIONS, RangeTally, Work
 
 MAX_LINES = 40
 MAX_HELPERS = 15
@@ -244,9 +245,8 @@ def tally_text(tally: DailyTally, area: str) -> str:
         )
     else:
         lines.append(t("reports.tally_none"))
-    week_by_village = {v.village_id: v.households for v in week.villages}
-    active = [v for v in today.villages if week_by_village.get(v.village_id, 0)]
-    active.sort(key=lambda v: (-v.households, -week_by_village.get(v.village_id, 0)))
+    active = [v for v in today.villages if week.households_of(v.village_id)]
+    active.sort(key=lambda v: (-v.households, -week.households_of(v.village_id)))
     lines.extend(
         _cut(
             [
@@ -254,13 +254,13 @@ def tally_text(tally: DailyTally, area: str) -> str:
                     "reports.tally_village",
                     name=v.name,
                     households=v.households,
-                    week=week_by_village.get(v.village_id, 0),
+                    week=week.households_of(v.village_id),
                 )
                 for v in active
             ]
         )
     )
-    quiet = [v.name for v in today.villages if not week_by_village.get(v.village_id, 0)]
+    quiet = [v.name for v in today.villages if not week.households_of(v.village_id)]
     if quiet:
         names = ", ".join(quiet[:MAX_HELPERS])
         if len(quiet) > MAX_HELPERS:
