@@ -44,7 +44,8 @@ async def overrides_command(ctx: Context) -> Replies:
 
 
 async def province_overrides_command(ctx: Context) -> Replies:
-    """The province-wide days, for a province admin who is also a commune's admin."""
+    """The province-wide days: the menu's entry for province admins, and the switch for one who
+    is also a commune's admin."""
     ctx.end_flow()
     return await overrides(ctx, province=True)
 
