@@ -277,8 +277,11 @@ async def days_off_screen(user: ChatUser) -> str:
     return texts(await user.presses(DaysOff().button("x").payload))
 
 
-async def add_closed_day_by_chat(user: ChatUser, typed: str) -> list[str]:
-    await user.presses(AddClosedDay().button("x").payload)
+async def add_closed_day_by_chat(
+    user: ChatUser, typed: str, add: str = AddClosedDay().button("x").payload
+) -> list[str]:
+    """Press `add` (a closed day's button), type the day, skip the note; the answer."""
+    await user.presses(add)
     asked_note = await user.says(typed)
     skip = next(p for p in payloads(asked_note) if p.endswith(":skip"))
     return [texts(await user.presses(skip))]
@@ -366,10 +369,7 @@ async def test_a_commune_admin_who_is_also_province_admin_sets_both_kinds_in_cha
     )
     assert t("shift_admin.commune_days_button") in labels(province_list)
     add_wide = next(p for p in payloads(province_list) if p.startswith("sv:closed"))
-    await both.presses(add_wide)
-    asked_note = await both.says("04/12/2026")
-    skip = next(p for p in payloads(asked_note) if p.endswith(":skip"))
-    saved = texts(await both.presses(skip))
+    saved = (await add_closed_day_by_chat(both, "04/12/2026", add_wide))[0]
     assert "Đã lưu" in saved and t("shift_admin.province_overrides_title") in saved
     assert not await working(app, FRI, a) and not await working(app, FRI, b)
 
@@ -409,10 +409,9 @@ async def test_a_commune_admin_cannot_reach_the_provinces_days_with_forged_butto
     )
 
     # A forged "province-wide" add makes a day of their own commune only.
-    await admin_a.presses(AddClosedDay(province=True).button("x").payload)
-    asked_note = await admin_a.says("03/12/2026")
-    skip = next(p for p in payloads(asked_note) if p.endswith(":skip"))
-    await admin_a.presses(skip)
+    await add_closed_day_by_chat(
+        admin_a, "03/12/2026", AddClosedDay(province=True).button("x").payload
+    )
     assert not await working(app, THU, a) and await working(app, THU, b)
     async with app.sessionmaker() as session:
         deciders = list(await session.scalars(select(DayOverride.commune_id)))

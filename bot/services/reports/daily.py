@@ -90,9 +90,12 @@ async def daily_tally(session: AsyncSession, scope: Scope, day: date) -> DailyTa
     whole_week_kept = await nothing_kept_after(session, day)
     week_of_each = _week_households(monday, day, scope, whole_week_kept)
     villages, by_village, communes = await _villages_on(session, scope, day, week_of_each)
-    today = await _kept_total(session, scope, day, day, kept_day(day, scope)[1])
-    week = kept_week(monday, scope) if whole_week_kept else days_summed(monday, day, scope)
-    week_households, week_work = await _kept_total(session, scope, monday, day, week[1])
+    _, day_total = kept_day(day, scope)
+    _, week_total = (
+        kept_week(monday, scope) if whole_week_kept else days_summed(monday, day, scope)
+    )
+    today = await _kept_total(session, scope, day, day, day_total)
+    week_households, week_work = await _kept_total(session, scope, monday, day, week_total)
     helpers = await helper_counts(session, scope, day, day) if today[0] else []
     commune_id = communes.pop() if len(communes) == 1 else None
     return DailyTally(
