@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from bot.app import App
-from bot.db.models import DayOverride
+from bot.db.models import DayOverride, Person
 from bot.services.reports import daily, tallies
 from bot.services.reports.tallies import Work
 from bot.services.reports.text import tally_text
@@ -111,6 +111,24 @@ async def test_scope_limits_villages_households_and_helpers(app: App) -> None:
         ("Nguyễn Thị Hoa", 1, 2),
         ("Trần Minh Tuấn", 1, 1),
     ]
+
+
+async def test_helpers_with_the_same_figures_are_listed_by_name(app: App) -> None:
+    data = await build_log(app)
+    async with app.db.transaction() as session:
+        bui = Person(display_name="Bùi Văn Tâm")  # added last, named first
+        session.add(bui)
+        await session.flush()
+    await add_assistance(app, data.households["Dương"][1], THU, data.tuan, other=True)
+    await add_assistance(app, data.households["An"][2], THU, bui.id, other=True)
+    every_village = frozenset(data.villages.values())  # counted from the log, not kept rows
+    for scope in (None, every_village):
+        tally = await tally_of(app, THU, scope)
+        assert [(h.name, h.households, h.visits) for h in tally.today.helpers] == [
+            ("Bùi Văn Tâm", 1, 1),
+            ("Nguyễn Thị Hoa", 1, 1),
+            ("Trần Minh Tuấn", 1, 1),
+        ]
 
 
 async def test_a_deleted_helper_is_counted_without_a_name(app: App) -> None:

@@ -58,7 +58,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import Date, func, literal, null, select, true
+from sqlalchemy import Date, SQLColumnExpression, func, literal, null, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CoverageSnapshot, Role, Village, VillageCounter
@@ -332,9 +332,14 @@ def by_name(session: AsyncSession) -> tuple[Any, ...]:
     """Villages in the order of their folded names (so accents do not change it), compared
     byte by byte on both databases: PostgreSQL would use the database's collation, which is
     slower and puts spaces and punctuation elsewhere than SQLite does."""
+    return bytewise(session, Village.folded_name), Village.id
+
+
+def bytewise(session: AsyncSession, text: SQLColumnExpression[str]) -> SQLColumnExpression[str]:
+    """`text` compared byte by byte, as Python compares strings: SQLite does by default."""
     if session.get_bind().dialect.name == "postgresql":
-        return Village.folded_name.collate("C"), Village.id
-    return Village.folded_name, Village.id
+        return text.collate("C")
+    return text
 
 
 async def villages_in(session: AsyncSession, scope: Scope) -> list[VillageRow]:

@@ -116,9 +116,9 @@ async def _villages_on(
             Village.id,
             Village.name,
             Village.commune_id,
+            week_of_each.c.households,
             VillageDay.households,
             *(getattr(VillageDay, name) for name in WORK_FIELDS),
-            week_of_each.c.households,
         )
         .outerjoin(VillageDay, (VillageDay.village_id == Village.id) & (VillageDay.day == day))
         .outerjoin(week_of_each, week_of_each.c.village_id == Village.id)
@@ -129,8 +129,8 @@ async def _villages_on(
     villages: list[VillageCount] = []
     by_village: dict[int, int] = {}
     communes: set[int] = set()
-    for village_id, name, commune_id, households, *rest in await plain_rows(session, query):
-        *work, week_households = rest
+    rows = await plain_rows(session, query)
+    for village_id, name, commune_id, week_households, households, *work in rows:
         communes.add(commune_id)
         if households is None:  # no help kept that day
             villages.append(VillageCount(village_id, name, 0, NO_WORK))

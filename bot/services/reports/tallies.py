@@ -48,7 +48,7 @@ from bot.core.errors import DomainError
 from bot.db.models import AssistAction, Assistance, Person, VillageDay, VillageWeek
 from bot.db.rows import plain_rows
 from bot.services import visit_totals
-from bot.services.reports.coverage import Scope, VillageRow, villages_in
+from bot.services.reports.coverage import Scope, VillageRow, bytewise, villages_in
 
 ACTIONS = tuple(action.value for action in AssistAction)
 # Reports begin here, as months do (kpis.FIRST_YEAR): no help was logged earlier, and a day
@@ -333,15 +333,19 @@ async def helper_counts(
             last,
             scope,
         ).subquery()
-    query = select(
-        counted.c.helper_id, Person.display_name, counted.c.households, counted.c.visits
-    ).outerjoin(Person, Person.id == counted.c.helper_id)
-    helpers = [
-        HelperCount(helper_id, name if helper_id is not None else None, int(hh), int(visits))
+    query = (
+        select(counted.c.helper_id, Person.display_name, counted.c.households, counted.c.visits)
+        .outerjoin(Person, Person.id == counted.c.helper_id)
+        .order_by(
+            counted.c.households.desc(),
+            counted.c.visits.desc(),
+            bytewise(session, func.coalesce(Person.display_name, "")),
+        )
+    )
+    return [
+        HelperCount(helper_id, name, int(hh), int(visits))
         for helper_id, name, hh, visits in await plain_rows(session, query)
     ]
-    helpers.sort(key=lambda h: (-h.households, -h.visits, h.name or ""))
-    return helpers
 
 
 @dataclass(frozen=True)
