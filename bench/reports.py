@@ -325,6 +325,15 @@ async def count_kept_days(url: str) -> None:
     try:
         async with database.transaction() as session:
             await visit_totals.rebuild(session)
+        # Statistics of the new rows, as autovacuum would gather after so many inserts: the
+        # load's ANALYZE saw these tables empty.
+        async with database.engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            kept = "village_days, village_weeks, helper_days"
+            if database.engine.dialect.name == "postgresql":
+                await autocommit.exec_driver_sql(f"VACUUM ANALYZE {kept}")
+            else:
+                await autocommit.exec_driver_sql("ANALYZE")
     finally:
         await database.dispose()
     print(f"  kept village and helper days counted in {time.perf_counter() - started:.1f} s")

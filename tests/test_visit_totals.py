@@ -23,7 +23,7 @@ from bot.db.migrate import downgrade, upgrade
 from bot.db.models import Assistance, AuditEntry, Household, Role
 from bot.locales import t
 from bot.services import visit_totals
-from bot.services.reports import daily, kpis
+from bot.services.reports import daily, kpis, tallies
 from tests.test_assistance_import import SHEET
 from tests.test_assistance_import import build as build_for_import
 from tests.test_demo import load as load_demo
@@ -98,6 +98,21 @@ async def assert_reports_match_the_log(app: App) -> int:
                 )
             assert tally.today.households == log.households(None, day, day)
             assert tally.week.households == log.households(None, monday, day)
+            week = await tallies.range_tally(session, None, monday, day)  # the weekly summary's
+            assert [v.village_id for v in week.villages] == [
+                v.village_id for v in tally.today.villages
+            ]
+            for village in week.villages:
+                visits = sum(
+                    count
+                    for (village_id, seen), count in log.visits.items()
+                    if village_id == village.village_id and monday <= seen <= day
+                )
+                assert (village.households, village.work.visits) == (
+                    log.households(village.village_id, monday, day),
+                    visits,
+                ), (village.name, monday, day)
+            assert week.households == log.households(None, monday, day)
             for helper in tally.today.helpers:
                 assert (helper.households, helper.visits) == log.helper(helper.helper_id, day, day)
         for month in sorted({kpis.Month(day.year, day.month) for day in days}):

@@ -20,7 +20,6 @@ from bot.db.models import Village, VillageDay, VillageWeek
 from bot.db.rows import plain_rows
 from bot.services.reports.coverage import Scope, by_name
 from bot.services.reports.tallies import (
-    NO_WORK,
     WORK_FIELDS,
     RangeTally,
     VillageCount,
@@ -28,10 +27,10 @@ from bot.services.reports.tallies import (
     days_summed,
     helper_counts,
     kept_day,
+    kept_total,
     kept_week,
     nothing_kept_after,
-    scope_total,
-    total_of,
+    village_count,
     week_start,
 )
 from bot.services.shifts.calendar import is_working_day
@@ -94,8 +93,8 @@ async def daily_tally(session: AsyncSession, scope: Scope, day: date) -> DailyTa
     _, week_total = (
         kept_week(monday, scope) if whole_week_kept else days_summed(monday, day, scope)
     )
-    today = await _kept_total(session, scope, day, day, day_total)
-    week_households, week_work = await _kept_total(session, scope, monday, day, week_total)
+    today = await kept_total(session, scope, day, day, day_total)
+    week_households, week_work = await kept_total(session, scope, monday, day, week_total)
     helpers = await helper_counts(session, scope, day, day) if today[0] else []
     commune_id = communes.pop() if len(communes) == 1 else None
     return DailyTally(
@@ -132,10 +131,7 @@ async def _villages_on(
     rows = await plain_rows(session, query)
     for village_id, name, commune_id, week_households, households, *work in rows:
         communes.add(commune_id)
-        if households is None:  # no help kept that day
-            villages.append(VillageCount(village_id, name, 0, NO_WORK))
-        else:
-            villages.append(VillageCount(village_id, name, households, Work(*work)))
+        villages.append(village_count(village_id, name, households, work))
         if week_households:
             by_village[village_id] = int(week_households)
     return villages, by_village, communes
@@ -157,12 +153,3 @@ def _week_households(monday: date, day: date, scope: Scope, whole_week_kept: boo
     if scope is not None:
         summed = summed.where(VillageDay.village_id.in_(scope))
     return summed.group_by(VillageDay.village_id).subquery()
-
-
-async def _kept_total(
-    session: AsyncSession, scope: Scope, first: date, last: date, total: Any
-) -> tuple[int, Work]:
-    """A period's total households and work from its kept total row (see _kept)."""
-    _, households, *work = (await plain_rows(session, total))[0]
-    counted = await scope_total(session, scope, first, last, {None: total_of(households, work)})
-    return counted[None]

@@ -18,7 +18,8 @@ tally can be asked for any day.
 
 Speed: a day, or the week so far, is read from the kept village and helper days
 (bot/db/models/visit_totals.py): a few thousand rows whatever the size of the log, through
-their (day, village) index; the daily tally (daily.py) builds on the same queries. Any other
+their (day, village) index, joined to every village in scope in one statement; the daily tally
+(daily.py) builds on the same queries. Any other
 range counts the log itself over the covering index ix_assistances_day_report (migration 0018),
 one statement, per village UNION ALL in total. A scope's total households is a COUNT(DISTINCT)
 of its own, not a sum over villages, so a household that moved village mid-week counts once.
@@ -35,6 +36,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Subquery,
     cast,
     distinct,
     func,
@@ -45,10 +47,10 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import DomainError
-from bot.db.models import AssistAction, Assistance, Person, VillageDay, VillageWeek
+from bot.db.models import AssistAction, Assistance, Person, Village, VillageDay, VillageWeek
 from bot.db.rows import plain_rows
 from bot.services import visit_totals
-from bot.services.reports.coverage import Scope, VillageRow, bytewise, villages_in
+from bot.services.reports.coverage import Scope, VillageRow, by_name, bytewise, villages_in
 
 ACTIONS = tuple(action.value for action in AssistAction)
 # Reports begin here, as months do (kpis.FIRST_YEAR): no help was logged earlier, and a day
@@ -179,17 +181,12 @@ Counted = dict[int | None, tuple[int, Work]]  # village id (None: all in scope) 
 
 async def _counted(session: AsyncSession, scope: Scope, first: date, last: date) -> Counted:
     """Distinct households, visits and work of first..last, per village and in total (key
-    None). A day, or a week so far, is read from the kept village days and weeks (each
-    household credited once per period, see bot/db/models/visit_totals.py); any other range
-    from the log. A scope's total households is a COUNT(DISTINCT) of its own, not a sum."""
-    if first == last:
-        per_village, total = kept_day(first, scope)
-    elif first == week_start(last) and await nothing_kept_after(session, last):
-        per_village, total = kept_week(first, scope)
-    elif first == week_start(last):  # a past day of a week with help after it
-        per_village, total = days_summed(first, last, scope)
-    else:
+    None): from the kept rows when the range is kept (see kept_range), else from the log. A
+    scope's total households is a COUNT(DISTINCT) of its own, not a sum."""
+    kept = await kept_range(session, scope, first, last)
+    if kept is None:
         return await _counted_from_log(session, scope, first, last)
+    per_village, total = kept
     counted: Counted = {}
     for village_id, households, *work in await plain_rows(session, union_all(per_village, total)):
         if village_id is not None:  # kept figures are ints, never NULL
@@ -197,6 +194,37 @@ async def _counted(session: AsyncSession, scope: Scope, first: date, last: date)
         else:
             counted[None] = total_of(households, work)
     return await scope_total(session, scope, first, last, counted)
+
+
+async def kept_range(
+    session: AsyncSession, scope: Scope, first: date, last: date
+) -> tuple[Any, Any] | None:
+    """The kept rows' per-village and total queries for a day or a week so far (each
+    household credited once per period, see bot/db/models/visit_totals.py); None for any
+    other range, which only the log can count."""
+    if first == last:
+        return kept_day(first, scope)
+    if first != week_start(last):
+        return None
+    if await nothing_kept_after(session, last):
+        return kept_week(first, scope)
+    return days_summed(first, last, scope)  # a past day of a week with help after it
+
+
+async def kept_total(
+    session: AsyncSession, scope: Scope, first: date, last: date, total: Any
+) -> tuple[int, Work]:
+    """A kept period's total households and work, from its total query."""
+    _, households, *work = (await plain_rows(session, total))[0]
+    counted = await scope_total(session, scope, first, last, {None: total_of(households, work)})
+    return counted[None]
+
+
+def village_count(village_id: int, name: str, households: int | None, work: Any) -> VillageCount:
+    """A village's row of a kept period joined to every village: no kept row is no help."""
+    if households is None:
+        return VillageCount(village_id, name, 0, NO_WORK)
+    return VillageCount(village_id, name, households, Work(*work))
 
 
 def total_of(households: int | None, work: Sequence[int | None]) -> tuple[int, Work]:
@@ -305,14 +333,39 @@ async def range_tally(
     helpers: bool = True,
 ) -> RangeTally:
     """Distinct households, visits and work per village (and per helper), first to last."""
-    if villages is None:
-        villages = await villages_in(session, scope)
-    counted = await _counted(session, scope, first, last)
-    households, work = counted[None]
-    none = (0, NO_WORK)
-    rows = [VillageCount(v.id, v.name, *counted.get(v.id, none)) for v in villages]
+    kept = await kept_range(session, scope, first, last) if villages is None else None
+    if kept is not None:  # every village in scope joined to its kept row: one statement
+        per_village, total = kept
+        rows = await _villages_with(session, scope, per_village.subquery())
+        households, work = await kept_total(session, scope, first, last, total)
+    else:
+        if villages is None:
+            villages = await villages_in(session, scope)
+        counted = await _counted(session, scope, first, last)
+        households, work = counted[None]
+        none = (0, NO_WORK)
+        rows = [VillageCount(v.id, v.name, *counted.get(v.id, none)) for v in villages]
     by_helper = await helper_counts(session, scope, first, last) if helpers and households else []
     return RangeTally(first, last, rows, households, work, by_helper)
+
+
+async def _villages_with(
+    session: AsyncSession, scope: Scope, per_village: Subquery
+) -> list[VillageCount]:
+    """Every village in scope, by name, with its row of `per_village` (village_id,
+    households, then WORK_FIELDS)."""
+    village_id, *figures = per_village.c
+    query = (
+        select(Village.id, Village.name, *figures)
+        .outerjoin(per_village, village_id == Village.id)
+        .order_by(*by_name(session))
+    )
+    if scope is not None:
+        query = query.where(Village.id.in_(scope))
+    return [
+        village_count(village_id, name, households, work)
+        for village_id, name, households, *work in await plain_rows(session, query)
+    ]
 
 
 async def helper_counts(
