@@ -19,10 +19,10 @@ tally can be asked for any day.
 Speed: a day, or the week so far, is read from the kept village and helper days
 (bot/db/models/visit_totals.py): a few thousand rows whatever the size of the log, through
 their (day, village) index, joined to every village in scope in one statement; the daily tally
-(daily.py) builds on the same queries. Any other
-range counts the log itself over the covering index ix_assistances_day_report (migration 0018),
-one statement, per village UNION ALL in total. A scope's total households is a COUNT(DISTINCT)
-of its own, not a sum over villages, so a household that moved village mid-week counts once.
+(daily.py) builds on the same queries. Any other range counts the log itself over the covering
+index ix_assistances_day_report (migration 0018), one statement, per village UNION ALL in total.
+A scope's total households is a COUNT(DISTINCT) of its own, not a sum over villages, so a
+household that moved village mid-week counts once.
 """
 
 from __future__ import annotations
@@ -354,10 +354,10 @@ async def _villages_with(
 ) -> list[VillageCount]:
     """Every village in scope, by name, with its row of `per_village` (village_id,
     households, then WORK_FIELDS)."""
-    village_id, *figures = per_village.c
+    kept_village, *figures = per_village.c
     query = (
         select(Village.id, Village.name, *figures)
-        .outerjoin(per_village, village_id == Village.id)
+        .outerjoin(per_village, kept_village == Village.id)
         .order_by(*by_name(session))
     )
     if scope is not None:
@@ -393,6 +393,7 @@ async def helper_counts(
             counted.c.households.desc(),
             counted.c.visits.desc(),
             bytewise(session, func.coalesce(Person.display_name, "")),
+            func.coalesce(counted.c.helper_id, 0),  # namesakes: the same order every time
         )
     )
     return [
