@@ -185,7 +185,9 @@ class VillageCoverage:
     official_households: int | None
     figures: Figures
     status: Status
-    before: Figures | None  # at the end of `since` (None: the village had no snapshot row)
+    # The five figures at the end of `since`, in FIGURE_FIELDS order (None: the village had no
+    # snapshot row); made into Figures only when the change is asked for.
+    before: Sequence[int] | None
     since: date | None = None
 
     @property
@@ -193,7 +195,7 @@ class VillageCoverage:
         """Made when asked: most of a province's villages never show theirs."""
         if self.since is None or self.before is None:
             return None
-        return Change(self.since, self.before, self.figures)
+        return Change(self.since, Figures(*self.before), self.figures)
 
     @property
     def coverage_pct(self) -> float | None:
@@ -529,8 +531,8 @@ def _assemble(
     target, complete = Target(target_pct), Target(register_complete_pct)
     villages: list[VillageCoverage] = []
     keys: list[float] = []
-    befores: list[Figures] = []
     official_total = registered_with_official = without_official = 0
+    with_snapshot = then_households = then_covered = then_accounts = then_submitted = then_paid = 0
     for (
         village_id,
         name,
@@ -540,19 +542,22 @@ def _assemble(
         accounts,
         submitted,
         paid,
-        then_households,
-        then_covered,
-        then_accounts,
-        then_submitted,
-        then_paid,
+        was_households,
+        was_covered,
+        was_accounts,
+        was_submitted,
+        was_paid,
     ) in rows:
         figures = Figures(households, covered, accounts, submitted, paid) if households else EMPTY
         before = None
-        if since is not None and then_households is not None:
-            before = Figures(
-                then_households, then_covered, then_accounts, then_submitted, then_paid
-            )
-            befores.append(before)
+        if since is not None and was_households is not None:
+            before = (was_households, was_covered, was_accounts, was_submitted, was_paid)
+            with_snapshot += 1
+            then_households += was_households
+            then_covered += was_covered
+            then_accounts += was_accounts
+            then_submitted += was_submitted
+            then_paid += was_paid
         status = status_of(figures, official, target, complete)
         villages.append(
             VillageCoverage(village_id, name, official, figures, status, before, since)
@@ -566,16 +571,17 @@ def _assemble(
     # The sort is stable: villages of a group and coverage stay in name order.
     villages = [villages[index] for index in sorted(range(len(villages)), key=keys.__getitem__)]
     total = Figures.total(v.figures for v in villages)
+    then = Figures(then_households, then_covered, then_accounts, then_submitted, then_paid)
     with_official = len(villages) - without_official
     return CoverageReport(
         day=day,
         target_pct=target_pct,
         villages=villages,
         total=total,
-        change=Change(since, Figures.total(befores), total) if since and befores else None,
+        change=Change(since, then, total) if since and with_snapshot else None,
         official_households=official_total if with_official else None,
         registered_with_official=registered_with_official,
         villages_without_official=without_official,
-        change_since=since if befores else None,
+        change_since=since if with_snapshot else None,
         register_complete_pct=register_complete_pct,
     )
