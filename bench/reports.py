@@ -325,18 +325,21 @@ async def count_kept_days(url: str) -> None:
     try:
         async with database.transaction() as session:
             await visit_totals.rebuild(session)
-        # Statistics of the new rows, as autovacuum would gather after so many inserts: the
-        # load's ANALYZE saw these tables empty.
-        async with database.engine.connect() as connection:
-            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            kept = "village_days, village_weeks, helper_days"
-            if database.engine.dialect.name == "postgresql":
-                await autocommit.exec_driver_sql(f"VACUUM ANALYZE {kept}")
-            else:
-                await autocommit.exec_driver_sql("ANALYZE")
+        # Statistics of the new rows: the load's ANALYZE saw these tables empty.
+        await autovacuum(database, "village_days", "village_weeks", "helper_days")
     finally:
         await database.dispose()
     print(f"  kept village and helper days counted in {time.perf_counter() - started:.1f} s")
+
+
+async def autovacuum(database: Database, *tables: str) -> None:
+    """What autovacuum would do after many writes to `tables`: VACUUM ANALYZE on PostgreSQL,
+    ANALYZE on SQLite."""
+    command = "VACUUM ANALYZE" if database.engine.dialect.name == "postgresql" else "ANALYZE"
+    async with database.engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        for table in tables:
+            await autocommit.exec_driver_sql(f"{command} {table}")
 
 
 # ----------------------------------------------------------------------------- timing
@@ -380,12 +383,10 @@ async def prepare(database: Database) -> None:
     async with database.transaction() as session:
         await coverage.snapshot_all(session, TODAY - timedelta(days=7))
     if database.engine.dialect.name == "postgresql":
-        # As autovacuum would after those rewrites; this machine's server runs without it, so
-        # the dead rows of every earlier run on a kept database (timed runs roll back, which
-        # leaves them too) would otherwise pile up in the tables coverage reads.
-        async with database.engine.connect() as connection:
-            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await autocommit.exec_driver_sql("VACUUM ANALYZE village_counters, coverage_snapshots")
+        # This machine's server runs without autovacuum, so the dead rows of every earlier run
+        # on a kept database (timed runs roll back, which leaves them too) would otherwise pile
+        # up in the tables coverage reads.
+        await autovacuum(database, "village_counters", "coverage_snapshots")
     freeze_startup_objects()  # as the bot's processes are set up (bot/memory.py)
     collect_less_often()
 
