@@ -296,6 +296,24 @@ async def test_viewing_records_todays_snapshot_and_the_job_records_every_village
     }
 
 
+@pytest.mark.parametrize("changed", coverage.FIGURE_FIELDS)
+async def test_a_days_snapshot_written_again_follows_any_one_changed_figure(
+    app: App, changed: str
+) -> None:
+    data = await build_commune(app)
+    an, cat = data.villages["An"], data.villages["Cát"]
+    first = {an: Figures(4, 2, 3, 2, 1), cat: Figures(3, 3, 4, 1, 1)}
+    await add_snapshot(app, TODAY, first)
+    moved = Figures(**{**first[an].to_json(), changed: getattr(first[an], changed) + 1})
+    await add_snapshot(app, TODAY, {an: moved, cat: first[cat]})
+    async with app.sessionmaker() as session:
+        stored = {
+            row.village_id: Figures(*(getattr(row, name) for name in coverage.FIGURE_FIELDS))
+            for row in await session.scalars(select(CoverageSnapshot))
+        }
+    assert stored == {an: moved, cat: first[cat]}
+
+
 async def test_a_village_without_households_or_villages_at_all(app: App) -> None:
     report = await coverage_of(app)
     assert report.villages == [] and report.total == Figures() and report.coverage_pct is None

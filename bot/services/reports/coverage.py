@@ -58,12 +58,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import Date, SQLColumnExpression, func, literal, null, select, true
+from sqlalchemy import Date, SQLColumnExpression, func, literal, null, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CoverageSnapshot, Role, Village, VillageCounter
 from bot.db.rows import plain_rows
-from bot.db.upsert import insert_for
+from bot.db.upsert import Upsert, insert_for
 from bot.services import people
 
 Scope = frozenset[int] | None
@@ -388,13 +388,8 @@ async def record_snapshot(
     if not figures:
         return
     rows = [{"day": day, "village_id": vid, **item.to_json()} for vid, item in figures.items()]
-    dialect = session.get_bind().dialect.name
-    statement = insert_for(dialect, CoverageSnapshot)
-    statement = statement.on_conflict_do_update(
-        index_elements=["day", "village_id"],
-        set_={name: statement.excluded[name] for name in FIGURE_FIELDS},
-    )
-    await session.execute(statement, rows)
+    statement = insert_for(session.get_bind().dialect.name, CoverageSnapshot)
+    await session.execute(_overwriting_changed(statement), rows)
 
 
 async def snapshot_all(session: AsyncSession, day: date) -> int:
@@ -415,14 +410,21 @@ async def copy_counters(session: AsyncSession, day: date, scope: Scope) -> None:
     ).outerjoin(counters, counters.c.village_id == Village.id)
     # SQLite reads "… JOIN … ON CONFLICT" as a join constraint unless the SELECT has a WHERE.
     figures = figures.where(true() if scope is None else Village.id.in_(scope))
-    dialect = session.get_bind().dialect.name
-    insert = insert_for(dialect, CoverageSnapshot)
+    insert = insert_for(session.get_bind().dialect.name, CoverageSnapshot)
     statement = insert.from_select(["day", "village_id", *FIGURE_FIELDS], figures)
-    statement = statement.on_conflict_do_update(
+    await session.execute(_overwriting_changed(statement))
+
+
+def _overwriting_changed(statement: Upsert) -> Upsert:
+    """A village's snapshot row of the day is overwritten only where a figure changed: an
+    official looking again writes the few villages that moved, not the whole province (on
+    PostgreSQL every overwritten row is a new row version, and its index entries too)."""
+    row, new = CoverageSnapshot.__table__.c, statement.excluded
+    return statement.on_conflict_do_update(
         index_elements=["day", "village_id"],
-        set_={name: statement.excluded[name] for name in FIGURE_FIELDS},
+        set_={name: new[name] for name in FIGURE_FIELDS},
+        where=or_(*(row[name] != new[name] for name in FIGURE_FIELDS)),
     )
-    await session.execute(statement)
 
 
 async def coverage(
