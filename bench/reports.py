@@ -47,7 +47,7 @@ from bot.db.migrate import upgrade
 from bot.db.models.visit_totals import ACTION_FIELDS
 from bot.memory import collect_less_often, freeze_startup_objects
 from bot.services import village_counters, visit_totals
-from bot.services.reports import coverage, daily, kpis, tallies
+from bot.services.reports import coverage, daily, kpis, snapshots, tallies
 from bot.services.shifts.calendar import usual_working_day
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -343,7 +343,7 @@ async def snapshot_history(url: str, size: Size) -> None:
         async with database.transaction() as session:
             await village_counters.write(session, await village_counters.actual(session))
             for back in range(size.days, 0, -1):
-                await coverage.copy_counters(session, TODAY - timedelta(days=back), None)
+                await snapshots.copy_counters(session, TODAY - timedelta(days=back), None)
         await autovacuum(database, "coverage_snapshots")
     finally:
         await database.dispose()
@@ -405,7 +405,7 @@ async def prepare(database: Database) -> None:
         await village_counters.write(session, await village_counters.actual(session))
     print(f"  village counters recounted in {(time.perf_counter() - started) * 1000:.0f} ms")
     async with database.transaction() as session:
-        await coverage.snapshot_all(session, TODAY - timedelta(days=7))
+        await snapshots.snapshot_all(session, TODAY - timedelta(days=7))
     if database.engine.dialect.name == "postgresql":
         # This machine's server runs without autovacuum, so the dead rows of every earlier run
         # on a kept database (timed runs roll back, which leaves them too) would otherwise pile
@@ -462,7 +462,7 @@ async def measure(url: str, size: Size, repeat: int) -> list[Timing]:
         async def looked_at_and_changed(session: Any) -> None:
             """Today's snapshot written by an earlier look; since then 10 villages gained an
             account (their counters moved, as a volunteer's update moves them)."""
-            await coverage.copy_counters(session, TODAY, None)
+            await snapshots.copy_counters(session, TODAY, None)
             await session.execute(
                 text(
                     "UPDATE village_counters SET accounts = accounts + 1"
@@ -489,7 +489,7 @@ async def measure(url: str, size: Size, repeat: int) -> list[Timing]:
             return await kpis.kpi_report(session, None, month, today=TODAY, targets=targets)
 
         async def snapshot(session: Any) -> int:
-            return await coverage.snapshot_all(session, TODAY)
+            return await snapshots.snapshot_all(session, TODAY)
 
         async def counters_check(session: Any) -> list[village_counters.Drift]:
             return await village_counters.check(session)

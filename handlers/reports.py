@@ -31,8 +31,9 @@ from bot.db.models import ReportKind, ReportSubscription, Role
 from bot.locales import t
 from bot.services.reports.area import area_name
 from bot.services.reports.charts import render_png
-from bot.services.reports.coverage import Scope, coverage, report_scope, villages_in
+from bot.services.reports.coverage import coverage, report_scope, villages_in
 from bot.services.reports.daily import DailyTally, daily_tally
+from bot.services.reports.figures import Scope
 from bot.services.reports.kpis import Month, Period, kpi_report
 from bot.services.reports.push import WEEKDAYS
 from bot.services.reports.survey import survey_report

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.db.models import ReportKind, RoleGrant
-from bot.services.reports import coverage, push
+from bot.services.reports import push, snapshots
 from bot.services.shifts import calendar
 from scheduler.runtime import Runtime
 
@@ -92,7 +92,7 @@ async def snapshot_coverage(runtime: Runtime) -> int:
     tz = runtime.services.settings.commune.tz
     today = runtime.clock().astimezone(tz).date()
     async with runtime.db.transaction() as session:
-        count = await coverage.snapshot_all(session, today)
+        count = await snapshots.snapshot_all(session, today)
     log.info("coverage snapshot of %s: %d villages", today, count)
     return count
 

@@ -13,7 +13,7 @@ from bot.db.models import Person, Shift, ShiftAssignment
 from bot.locales import t
 from bot.services import places
 from bot.services.reports import kpis
-from bot.services.reports.coverage import Figures
+from bot.services.reports.figures import Figures
 from bot.services.reports.kpis import Month
 from bot.services.reports.text import kpi_text
 from tests.test_reports import TZ, Commune, add_assistance, add_snapshot, build_commune

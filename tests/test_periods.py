@@ -10,7 +10,7 @@ from bot.app import App
 from bot.config import ReportsSettings
 from bot.core.errors import DomainError
 from bot.locales import t
-from bot.services.reports.coverage import Figures
+from bot.services.reports.figures import Figures
 from bot.services.reports.kpis import Month, Period, kpi_report
 from bot.services.reports.text import kpi_text
 from tests.helpers import texts

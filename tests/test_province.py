@@ -16,7 +16,7 @@ from bot.config import ReportsSettings
 from bot.db.migrate import downgrade, upgrade
 from bot.db.models import Commune, HelpRequest, Household, Person, Question
 from bot.services import communes, places, units
-from bot.services.reports import coverage, kpis, tallies
+from bot.services.reports import coverage, figures, kpis, tallies
 from bot.services.reports.province import ProvinceReport, province_report
 from bot.services.reports.province_sheet import province_workbook
 from bot.services.reports.province_view import province_png, province_text
@@ -158,7 +158,7 @@ async def test_the_province_line_is_the_sum_of_its_communes(app: App) -> None:
     await build_province(app)
     report = await report_of(app)
     total, rows = report.total, report.communes
-    assert total.register == coverage.Figures.total(row.register for row in rows)
+    assert total.register == figures.Figures.total(row.register for row in rows)
     assert total.register.households == 8 and total.register.covered == 5
     assert total.helped_today == sum(row.helped_today for row in rows) == 2
     assert total.helped_month == sum(row.helped_month for row in rows) == 4

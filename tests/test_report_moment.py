@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 
 from bot.app import App
-from bot.services.reports.coverage import Figures
+from bot.services.reports.figures import Figures
 from bot.services.reports.kpis import Month
 from bot.services.reports.workbook import monthly_workbook
 from tests.test_register_complete import parsed, run_cli

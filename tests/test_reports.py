@@ -22,8 +22,8 @@ from bot.db.models import (
     RoleGrant,
 )
 from bot.services import places
-from bot.services.reports import coverage
-from bot.services.reports.coverage import Figures
+from bot.services.reports import coverage, figures, snapshots
+from bot.services.reports.figures import Figures
 from bot.vntext import fold
 from tests.helpers import first_commune
 
@@ -115,7 +115,7 @@ async def add_assistance(
 
 async def add_snapshot(app: App, day: date, rows: dict[int, Figures]) -> None:
     async with app.db.transaction() as session:
-        await coverage.record_snapshot(session, day, rows)
+        await snapshots.record_snapshot(session, day, rows)
 
 
 async def coverage_of(
@@ -279,7 +279,7 @@ async def test_viewing_records_todays_snapshot_and_the_job_records_every_village
         assert household is not None
         household.members_with_account = 1
     async with app.db.transaction() as session:
-        assert await coverage.snapshot_all(session, TODAY) == 4
+        assert await snapshots.snapshot_all(session, TODAY) == 4
     async with app.sessionmaker() as session:
         stored = {
             row.village_id: (row.households, row.covered, row.accounts)
@@ -296,7 +296,7 @@ async def test_viewing_records_todays_snapshot_and_the_job_records_every_village
     }
 
 
-@pytest.mark.parametrize("changed", coverage.FIGURE_FIELDS)
+@pytest.mark.parametrize("changed", figures.FIGURE_FIELDS)
 async def test_a_days_snapshot_written_again_follows_any_one_changed_figure(
     app: App, changed: str
 ) -> None:
@@ -308,7 +308,7 @@ async def test_a_days_snapshot_written_again_follows_any_one_changed_figure(
     await add_snapshot(app, TODAY, {an: moved, cat: first[cat]})
     async with app.sessionmaker() as session:
         stored = {
-            row.village_id: Figures(*(getattr(row, name) for name in coverage.FIGURE_FIELDS))
+            row.village_id: Figures(*(getattr(row, name) for name in figures.FIGURE_FIELDS))
             for row in await session.scalars(select(CoverageSnapshot))
         }
     assert stored == {an: moved, cat: first[cat]}
@@ -356,10 +356,10 @@ async def test_report_scope_counts_only_official_and_admin_grants(app: App) -> N
 
 
 def test_percent_rounds_halves_up_and_refuses_zero() -> None:
-    assert coverage.percent(1, 8) == 12.5
-    assert coverage.percent(1, 16) == 6.3  # 6.25 -> 6.3, not banker's 6.2
-    assert coverage.percent(2, 3) == 66.7
-    assert coverage.percent(0, 0) is None and coverage.percent(3, None) is None
+    assert figures.percent(1, 8) == 12.5
+    assert figures.percent(1, 16) == 6.3  # 6.25 -> 6.3, not banker's 6.2
+    assert figures.percent(2, 3) == 66.7
+    assert figures.percent(0, 0) is None and figures.percent(3, None) is None
 
 
 def test_a_province_sized_report_is_cut_for_the_phone_and_the_chart() -> None:

@@ -19,7 +19,7 @@ from bot.cli import cli
 from bot.db.migrate import downgrade, upgrade
 from bot.db.models import AuditEntry, Household, Role, Village, VillageCounter
 from bot.locales import t
-from bot.services.reports import coverage
+from bot.services.reports import coverage, figures, snapshots
 from tests.helpers import texts
 from tests.test_help_log_changes import log_help, undo_buttons
 from tests.test_household_concurrency import make_village, volunteer_at_summary
@@ -177,8 +177,8 @@ async def test_coverage_and_snapshots_come_from_the_counters(app: App) -> None:
         )
         report = await coverage.coverage(session, None, NOW.date(), target_pct=60.0)
         assert (report.total.households, report.total.covered) == (2, 2)
-        assert await coverage.snapshot_all(session, NOW.date()) == 1
-        figures = await coverage.snapshot_figures(session, NOW.date(), None)
+        assert await snapshots.snapshot_all(session, NOW.date()) == 1
+        figures = await snapshots.snapshot_figures(session, NOW.date(), None)
         assert figures[village].covered == 2
 
 
@@ -218,10 +218,10 @@ async def test_db_check_reports_a_drift_and_repair_fixes_it(app: App) -> None:
         )
     assert entry.action == "repair"
     assert entry.before == {
-        str(east): dict(zip(coverage.FIGURE_FIELDS, (7, 1, 0, 0, 0), strict=True))
+        str(east): dict(zip(figures.FIGURE_FIELDS, (7, 1, 0, 0, 0), strict=True))
     }
     assert entry.after == {
-        str(east): dict(zip(coverage.FIGURE_FIELDS, (1, 1, 2, 0, 0), strict=True))
+        str(east): dict(zip(figures.FIGURE_FIELDS, (1, 1, 2, 0, 0), strict=True))
     }
     again = await dvcbot(app, "db", "check")
     assert again.exit_code == 0 and t("counters.all_match") in again.output

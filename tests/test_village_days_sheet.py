@@ -10,7 +10,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from bot.app import App
-from bot.services.reports.coverage import Figures
+from bot.services.reports.figures import Figures
 from tests.test_periods import build_quarter
 from tests.test_reports import add_assistance, add_snapshot, build_commune
 from tests.test_reports_cli import dvcbot

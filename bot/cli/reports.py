@@ -24,8 +24,9 @@ from bot.core.errors import DomainError
 from bot.db.base import utcnow
 from bot.locales import t
 from bot.services import communes, places
-from bot.services.reports.coverage import Scope, coverage
+from bot.services.reports.coverage import coverage
 from bot.services.reports.daily import daily_tally
+from bot.services.reports.figures import Scope
 from bot.services.reports.kpis import Month, Period, kpi_report
 from bot.services.reports.survey import survey_report
 from bot.services.reports.survey_view import survey_text

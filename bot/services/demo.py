@@ -28,7 +28,7 @@ from bot.db.models import (
 )
 from bot.services import audit, places, village_counters, visit_totals
 from bot.services.household_io import village_initials
-from bot.services.reports import coverage
+from bot.services.reports import coverage, snapshots
 from bot.services.shifts import templates
 from bot.vntext import fold
 
@@ -317,8 +317,8 @@ async def add_past_snapshots(session: AsyncSession, rng: random.Random, today: d
         village_id: (round(f.covered * rng.uniform(0.03, 0.1)), round(f.accounts * 0.08))
         for village_id, f in current.items()
     }
-    for days_ago in range(1, coverage.CHANGE_DAYS + 1):
-        share = days_ago / coverage.CHANGE_DAYS
+    for days_ago in range(1, snapshots.CHANGE_DAYS + 1):
+        share = days_ago / snapshots.CHANGE_DAYS
         past = {
             village_id: replace(
                 f,
@@ -327,7 +327,7 @@ async def add_past_snapshots(session: AsyncSession, rng: random.Random, today: d
             )
             for village_id, f in current.items()
         }
-        await coverage.record_snapshot(session, today - timedelta(days=days_ago), past)
+        await snapshots.record_snapshot(session, today - timedelta(days=days_ago), past)
 
 
 async def load_demo(

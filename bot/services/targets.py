@@ -39,7 +39,7 @@ from bot.db.models import Assistance, Person, PersonalTarget, Role, RoleGrant
 from bot.locales import t
 from bot.services import audit
 from bot.services.privacy import mask_phone
-from bot.services.reports.coverage import percent
+from bot.services.reports.figures import percent
 from bot.services.reports.kpis import Month
 from bot.vntext import fold
 

@@ -1,6 +1,8 @@
 """Reports for officials: coverage, tallies, KPIs, as chat text, chart, workbook and pushes.
 
-- `coverage`: account coverage per village and for the commune; daily snapshots; report scope.
+- `coverage`: account coverage per village and for the commune; report scope;
+  `figures`: the register figures, their change and percentages; `snapshots`: each village's
+  figures at the end of a day (the 7-day change's baseline, a past day's register).
 - `tallies`: the desk's work from the assistance log: a day, the week so far, any range;
   `daily`: the daily tally (the day and the week so far, every village) in six statements.
 - `kpis`: monthly KPIs against the `[reports]` targets, and per-helper figures.

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Commune, Village
-from bot.services.reports.coverage import Scope
+from bot.services.reports.figures import Scope
 from bot.services.reports.text import area_label
 
 

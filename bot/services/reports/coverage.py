@@ -28,12 +28,9 @@ coverage, lowest first, and flagged "lagging" when below the target from `[repor
 coverage_target`. Both thresholds are compared exactly, before rounding.
 
 Change over the last 7 days: the figures now minus those of the coverage snapshot of 7 days ago
-(table `coverage_snapshots`, one row per village and day). Snapshots are written by a daily job at
-`[reports] snapshot_time` (the day's closing figures) and, on demand, whenever someone looks at
-coverage (today's rows are then copied from the counters just read, in the same transaction; the
-evening job has the last word). If the snapshot of exactly 7 days ago is missing (the bot was off
-that day), the newest one from 8 to 13 days ago is used and its date is given with the change; if
-there is none, the change is None and the report says so instead of inventing a number. A village
+(snapshots.py says when they are written). If that one is missing (the bot was off that day),
+the newest one from 8 to 13 days ago is used and its date is given with the change; if there is
+none, the change is None and the report says so instead of inventing a number. A village
 with no row in that snapshot (it did not exist yet) has no change of its own; the commune's change
 counts it from 0.
 
@@ -53,24 +50,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
 from fractions import Fraction
 from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import Date, SQLColumnExpression, func, literal, null, or_, select, true
+from sqlalchemy import SQLColumnExpression, func, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CoverageSnapshot, Role, Village, VillageCounter
 from bot.db.rows import plain_rows
-from bot.db.upsert import Upsert, insert_for
 from bot.services import people
+from bot.services.reports.figures import EMPTY, FIGURE_FIELDS, Change, Figures, Scope, percent
+from bot.services.reports.snapshots import baseline_day, copy_counters, snapshot_figures
 
-Scope = frozenset[int] | None
 REPORT_ROLES = frozenset({Role.OFFICIAL, Role.ADMIN})
-CHANGE_DAYS = 7
-CHANGE_FALLBACK_DAYS = 6  # also accept a snapshot up to 13 days old, labelled with its date
-FIGURE_FIELDS = ("households", "covered", "accounts", "submitted_online", "paid_online")
 REGISTER_COMPLETE_PCT = 90.0  # the default of `[reports] register_complete_pct`
 Status = Literal["empty", "incomplete", "lagging", "ok"]
 # The report's order: empty villages, incomplete registers, then the rest, lowest coverage first.
@@ -87,98 +80,7 @@ async def report_scope(session: AsyncSession, person_id: int) -> Scope:
     return await people.village_scope(session, person_id, REPORT_ROLES)
 
 
-def round1(value: Fraction) -> float:
-    """One decimal, halves rounded away from zero (as people round by hand)."""
-    exact = Decimal(value.numerator) / Decimal(value.denominator)
-    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-
-
-def percent(part: int, whole: int | None) -> float | None:
-    """part / whole in percent with one decimal; None when there is nothing to divide by."""
-    if not whole:
-        return None
-    return round1(Fraction(100 * part, whole))
-
-
-# Figures, Change and VillageCoverage are never changed once made, but not frozen: a frozen
-# dataclass's __init__ costs three times as much, and a report makes thousands of them.
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class Figures:
-    """Register figures of a village or a group of villages."""
-
-    households: int = 0
-    covered: int = 0
-    accounts: int = 0
-    submitted_online: int = 0
-    paid_online: int = 0
-
-    def __add__(self, other: Figures) -> Figures:
-        return Figures(*(getattr(self, f) + getattr(other, f) for f in FIGURE_FIELDS))
-
-    def __sub__(self, other: Figures) -> Figures:
-        return Figures(*(getattr(self, f) - getattr(other, f) for f in FIGURE_FIELDS))
-
-    @property
-    def coverage(self) -> Fraction | None:
-        return Fraction(self.covered, self.households) if self.households else None
-
-    @property
-    def coverage_pct(self) -> float | None:
-        return percent(self.covered, self.households)
-
-    def to_json(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in FIGURE_FIELDS}
-
-    def values(self) -> tuple[int, ...]:
-        return (
-            self.households,
-            self.covered,
-            self.accounts,
-            self.submitted_online,
-            self.paid_online,
-        )
-
-    @staticmethod
-    def total(items: Iterable[Figures]) -> Figures:
-        households = covered = accounts = submitted = paid = 0
-        for item in items:
-            households += item.households
-            covered += item.covered
-            accounts += item.accounts
-            submitted += item.submitted_online
-            paid += item.paid_online
-        return Figures(households, covered, accounts, submitted, paid)
-
-
-EMPTY = Figures()  # a village with no household registered
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class Change:
-    """Figures now minus the figures of the snapshot taken at the end of `since`."""
-
-    since: date
-    then: Figures
-    now: Figures
-
-    @property
-    def delta(self) -> Figures:
-        return self.now - self.then
-
-    @property
-    def coverage_points(self) -> float | None:
-        """Percentage points gained; None if either side has no households."""
-        if self.now.coverage is None or self.then.coverage is None:
-            return None
-        return round1(100 * (self.now.coverage - self.then.coverage))
-
-    def to_json(self) -> dict[str, Any]:
-        return {**self.delta.to_json(), "coverage_points": self.coverage_points}
-
-
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen, as Figures (figures.py says why)
 class VillageCoverage:
     village_id: int
     name: str
@@ -358,75 +260,6 @@ async def villages_in(session: AsyncSession, scope: Scope) -> list[VillageRow]:
     return [VillageRow(*row) for row in await plain_rows(session, query)]
 
 
-async def snapshot_figures(session: AsyncSession, day: date, scope: Scope) -> dict[int, Figures]:
-    query = select(
-        CoverageSnapshot.village_id, *(getattr(CoverageSnapshot, f) for f in FIGURE_FIELDS)
-    ).where(CoverageSnapshot.day == day)
-    if scope is not None:
-        query = query.where(CoverageSnapshot.village_id.in_(scope))
-    rows = await plain_rows(session, query)
-    return {village_id: Figures(*values) for village_id, *values in rows}
-
-
-async def baseline_day(session: AsyncSession, today: date, scope: Scope) -> date | None:
-    """The snapshot day the 7-day change is measured from (see the module docstring)."""
-    newest = today - timedelta(days=CHANGE_DAYS)
-    query = select(func.max(CoverageSnapshot.day)).where(
-        CoverageSnapshot.day <= newest,
-        CoverageSnapshot.day >= newest - timedelta(days=CHANGE_FALLBACK_DAYS),
-    )
-    if scope is not None:
-        query = query.where(CoverageSnapshot.village_id.in_(scope))
-    found: date | None = await session.scalar(query)
-    return found
-
-
-async def record_snapshot(
-    session: AsyncSession, day: date, figures: Mapping[int, Figures]
-) -> None:
-    """Write (or overwrite) the snapshot rows of `day` for the given villages."""
-    if not figures:
-        return
-    rows = [{"day": day, "village_id": vid, **item.to_json()} for vid, item in figures.items()]
-    statement = insert_for(session.get_bind().dialect.name, CoverageSnapshot)
-    await session.execute(_overwriting_changed(statement), rows)
-
-
-async def snapshot_all(session: AsyncSession, day: date) -> int:
-    """The daily job: record every village's figures (empty villages as zeros); returns how
-    many villages there are."""
-    await copy_counters(session, day, None)
-    return int(await session.scalar(select(func.count()).select_from(Village)) or 0)
-
-
-async def copy_counters(session: AsyncSession, day: date, scope: Scope) -> None:
-    """Write (or overwrite) the snapshot rows of `day` for the villages in scope from the kept
-    counters, by one INSERT … SELECT: no row passes through Python."""
-    counters = VillageCounter.__table__
-    figures = select(
-        literal(day, Date()),
-        Village.id,
-        *(func.coalesce(counters.c[name], 0) for name in FIGURE_FIELDS),
-    ).outerjoin(counters, counters.c.village_id == Village.id)
-    # SQLite reads "… JOIN … ON CONFLICT" as a join constraint unless the SELECT has a WHERE.
-    figures = figures.where(true() if scope is None else Village.id.in_(scope))
-    insert = insert_for(session.get_bind().dialect.name, CoverageSnapshot)
-    statement = insert.from_select(["day", "village_id", *FIGURE_FIELDS], figures)
-    await session.execute(_overwriting_changed(statement))
-
-
-def _overwriting_changed(statement: Upsert) -> Upsert:
-    """A village's snapshot row of the day is overwritten only where a figure changed: an
-    official looking again writes the few villages that moved, not the whole province (on
-    PostgreSQL every overwritten row is a new row version, and its index entries too)."""
-    row, new = CoverageSnapshot.__table__.c, statement.excluded
-    return statement.on_conflict_do_update(
-        index_elements=["day", "village_id"],
-        set_={name: new[name] for name in FIGURE_FIELDS},
-        where=or_(*(row[name] != new[name] for name in FIGURE_FIELDS)),
-    )
-
-
 async def coverage(
     session: AsyncSession,
     scope: Scope,
@@ -476,19 +309,6 @@ async def snapshot_coverage(
     counted = await snapshot_figures(session, day, scope)
     villages = [v for v in await villages_in(session, scope) if v.id in counted]
     return await _report(session, scope, day, villages, counted, target_pct, register_complete_pct)
-
-
-async def last_snapshot_day(
-    session: AsyncSession, scope: Scope, first: date, last: date
-) -> date | None:
-    """The newest day from `first` to `last` with a snapshot of a village in scope."""
-    query = select(func.max(CoverageSnapshot.day)).where(
-        CoverageSnapshot.day >= first, CoverageSnapshot.day <= last
-    )
-    if scope is not None:
-        query = query.where(CoverageSnapshot.village_id.in_(scope))
-    found: date | None = await session.scalar(query)
-    return found
 
 
 async def _report(

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Village, VillageDay, VillageWeek
 from bot.db.rows import plain_rows
-from bot.services.reports.coverage import Scope, by_name
+from bot.services.reports.coverage import by_name
+from bot.services.reports.figures import Scope
 from bot.services.reports.tallies import (
     WORK_FIELDS,
     RangeTally,

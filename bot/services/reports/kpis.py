@@ -38,14 +38,9 @@ from bot.db.models import Assistance, CoverageSnapshot, Person, VillageDay
 from bot.db.models.visit_totals import DOSSIER_FIELDS
 from bot.db.rows import plain_rows
 from bot.services import visit_totals
-from bot.services.reports.coverage import (
-    Figures,
-    Scope,
-    Target,
-    last_snapshot_day,
-    percent,
-    register_total,
-)
+from bot.services.reports.coverage import Target, register_total
+from bot.services.reports.figures import Figures, Scope, percent
+from bot.services.reports.snapshots import last_snapshot_day
 from bot.services.reports.tallies import parse_day
 from bot.services.shifts import attendance
 

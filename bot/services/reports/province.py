@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import ReportsSettings
 from bot.db.models import Commune, Question, Village, VillageCounter, VillageDay
 from bot.db.models.questions import QuestionStatus
-from bot.services.reports.coverage import FIGURE_FIELDS, Figures, percent
+from bot.services.reports.figures import FIGURE_FIELDS, Figures, percent
 from bot.services.reports.kpis import Kpi, Month, dossier_counts
 from bot.vntext import fold
 

@@ -29,8 +29,9 @@ from bot.db.models import ReportKind, ReportSubscription
 from bot.locales import t
 from bot.services import outbox
 from bot.services.reports.area import area_name
-from bot.services.reports.coverage import Scope, coverage, report_scope
+from bot.services.reports.coverage import coverage, report_scope
 from bot.services.reports.daily import daily_tally
+from bot.services.reports.figures import Scope
 from bot.services.reports.tallies import range_tally, week_start
 from bot.services.reports.text import tally_text, weekly_text
 

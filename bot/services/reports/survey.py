@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import HelpRequest, Location, Person, Survey, SurveyStatus, Village
 from bot.locales import t
 from bot.services.reports.area import whole_commune
-from bot.services.reports.coverage import Scope
+from bot.services.reports.figures import Scope
 from bot.services.survey import REQUEST
 
 SCORES = (5, 4, 3, 2, 1)

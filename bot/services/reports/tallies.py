@@ -50,7 +50,8 @@ from bot.core.errors import DomainError
 from bot.db.models import AssistAction, Assistance, Person, Village, VillageDay, VillageWeek
 from bot.db.rows import plain_rows
 from bot.services import visit_totals
-from bot.services.reports.coverage import Scope, VillageRow, by_name, bytewise, villages_in
+from bot.services.reports.coverage import VillageRow, by_name, bytewise, villages_in
+from bot.services.reports.figures import Scope
 
 ACTIONS = tuple(action.value for action in AssistAction)
 # Reports begin here, as months do (kpis.FIRST_YEAR): no help was logged earlier, and a day

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.content.catalog import ProcedureField, load_catalog
 from bot.locales import t
 from bot.services.reports.area import whole_commune
-from bot.services.reports.coverage import Scope
+from bot.services.reports.figures import Scope
 from bot.services.reports.kpis import Month, Period
 from bot.services.reports.sheets import append_row
 from bot.services.targets import MEASURES, Progress, field_label, progress

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.locales import t
-from bot.services.reports.coverage import CoverageReport, Scope, VillageCoverage
+from bot.services.reports.coverage import CoverageReport, VillageCoverage
 from bot.services.reports.daily import DailyTally
+from bot.services.reports.figures import Scope
 from bot.services.reports.kpis import Kpi, KpiReport, Month
 from bot.services.reports.tallies import ACTIONS, RangeTally, Work
 

@@ -26,7 +26,8 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.locales import t
-from bot.services.reports.coverage import CoverageReport, Scope, villages_in
+from bot.services.reports.coverage import CoverageReport, villages_in
+from bot.services.reports.figures import Scope
 from bot.services.reports.sheets import append_row
 from bot.services.reports.tallies import DayRow, range_tally
 

@@ -36,14 +36,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import ReportsSettings
 from bot.locales import t
 from bot.services.reports import targets_sheet, village_days_sheet
-from bot.services.reports.coverage import (
-    CoverageReport,
-    Scope,
-    coverage,
-    last_snapshot_day,
-    snapshot_coverage,
-    villages_in,
-)
+from bot.services.reports.coverage import CoverageReport, coverage, snapshot_coverage, villages_in
+from bot.services.reports.figures import Scope
 from bot.services.reports.kpis import (
     KpiReport,
     Month,
@@ -53,6 +47,7 @@ from bot.services.reports.kpis import (
     kpi_report,
 )
 from bot.services.reports.sheets import append_row, new_sheet
+from bot.services.reports.snapshots import last_snapshot_day
 from bot.services.reports.survey import SurveyReport, survey_report
 from bot.services.reports.survey_view import SHEET_WIDTHS, survey_rows
 from bot.services.reports.tallies import ACTIONS, DayRow, day_rows
