@@ -27,6 +27,7 @@ CHANGE_FALLBACK_DAYS = 6  # also accept a snapshot up to 13 days old, labelled w
 
 
 async def snapshot_figures(session: AsyncSession, day: date, scope: Scope) -> dict[int, Figures]:
+    """Each village's figures at the end of `day` (villages without a row that day: absent)."""
     query = select(
         CoverageSnapshot.village_id, *(getattr(CoverageSnapshot, f) for f in FIGURE_FIELDS)
     ).where(CoverageSnapshot.day == day)
