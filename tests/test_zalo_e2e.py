@@ -141,9 +141,9 @@ async def test_zalo_shows_typing_while_a_slow_reply_is_prepared(
 ) -> None:
     from bot.channels import zalo as zalo_module
 
-    monkeypatch.setattr(zalo_module, "TYPING_AFTER", 0.0)  # every reply counts as slow here
-    fake_zalo.user_sends(CITIZEN, "lam giay khai sinh cho con")
-    await fake_zalo.wait_for(CITIZEN, 1)
+    intro = await says(fake_zalo, CITIZEN, "lam giay khai sinh cho con")
+    monkeypatch.setattr(zalo_module, "TYPING_AFTER", 0.0)  # the picture counts as slow here
+    await says(fake_zalo, CITIZEN, number_of(intro, t("guides.picture_button")))
     assert fake_zalo.chat_actions[:1] == [CITIZEN]
     typed_before = len(fake_zalo.chat_actions)
     await asyncio.sleep(zalo_module.TYPING_EVERY + 0.5)

@@ -8,6 +8,10 @@ microseconds and wait for nothing (WAL readers never wait), so they run where th
 Only what can wait for another process goes through aiosqlite's thread as before: BEGIN (which
 takes the lock, sleeping in the busy handler while another process holds it), PRAGMAs (changing
 the journal mode takes a lock) and opening the file; a busy database never stalls the loop.
+A BEGIN is first tried here without waiting (busy timeout 0 for that one statement): the lock is
+nearly always free, and the hand-off to the thread and back cost about as much as the rest of a
+small transaction (bench/throughput.py). Only when another process holds the lock does it go to
+the thread and wait there.
 The two threads never use the connection at once: while a call sent to aiosqlite's thread is
 unfinished (its caller may have been cancelled, the thread still runs it), every later call
 queues behind it there too.
@@ -35,9 +39,27 @@ class LoopConnection(aiosqlite.Connection):
         self._unfinished: set[object] = set()  # calls sent to the thread; it removes each
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if self._unfinished or self._connection is None or _may_wait(args):
+        if self._unfinished or self._connection is None:
+            return await self._on_its_thread(partial(fn, *args, **kwargs))
+        if _begins(args):
+            try:
+                return self._without_waiting(partial(fn, *args, **kwargs))
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # extended codes too
+                    raise
+        if _may_wait(args):
             return await self._on_its_thread(partial(fn, *args, **kwargs))
         return fn(*args, **kwargs)
+
+    def _without_waiting(self, call: Callable[[], Any]) -> Any:
+        """Run `call` on this thread, failing at once if another process holds the lock."""
+        connection = self._conn
+        waits = int(connection.execute("PRAGMA busy_timeout").fetchone()[0])
+        connection.execute("PRAGMA busy_timeout = 0")
+        try:
+            return call()
+        finally:
+            connection.execute(f"PRAGMA busy_timeout = {waits}")
 
     async def _on_its_thread(self, call: Callable[[], Any]) -> Any:
         token = object()
@@ -59,8 +81,16 @@ class LoopConnection(aiosqlite.Connection):
 
 
 def _may_wait(args: tuple[Any, ...]) -> bool:
+    return _starts_with(args, MAY_WAIT)
+
+
+def _begins(args: tuple[Any, ...]) -> bool:
+    return _starts_with(args, ("BEGIN",))
+
+
+def _starts_with(args: tuple[Any, ...], words: tuple[str, ...]) -> bool:
     statement = args[0] if args else None
-    return isinstance(statement, str) and statement.lstrip()[:6].upper().startswith(MAY_WAIT)
+    return isinstance(statement, str) and statement.lstrip()[:6].upper().startswith(words)
 
 
 def connector(url: str) -> Callable[[], Awaitable[LoopConnection]]:
