@@ -65,7 +65,8 @@ async def _all_sent(
     done = OutboxMessage.key.in_(
         [reply_key(s.update_key, number) for s in batch for number in range(s.sent)]
     )
-    results = await session.execute(
+    connection = await session.connection()  # Core: no ORM objects to keep in step here
+    results = await connection.execute(
         update(OutboxMessage)
         .where(
             or_(*(_replies_of(s) for s in batch)),
@@ -79,7 +80,6 @@ async def _all_sent(
             lease_until=None,
         )
         .returning(OutboxMessage.channel, OutboxMessage.status)
-        .execution_options(synchronize_session=False)
     )
     for channel, status in results:
         if status == OutboxStatus.SENT.value:

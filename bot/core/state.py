@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -94,25 +94,28 @@ class Chat:
     state: ConversationState
 
 
+# Who is writing, with their person, state and active roles: built once, run for every update.
+CHAT = (
+    select(ChatIdentity, ConversationState, RoleGrant.role)
+    .join(ChatIdentity.person)
+    .outerjoin(ConversationState, ConversationState.identity_id == ChatIdentity.id)
+    .outerjoin(
+        RoleGrant,
+        (RoleGrant.person_id == ChatIdentity.person_id) & RoleGrant.revoked_at.is_(None),
+    )
+    .where(
+        ChatIdentity.channel == bindparam("channel"),
+        ChatIdentity.external_id == bindparam("user_id"),
+    )
+    .options(contains_eager(ChatIdentity.person))
+)
+
+
 async def load_chat(session: AsyncSession, incoming: Incoming, now: datetime) -> Chat:
     """Identity, person, active roles and conversation state in one query (a returning person);
     first contact creates the person. Nothing is written when nothing changed."""
-    rows = (
-        await session.execute(
-            select(ChatIdentity, ConversationState, RoleGrant.role)
-            .join(ChatIdentity.person)
-            .outerjoin(ConversationState, ConversationState.identity_id == ChatIdentity.id)
-            .outerjoin(
-                RoleGrant,
-                (RoleGrant.person_id == ChatIdentity.person_id) & RoleGrant.revoked_at.is_(None),
-            )
-            .where(
-                ChatIdentity.channel == incoming.channel,
-                ChatIdentity.external_id == incoming.user_id,
-            )
-            .options(contains_eager(ChatIdentity.person))
-        )
-    ).all()
+    found = await session.execute(CHAT, {"channel": incoming.channel, "user_id": incoming.user_id})
+    rows = found.all()
     if not rows:
         person, identity = await _first_contact(session, incoming, now)
         state = ConversationState(identity_id=identity.id, data={})

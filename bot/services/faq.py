@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Faq
@@ -83,10 +83,18 @@ async def best_match(session: AsyncSession, text: str, commune_id: int) -> Faq |
     return faqs[found[2]] if found is not None else None
 
 
+# Built once: every question a citizen types reads it.
+SAVED = (
+    select(Faq)
+    .where(Faq.commune_id == bindparam("commune_id"))
+    .order_by(Faq.id.desc())
+    .limit(MAX_FAQS)
+)
+
+
 async def saved(session: AsyncSession, commune_id: int) -> list[Faq]:
     """The commune's saved FAQs, newest first."""
-    query = select(Faq).where(Faq.commune_id == commune_id).order_by(Faq.id.desc()).limit(MAX_FAQS)
-    return list(await session.scalars(query))
+    return list(await session.scalars(SAVED, {"commune_id": commune_id}))
 
 
 async def remove(session: AsyncSession, faq_id: int, commune_id: int) -> Faq | None:
