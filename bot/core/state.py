@@ -73,12 +73,16 @@ async def _first_contact(
 
 
 def _seen(identity: ChatIdentity, incoming: Incoming, now: datetime) -> Person:
-    """Note what changed about a known identity (assignments of equal values write nothing)."""
+    """Note what changed about a known identity. Only a change is assigned: assigning an equal
+    value writes nothing either, but marks the identity modified, and every later query of the
+    update then runs a flush to find out that nothing changed."""
     if not incoming.group:
         if now - identity.last_seen_at > LAST_SEEN_PRECISION:
             identity.last_seen_at = now
-        identity.chat_id = incoming.chat_id
-    identity.username = incoming.username
+        if identity.chat_id != incoming.chat_id:
+            identity.chat_id = incoming.chat_id
+    if identity.username != incoming.username:
+        identity.username = incoming.username
     if incoming.display_name and not identity.person.display_name:
         identity.person.display_name = incoming.display_name[:200]
     return identity.person
