@@ -12,6 +12,7 @@ from sqlalchemy import event, select
 from bot.app import App
 from bot.core.channels import ChannelInfo
 from bot.core.context import Context
+from bot.core.delivery import DeliveryError, FailureKind
 from bot.core.messages import Replies, Reply
 from bot.db.models import ChatIdentity, OutboxMessage, OutboxStatus, Person, Role
 from bot.services import people
@@ -219,8 +220,9 @@ async def test_a_partly_sent_update_settles_only_what_was_sent(app: App) -> None
     user = numbered_user(app, "5008")
     await user.says("/menu")
     incoming = user.incoming(text="/start")
-    await app.dispatcher.reopen(incoming)
-    await app.dispatcher.settle(incoming, sent=1)
+    await app.dispatcher.reopen(incoming)  # greeting + the last menu again
+    failed = DeliveryError(FailureKind.TRANSIENT, "502 Bad Gateway")
+    await app.dispatcher.settle(incoming, sent=1, problem=failed)
     async with app.sessionmaker() as session:
         rows = list(
             await session.scalars(
@@ -229,7 +231,8 @@ async def test_a_partly_sent_update_settles_only_what_was_sent(app: App) -> None
                 .order_by(OutboxMessage.key)
             )
         )
-    assert [(row.status, row.lease_until) for row in rows] == [
-        (OutboxStatus.SENT.value, None),
-        (OutboxStatus.PENDING.value, None),  # left to the delivery loop, at once
+    assert [(row.status, row.attempts, row.lease_until) for row in rows] == [
+        (OutboxStatus.SENT.value, 0, None),
+        (OutboxStatus.PENDING.value, 1, None),  # left to the delivery loop, which retries it
     ]
+    assert rows[1].next_attempt_at > NOW

@@ -157,8 +157,9 @@ class Dispatcher:
     async def settle(
         self, incoming: Incoming, *, sent: int, problem: DeliveryError | None = None
     ) -> None:
-        """After a channel sent an update's kept replies: the first `sent` are done; the one
-        that failed is retried like any outbox row, and the delivery loop sends the rest."""
+        """After a channel sent an update's kept replies: the first `sent` are done (without a
+        problem, that is all of them); the one that failed is retried like any outbox row, and
+        the delivery loop sends the rest."""
         if not self.channel(incoming.channel).keeps_replies or incoming.key is None:
             return
         settlement = Settlement(incoming.channel, incoming.key, sent, problem)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, literal, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.delivery import DeliveryError, reply_key, result_of, settle_outcome
@@ -56,34 +56,34 @@ def _replies_of(settlement: Settlement) -> ColumnElement[bool]:
     return OutboxMessage.key.startswith(reply_key(settlement.update_key, None), autoescape=True)
 
 
+# Built once (its IN list bound as one expanding parameter), so settling an update compiles
+# nothing: building this statement anew cost more than running it.
+SENT = (
+    update(OutboxMessage)
+    .where(
+        OutboxMessage.key.in_(bindparam("keys", expanding=True)),
+        OutboxMessage.status == OutboxStatus.PENDING.value,
+    )
+    .values(
+        status=OutboxStatus.SENT.value,
+        sent_at=bindparam("now", type_=OutboxMessage.sent_at.type),
+        lease_until=None,
+    )
+    .returning(OutboxMessage.channel)
+)
+
+
 async def _all_sent(
     session: AsyncSession, batch: list[Settlement], now: datetime, observer: Observer
 ) -> None:
-    """One statement: sent replies are done; the rest lose their lease (the loop sends them)."""
-    if not batch:
+    """One statement: every reply of these updates went out (a channel settles without a
+    problem only then), so their rows are done."""
+    keys = [reply_key(s.update_key, number) for s in batch for number in range(s.sent)]
+    if not keys:
         return
-    done = OutboxMessage.key.in_(
-        [reply_key(s.update_key, number) for s in batch for number in range(s.sent)]
-    )
     connection = await session.connection()  # Core: no ORM objects to keep in step here
-    results = await connection.execute(
-        update(OutboxMessage)
-        .where(
-            or_(*(_replies_of(s) for s in batch)),
-            OutboxMessage.status == OutboxStatus.PENDING.value,
-        )
-        .values(
-            status=case((done, OutboxStatus.SENT.value), else_=OutboxMessage.status),
-            sent_at=case(
-                (done, literal(now, OutboxMessage.sent_at.type)), else_=OutboxMessage.sent_at
-            ),
-            lease_until=None,
-        )
-        .returning(OutboxMessage.channel, OutboxMessage.status)
-    )
-    for channel, status in results:
-        if status == OutboxStatus.SENT.value:
-            observer.delivered(channel, "sent")
+    for (channel,) in await connection.execute(SENT, {"keys": keys, "now": now}):
+        observer.delivered(channel, "sent")
 
 
 async def _failed(
