@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +23,7 @@ from bot.core.channels import ChannelInfo
 from bot.core.media import MediaStore
 from bot.core.messages import Choice, Document, Reply
 from bot.db.models import OutboxMessage, OutboxStatus
-from bot.db.upsert import insert_for
+from bot.db.upsert import Upsert, insert_for
 
 log = logging.getLogger(__name__)
 
@@ -120,11 +121,14 @@ async def queue_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> N
     if not rows:
         return
     # Rows as parameters, not as a multi-row VALUES: the statement is then compiled once per
-    # process instead of once per update (2 ms an update on SQLite).
-    statement = insert_for(session.get_bind().dialect.name, OutboxMessage)
-    await (await session.connection()).execute(
-        statement.on_conflict_do_nothing(index_elements=["key"]), list(rows)
-    )
+    # process instead of once per update (2 ms an update on SQLite), and built once as well.
+    statement = _queue_statement(session.get_bind().dialect.name)
+    await (await session.connection()).execute(statement, list(rows))
+
+
+@cache
+def _queue_statement(dialect: str) -> Upsert:
+    return insert_for(dialect, OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
 
 
 def row_values(

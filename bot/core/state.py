@@ -25,6 +25,8 @@ from bot.db.models import (
     RoleGrant,
 )
 
+TWO_COMMUNES = select(Commune.id).limit(2)  # enough to know whether there is only one
+
 
 async def identify(
     session: AsyncSession, incoming: Incoming, now: datetime
@@ -52,7 +54,7 @@ async def _first_contact(
 ) -> tuple[Person, ChatIdentity]:
     # With one commune in the installation, its desk serves everyone; with several, the
     # person chooses (`/xa`) before anything that needs a desk.
-    communes = list(await session.scalars(select(Commune.id).limit(2)))
+    communes = list(await session.scalars(TWO_COMMUNES))
     person = Person(
         display_name=incoming.display_name[:200],
         commune_id=communes[0] if len(communes) == 1 else None,

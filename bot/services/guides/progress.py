@@ -3,11 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
 from bot.db.models import GuideProgress, NoticeSeen
+from bot.db.upsert import insert_for
+
+# Built once, with bound parameters: /start and every question ask these, and building a
+# statement costs more than running it.
+UNFINISHED = (
+    select(GuideProgress)
+    .where(
+        GuideProgress.person_id == bindparam("person_id"),
+        GuideProgress.finished_at.is_(None),
+        GuideProgress.step >= 1,
+    )
+    .order_by(GuideProgress.updated_at.desc())
+    .limit(1)
+)
+LATEST = (
+    select(GuideProgress)
+    .where(
+        GuideProgress.person_id == bindparam("person_id"),
+        GuideProgress.updated_at >= bindparam("since"),
+    )
+    .order_by(GuideProgress.updated_at.desc())
+    .limit(1)
+)
 
 
 async def record_step(
@@ -55,36 +80,30 @@ async def record_stuck(
 
 async def unfinished(session: AsyncSession, person_id: int) -> GuideProgress | None:
     """The guide the person most recently left in the middle of its steps."""
-    return await session.scalar(
-        select(GuideProgress)
-        .where(
-            GuideProgress.person_id == person_id,
-            GuideProgress.finished_at.is_(None),
-            GuideProgress.step >= 1,
-        )
-        .order_by(GuideProgress.updated_at.desc())
-        .limit(1)
-    )
+    return await session.scalar(UNFINISHED, {"person_id": person_id})
 
 
 async def current(session: AsyncSession, person_id: int, since: datetime) -> GuideProgress | None:
     """The guide the person is reading now: the last one they moved in since `since`, unless
     they finished it (its introduction counts as step 0)."""
-    latest = await session.scalar(
-        select(GuideProgress)
-        .where(GuideProgress.person_id == person_id, GuideProgress.updated_at >= since)
-        .order_by(GuideProgress.updated_at.desc())
-        .limit(1)
-    )
+    latest = await session.scalar(LATEST, {"person_id": person_id, "since": since})
     if latest is None or latest.finished_at is not None:
         return None
     return latest
 
 
 async def first_time(session: AsyncSession, person_id: int, notice: str, now: datetime) -> bool:
-    """True the first time a notice is shown to a person (and remember it)."""
-    if await session.get(NoticeSeen, (person_id, notice)) is not None:
-        return False
-    session.add(NoticeSeen(person_id=person_id, notice=notice, seen_at=now))
-    await session.flush()
-    return True
+    """True the first time a notice is shown to a person (and remember it): one statement,
+    which inserts the row unless it is there and returns it only when it did."""
+    remembered = _remember_notice(session.get_bind().dialect.name)
+    values = {"person_id": person_id, "notice": notice, "seen_at": now}
+    return await session.scalar(remembered, values) is not None
+
+
+@cache
+def _remember_notice(dialect: str) -> ReturningInsert[tuple[int]]:
+    return (
+        insert_for(dialect, NoticeSeen)
+        .on_conflict_do_nothing(index_elements=["person_id", "notice"])
+        .returning(NoticeSeen.person_id)
+    )
