@@ -3,7 +3,9 @@
 Each of N users sends /start and one free-text message; we time from the first update queued
 to the last reply received. A third run is the floor of our side: the same channel sending the
 bot's own replies (their text and buttons, captured from the first run) with no dispatcher,
-database or outbox behind it. Run: uv run python bench/throughput.py [--users 300]
+database or outbox behind it. The three run back to back, in several rounds: this machine's
+pace drifts by a third between minutes, so only a round's own figures are compared, and the
+ratios are the rounds' medians. Run: uv run python bench/throughput.py [--users 300]
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import asyncio
 import sys
 import tempfile
 import time
+from dataclasses import astuple, dataclass
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 from pydantic import SecretStr
@@ -33,14 +37,17 @@ from tests.fakes import FakeTelegramServer
 FIRST_USER = 700_000
 
 
-async def drive(server: FakeTelegramServer, users: int, replies_per_user: int) -> float:
+async def drive(
+    server: FakeTelegramServer, users: int, replies_per_user: int, first_user: int = FIRST_USER
+) -> float:
     """Queue every update, then wait for all replies; returns elapsed seconds."""
     started = time.perf_counter()
-    for n in range(users):
-        server.user_sends_text(FIRST_USER + n, "/start", first_name=f"Người {n}")
-        server.user_sends_text(FIRST_USER + n, "thời tiết hôm nay thế nào")
-    for n in range(users):
-        await server.wait_for(FIRST_USER + n, replies_per_user, timeout=120)
+    chatting = range(first_user, first_user + users)
+    for user in chatting:
+        server.user_sends_text(user, "/start", first_name=f"Người {user}")
+        server.user_sends_text(user, "thời tiết hôm nay thế nào")
+    for user in chatting:
+        await server.wait_for(user, replies_per_user, timeout=120)
     return time.perf_counter() - started
 
 
@@ -57,10 +64,17 @@ def channel_settings(
 
 
 async def bench_dvcbot(
-    users: int, database_url: str, *, rate_limit: bool, bot_id: int, replies: Canned | None = None
+    users: int,
+    database_url: str,
+    *,
+    rate_limit: bool,
+    bot_id: int,
+    replies: Canned | None = None,
+    first_user: int = FIRST_USER,
 ) -> float:
-    """Our channel and dispatcher; each run is a different bot, so update keys never repeat.
-    `replies`, if given, keeps what the dispatcher answered to the last user's two messages."""
+    """Our channel and dispatcher; each run is a different bot, so update keys never repeat,
+    with users of its own, so each is a first contact. `replies`, if given, keeps what the
+    dispatcher answered to the users' two messages."""
     async with FakeTelegramServer() as server:
         settings = Settings(
             database=DatabaseSettings(url=database_url), bot=BotSettings(demo_data=False)
@@ -73,7 +87,7 @@ async def bench_dvcbot(
         channel = TelegramChannel(channel_settings(server, bot_id, rate_limit), dispatcher)
         await channel.start()
         try:
-            return await drive(server, users, 2)
+            return await drive(server, users, 2, first_user)
         finally:
             await channel.stop()
             await app.close()
@@ -144,31 +158,53 @@ async def bench_echo(users: int) -> float:
                 await application.stop()
 
 
+@dataclass(frozen=True)
+class Round:
+    ours: float  # seconds for all the updates
+    echo: float
+    channel: float
+
+
+async def one_round(users: int, number: int, database_url: str | None) -> Round:
+    """dvcbot, the echo bot and our channel alone, back to back: the machine's pace drifts
+    between runs, so only figures of the same round are compared."""
+    replies = Canned()
+    with tempfile.TemporaryDirectory() as folder:
+        url = database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
+        first_user = FIRST_USER + number * users
+        ours = await bench_dvcbot(users, url, rate_limit=False, bot_id=10 + number,
+                                  replies=replies, first_user=first_user)  # fmt: skip
+    return Round(ours, await bench_echo(users), await bench_channel_only(users, replies))
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     options = parser.parse_args()
-    updates = options.users * 2
-    replies = Canned()
-    with tempfile.TemporaryDirectory() as folder:
-        url = options.database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
-        ours = await bench_dvcbot(options.users, url, rate_limit=False, bot_id=1, replies=replies)
-    with tempfile.TemporaryDirectory() as folder:
-        url = options.database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
-        limited = await bench_dvcbot(options.users, url, rate_limit=True, bot_id=3)
-    theirs = await bench_echo(options.users)
-    floor = await bench_channel_only(options.users, replies)
+    users, updates = options.users, options.users * 2
     backend = "PostgreSQL" if options.database_url else "SQLite"
-    print(f"updates: {updates} ({options.users} users x /start + free text), database {backend}")
-    print(f"dvcbot, no rate limiter:       {updates / ours:8.1f} updates/s")
-    print(f"plain PTB echo bot:            {updates / theirs:8.1f} updates/s")
-    print(f"ratio dvcbot / echo:           {theirs / ours:8.2f}")
-    print(f"our channel alone, same replies:{updates / floor:7.1f} updates/s, "
-          f"{theirs / floor:.2f} of the echo bot (no dispatcher, database or outbox)")  # fmt: skip
-    print(
-        f"dvcbot with AIORateLimiter:    {updates / limited:8.1f} updates/s (Telegram's 30 msg/s)"
-    )
+    print(f"updates: {updates} ({users} users x /start + free text), database {backend}; "
+          f"{options.rounds} rounds of dvcbot, the echo bot and our channel alone")  # fmt: skip
+    rounds = []
+    for number in range(options.rounds):
+        done = await one_round(users, number, options.database_url)
+        rounds.append(done)
+        ours, echo, channel = (updates / seconds for seconds in astuple(done))
+        print(f"  round {number + 1}: dvcbot {ours:6.1f} updates/s, echo bot {echo:6.1f} "
+              f"({ours / echo:.2f}), our channel alone {channel:6.1f} "
+              f"({channel / echo:.2f})")  # fmt: skip
+    print(f"ratio dvcbot / echo (median of rounds):        "
+          f"{median(r.echo / r.ours for r in rounds):5.2f}")  # fmt: skip
+    print(f"ratio channel alone / echo (median of rounds): "
+          f"{median(r.echo / r.channel for r in rounds):5.2f} "
+          "(same replies; no dispatcher, database or outbox)")  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+        url = options.database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
+        limited = await bench_dvcbot(users, url, rate_limit=True, bot_id=3,
+                                     first_user=FIRST_USER + options.rounds * users)  # fmt: skip
+    print(f"dvcbot with AIORateLimiter: {updates / limited:6.1f} updates/s (Telegram's 30 msg/s)")
 
 
 if __name__ == "__main__":
