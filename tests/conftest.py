@@ -42,7 +42,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _pg_admin_dsn() -> str:
+def pg_admin_dsn() -> str:
     url = make_url(os.environ[POSTGRES_ENV])
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -59,7 +59,7 @@ def postgres_template() -> Iterator[str]:
     base = make_url(os.environ[POSTGRES_ENV])
 
     async def create() -> None:
-        admin = await asyncpg.connect(_pg_admin_dsn())
+        admin = await asyncpg.connect(pg_admin_dsn())
         await admin.execute(f'CREATE DATABASE "{name}"')
         await admin.close()
         engine = create_engine(base.set(database=name).render_as_string(hide_password=False))
@@ -67,7 +67,7 @@ def postgres_template() -> Iterator[str]:
         await engine.dispose()
 
     async def drop() -> None:
-        admin = await asyncpg.connect(_pg_admin_dsn())
+        admin = await asyncpg.connect(pg_admin_dsn())
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
 
@@ -87,13 +87,13 @@ async def database_url(
         yield f"sqlite+aiosqlite:///{path}"
         return
     name = f"dvcbot_t_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(_pg_admin_dsn())
+    admin = await asyncpg.connect(pg_admin_dsn())
     await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
     await admin.close()
     yield (
         make_url(os.environ[POSTGRES_ENV]).set(database=name).render_as_string(hide_password=False)
     )
-    admin = await asyncpg.connect(_pg_admin_dsn())
+    admin = await asyncpg.connect(pg_admin_dsn())
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await admin.close()
 

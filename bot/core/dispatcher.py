@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import menus, state
@@ -24,7 +24,7 @@ from bot.core.registry import Registry, Route, refusal_for
 from bot.core.rendering import for_channel
 from bot.core.services import Services
 from bot.core.settling import Settlement, Settler
-from bot.db.engine import Database
+from bot.db.engine import Database, lost_connection
 from bot.db.models import ProcessedUpdate
 from bot.locales import t
 
@@ -106,6 +106,11 @@ class Dispatcher:
                     log.exception("update %s failed twice on a conflict", incoming.key)
                     return [Reply(t("errors.apology"))]
                 # A concurrent first contact from the same person created the row: go again.
+            except DBAPIError as error:
+                if attempt == 2 or not lost_connection(error):
+                    log.exception("handler failed for update %s", incoming.key)
+                    return [Reply(t("errors.apology"))]
+                log.warning("database connection lost during update %s; again", incoming.key)
             except Exception:
                 log.exception("handler failed for update %s", incoming.key)
                 return [Reply(t("errors.apology"))]

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.delivery import DeliveryError, reply_key, result_of, settle_outcome
 from bot.core.observer import Observer
-from bot.db.engine import Database
+from bot.db.engine import Database, lost_connection
 from bot.db.models import OutboxMessage, OutboxStatus
 
 
@@ -44,12 +45,20 @@ class Settler:
             batch, self._queued = self._queued, []
             if not batch:
                 return  # written with an earlier batch, which committed before releasing
-            async with self.db.transaction() as session:
-                now = self.clock()
-                await _all_sent(session, [s for s in batch if s.problem is None], now, observer)
-                for failed in batch:
-                    if failed.problem is not None:
-                        await _failed(session, failed, failed.problem, now, observer)
+            try:
+                await self._write(batch, observer)
+            except DBAPIError as error:
+                if not lost_connection(error):
+                    raise
+                await self._write(batch, observer)  # unsettled, sent replies would go again
+
+    async def _write(self, batch: list[Settlement], observer: Observer) -> None:
+        async with self.db.transaction() as session:
+            now = self.clock()
+            await _all_sent(session, [s for s in batch if s.problem is None], now, observer)
+            for failed in batch:
+                if failed.problem is not None:
+                    await _failed(session, failed, failed.problem, now, observer)
 
 
 def _replies_of(settlement: Settlement) -> ColumnElement[bool]:

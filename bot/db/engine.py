@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -19,18 +21,32 @@ from bot.db import sqlite
 from bot.db.base import use_postgresql
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# A PostgreSQL connection idle this long is pinged before it is used again: a restarted server
+# or a firewall drops idle connections. One in steady use is not: a ping on every checkout cost
+# a round trip per transaction, a third of a question's time. A connection lost while in use
+# fails its statement; SQLAlchemy then replaces the whole pool and the work is run again
+# (`lost_connection`).
+IDLE_BEFORE_PING_S = 10.0
 
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str, *, echo: bool = False, foreign_keys: bool = True) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    foreign_keys: bool = True,
+    idle_before_ping: float = IDLE_BEFORE_PING_S,
+) -> AsyncEngine:
     """Create the async engine; on SQLite set WAL, NORMAL sync, foreign keys (off only for
-    migrations, see bot/db/migrate.py), busy timeout."""
+    migrations, see bot/db/migrate.py), busy timeout; on PostgreSQL ping idle connections."""
     if not is_sqlite(url):
         use_postgresql()
-        return create_async_engine(url, echo=echo, pool_pre_ping=True)
+        engine = create_async_engine(url, echo=echo)
+        _ping_when_idle(engine, idle_before_ping)
+        return engine
     # Connections in autocommit mode hand transaction control to us so writes can BEGIN
     # IMMEDIATE: a deferred BEGIN that later upgrades to a write fails at once under
     # concurrency. Their statements run on the event loop's thread (bot/db/sqlite.py).
@@ -52,6 +68,31 @@ def create_engine(url: str, *, echo: bool = False, foreign_keys: bool = True) ->
     return engine
 
 
+def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Before a connection idle for `idle_seconds` is used, ping it; a dead one is replaced."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the pool then connects anew
+            raise DisconnectionError("an idle connection was lost") from error
+
+
+def lost_connection(error: BaseException) -> bool:
+    """Whether a statement failed because the server dropped its connection: nothing of the
+    transaction was kept, and the pool has been replaced, so the work can simply run again."""
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
@@ -63,9 +104,11 @@ class Database:
     retries, so in-process writers queue on an asyncio lock instead of spinning on the file.
     """
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, idle_before_ping: float = IDLE_BEFORE_PING_S
+    ) -> None:
         self.url = url
-        self.engine = create_engine(url, echo=echo)
+        self.engine = create_engine(url, echo=echo, idle_before_ping=idle_before_ping)
         self.sessionmaker = create_sessionmaker(self.engine)
         self._write_lock = asyncio.Lock() if is_sqlite(url) else None
 
