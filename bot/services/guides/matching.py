@@ -96,6 +96,10 @@ def _term(bigram: Bigram) -> str:
     return f"{bigram[0]} {bigram[1]}"
 
 
+def _sorted_words(text: str) -> str:
+    return " ".join(sorted(text.split()))
+
+
 def _is_typing_slip(typed: str, word: str) -> bool:
     """One letter missing, added, or two neighbours swapped; not a different letter."""
     return len(typed) != len(word) or sorted(typed) == sorted(word)
@@ -150,14 +154,17 @@ class GuideMatcher:
         self._build_vocabulary(core, summary)
         if guides:
             self._build_bm25(core, summary)
+        # Each alias's content words sorted once: token_sort_ratio is the ratio of the sorted
+        # words, and sorting 800 aliases anew for every question took most of its time.
         self._alias_texts: list[str] = []
         owners: list[int] = []
         for index, sequences in enumerate(core):
             for syllables in sequences:
                 if text := self._content_text(syllables):
-                    self._alias_texts.append(text)
+                    self._alias_texts.append(_sorted_words(text))
                     owners.append(index)
-        self._alias_owner = np.array(owners)
+        # Aliases come guide by guide: each guide's best ratio is a maximum over one slice.
+        self._alias_guides, self._alias_starts = np.unique(owners, return_index=True)
 
     @classmethod
     def from_catalog(cls, catalog: Catalog, language_file: Path = LANGUAGE_FILE) -> GuideMatcher:
@@ -208,6 +215,7 @@ class GuideMatcher:
         self._bm25 = BM25Okapi(documents)
         self._idf: dict[str, float] = {term: float(idf) for term, idf in self._bm25.idf.items()}
         self._unknown_weight = UNKNOWN_WEIGHT_SHARE * max(self._idf.values())
+        self._term_scores: dict[str, Vector] = {}  # filled as questions use the terms
 
     def _build_vocabulary(
         self, core: list[list[list[str]]], summary: list[list[list[str]]]
@@ -361,14 +369,27 @@ class GuideMatcher:
             for i, pair in enumerate(itertools.pairwise(syllables))
             if weights[i] > 0 or weights[i + 1] > 0
         ]
-        scores: Vector = np.asarray(self._bm25.get_scores(terms), dtype=np.float64)
+        scores = np.zeros(len(self._ids))
+        for term in terms:  # BM25 sums the terms' scores: each term's is computed once
+            if term in self._idf:
+                scores += self._scores_of(term)
         best = float(scores.max())
         return scores / best if best > 0 else scores
 
+    def _scores_of(self, term: str) -> Vector:
+        """Every guide's BM25 score for one term of the index (at most its vocabulary)."""
+        scores = self._term_scores.get(term)
+        if scores is None:
+            scores = np.asarray(self._bm25.get_scores([term]), dtype=np.float64)
+            self._term_scores[term] = scores
+        return scores
+
     def _fuzzy(self, question: _Question) -> Vector:
-        ratios = process.cdist(
-            [question.text], self._alias_texts, scorer=fuzz.token_sort_ratio, workers=1
-        )[0]
+        """Per guide, the best token_sort_ratio of the question against its aliases (0..1)."""
         best = np.zeros(len(self._ids))
-        np.maximum.at(best, self._alias_owner, ratios / 100.0)
+        if self._alias_texts:
+            ratios = process.cdist(
+                [_sorted_words(question.text)], self._alias_texts, scorer=fuzz.ratio, workers=1
+            )[0]
+            best[self._alias_guides] = np.maximum.reduceat(ratios, self._alias_starts) / 100.0
         return best
