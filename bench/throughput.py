@@ -1,11 +1,13 @@
 """Updates per second through our Telegram channel vs a plain PTB echo bot, same fake server.
 
 Each of N users sends /start and one free-text message; we time from the first update queued
-to the last reply received. A third run is the floor of our side: the same channel sending the
-bot's own replies (their text and buttons, captured from the first run) with no dispatcher,
-database or outbox behind it. The three run back to back, in several rounds: this machine's
-pace drifts by a third between minutes, so only a round's own figures are compared, and the
-ratios are the rounds' medians. Run: uv run python bench/throughput.py [--users 300]
+to the last reply received. dvcbot runs twice, on each HTTP client of `[telegram] http_client`
+(httpx, the default, and aiohttp). A last run is the floor of our side: the same channel
+sending the bot's own replies (their text and buttons, captured from the first run) with no
+dispatcher, database or outbox behind it, on each client. They run back to back, in several
+rounds: this machine's pace drifts by a third between minutes, so only a round's own figures
+are compared, and the ratios are the rounds' medians.
+Run: uv run python bench/throughput.py [--users 300]
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 from dataclasses import astuple, dataclass
 from pathlib import Path
 from statistics import median
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import SecretStr
 from telegram import Update
@@ -32,6 +34,7 @@ from bot.config import BotSettings, DatabaseSettings, Settings, TelegramSettings
 from bot.core.channels import ChannelInfo
 from bot.core.dispatcher import Dispatcher
 from bot.core.messages import Incoming, Reply
+from bot.memory import collect_less_often, freeze_startup_objects, use_one_malloc_arena
 from tests.fakes import FakeTelegramServer
 
 FIRST_USER = 700_000
@@ -51,8 +54,11 @@ async def drive(
     return time.perf_counter() - started
 
 
+HttpClient = Literal["httpx", "aiohttp"]
+
+
 def channel_settings(
-    server: FakeTelegramServer, bot_id: int, rate_limit: bool
+    server: FakeTelegramServer, bot_id: int, rate_limit: bool, http_client: HttpClient = "httpx"
 ) -> TelegramSettings:
     return TelegramSettings(
         token=SecretStr(f"{bot_id}:BENCH"),
@@ -60,6 +66,7 @@ def channel_settings(
         base_file_url=server.base_file_url,
         poll_timeout=1,
         rate_limit=rate_limit,
+        http_client=http_client,
     )
 
 
@@ -71,6 +78,7 @@ async def bench_dvcbot(
     bot_id: int,
     replies: Canned | None = None,
     first_user: int = FIRST_USER,
+    http_client: HttpClient = "httpx",
 ) -> float:
     """Our channel and dispatcher; each run is a different bot, so update keys never repeat,
     with users of its own, so each is a first contact. `replies`, if given, keeps what the
@@ -81,10 +89,13 @@ async def bench_dvcbot(
         )
         app = build_app(settings)
         await app.prepare_database()
+        freeze_startup_objects()  # as `dvcbot run` does before its channels start
         dispatcher = app.dispatcher
         if replies is not None:
             replies.listen_to(dispatcher)
-        channel = TelegramChannel(channel_settings(server, bot_id, rate_limit), dispatcher)
+        channel = TelegramChannel(
+            channel_settings(server, bot_id, rate_limit, http_client), dispatcher
+        )
         await channel.start()
         try:
             return await drive(server, users, 2, first_user)
@@ -121,9 +132,12 @@ class Canned:
         """Nothing was kept, so nothing is settled."""
 
 
-async def bench_channel_only(users: int, replies: Canned) -> float:
+async def bench_channel_only(
+    users: int, replies: Canned, http_client: HttpClient = "httpx"
+) -> float:
     async with FakeTelegramServer() as server:
-        channel = TelegramChannel(channel_settings(server, 5, False), replies)  # type: ignore[arg-type]
+        settings = channel_settings(server, 5, False, http_client)
+        channel = TelegramChannel(settings, replies)  # type: ignore[arg-type]
         await channel.start()
         try:
             return await drive(server, users, 2)
@@ -161,23 +175,34 @@ async def bench_echo(users: int) -> float:
 @dataclass(frozen=True)
 class Round:
     ours: float  # seconds for all the updates
+    ours_aiohttp: float
     echo: float
     channel: float
+    channel_aiohttp: float
 
 
 async def one_round(users: int, number: int, database_url: str | None) -> Round:
-    """dvcbot, the echo bot and our channel alone, back to back: the machine's pace drifts
-    between runs, so only figures of the same round are compared."""
+    """dvcbot on each client, the echo bot and our channel alone, back to back: the machine's
+    pace drifts between runs, so only figures of the same round are compared."""
     replies = Canned()
-    with tempfile.TemporaryDirectory() as folder:
-        url = database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
-        first_user = FIRST_USER + number * users
-        ours = await bench_dvcbot(users, url, rate_limit=False, bot_id=10 + number,
-                                  replies=replies, first_user=first_user)  # fmt: skip
-    return Round(ours, await bench_echo(users), await bench_channel_only(users, replies))
+    ours: list[float] = []
+    clients: tuple[HttpClient, ...] = ("httpx", "aiohttp")
+    for index, client in enumerate(clients):
+        with tempfile.TemporaryDirectory() as folder:
+            url = database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
+            run = 2 * number + index
+            ours.append(await bench_dvcbot(
+                users, url, rate_limit=False, bot_id=10 + run, replies=replies,
+                first_user=FIRST_USER + run * users, http_client=client,
+            ))  # fmt: skip
+    echo = await bench_echo(users)
+    channel = await bench_channel_only(users, replies)
+    channel_aiohttp = await bench_channel_only(users, replies, "aiohttp")
+    return Round(ours[0], ours[1], echo, channel, channel_aiohttp)
 
 
 async def main() -> None:
+    collect_less_often()  # this process is set up as `dvcbot run` sets up its own
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
@@ -186,26 +211,35 @@ async def main() -> None:
     users, updates = options.users, options.users * 2
     backend = "PostgreSQL" if options.database_url else "SQLite"
     print(f"updates: {updates} ({users} users x /start + free text), database {backend}; "
-          f"{options.rounds} rounds of dvcbot, the echo bot and our channel alone")  # fmt: skip
+          f"{options.rounds} rounds of dvcbot and our channel alone on each HTTP client, "
+          "and the echo bot")  # fmt: skip
     rounds = []
     for number in range(options.rounds):
         done = await one_round(users, number, options.database_url)
         rounds.append(done)
-        ours, echo, channel = (updates / seconds for seconds in astuple(done))
-        print(f"  round {number + 1}: dvcbot {ours:6.1f} updates/s, echo bot {echo:6.1f} "
-              f"({ours / echo:.2f}), our channel alone {channel:6.1f} "
-              f"({channel / echo:.2f})")  # fmt: skip
-    print(f"ratio dvcbot / echo (median of rounds):        "
-          f"{median(r.echo / r.ours for r in rounds):5.2f}")  # fmt: skip
-    print(f"ratio channel alone / echo (median of rounds): "
-          f"{median(r.echo / r.channel for r in rounds):5.2f} "
-          "(same replies; no dispatcher, database or outbox)")  # fmt: skip
+        ours, ours_aiohttp, echo, channel, channel_aiohttp = (
+            updates / seconds for seconds in astuple(done)
+        )
+        print(f"  round {number + 1}: echo bot {echo:6.1f} updates/s; dvcbot {ours:6.1f} "
+              f"({ours / echo:.2f}), on aiohttp {ours_aiohttp:6.1f} ({ours_aiohttp / echo:.2f}); "
+              f"our channel alone {channel:6.1f} ({channel / echo:.2f}), on aiohttp "
+              f"{channel_aiohttp:6.1f} ({channel_aiohttp / echo:.2f})")  # fmt: skip
+    for label, field in (
+        ("dvcbot / echo", "ours"),
+        ("dvcbot on aiohttp / echo", "ours_aiohttp"),
+        ("channel alone / echo", "channel"),
+        ("channel alone on aiohttp / echo", "channel_aiohttp"),
+    ):
+        ratio = median(r.echo / getattr(r, field) for r in rounds)
+        print(f"ratio {label + ' (median of rounds):':<50} {ratio:5.2f}")
+    print("(the channel alone: the same replies; no dispatcher, database or outbox)")
     with tempfile.TemporaryDirectory() as folder:
         url = options.database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
-        limited = await bench_dvcbot(users, url, rate_limit=True, bot_id=3,
-                                     first_user=FIRST_USER + options.rounds * users)  # fmt: skip
+        first_user = FIRST_USER + 2 * options.rounds * users
+        limited = await bench_dvcbot(users, url, rate_limit=True, bot_id=3, first_user=first_user)
     print(f"dvcbot with AIORateLimiter: {updates / limited:6.1f} updates/s (Telegram's 30 msg/s)")
 
 
 if __name__ == "__main__":
+    use_one_malloc_arena()
     asyncio.run(main())

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from tests.bot_process import bot_env
 
-# Charts, pictures, workbooks, posters, the web server, messenger clients, migrations, holidays,
+# Charts, pictures, workbooks, posters, the web server, messenger clients (aiohttp only where
+# `[telegram] http_client` asks for it), migrations, holidays,
 # fuzzy matching, and the pretty printing httpx's own command line would pull in.
 HEAVY = frozenset(
     {
@@ -28,6 +29,7 @@ HEAVY = frozenset(
         "prometheus_client",
         "telegram",
         "httpx",
+        "aiohttp",
         "alembic",
         "holidays",
         "rank_bm25",

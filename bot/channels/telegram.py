@@ -24,7 +24,7 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.channels.telegram_errors import classify, start_problem
 from bot.channels.telegram_limits import rate_limiter
@@ -66,6 +66,31 @@ async def _answer(query: CallbackQuery) -> None:
         log.info("could not answer a button press (%s)", error)
 
 
+def bot_api_requests(settings: TelegramSettings) -> tuple[BaseRequest, BaseRequest]:
+    """The requests for replies (one connection per update handled at once, and spares) and
+    for long polling, on the HTTP client the settings name."""
+    replies_pool = settings.concurrent_updates + 16
+    if settings.http_client == "aiohttp":
+        # Deferred: only an installation that chose aiohttp holds it (telegram_http.py).
+        from bot.channels.telegram_http import (
+            AiohttpRequest,
+            AiohttpUpdatesRequest,
+            environment_proxy,
+        )
+
+        proxy = environment_proxy(settings.base_url)
+        return (
+            AiohttpRequest(replies_pool, proxy=proxy, pool_timeout=10.0),
+            AiohttpUpdatesRequest(1, proxy=proxy),
+        )
+    # One TLS context (certificate store) for both connection pools: each costs about 1 MB.
+    tls = {"verify": httpx.create_ssl_context()}
+    return (
+        HTTPXRequest(connection_pool_size=replies_pool, pool_timeout=10.0, httpx_kwargs=tls),
+        UpdatesRequest(connection_pool_size=1, httpx_kwargs=tls),
+    )
+
+
 class TelegramChannel:
     """Bridges python-telegram-bot and the dispatcher; also sends proactive messages."""
 
@@ -80,28 +105,17 @@ class TelegramChannel:
         self.dispatcher = dispatcher
         self.webhook = webhook  # updates are pushed to `dvcbot serve` instead of polled
         self.info = ChannelInfo(CHANNEL, max_text=MessageLimit.MAX_TEXT_LENGTH, keeps_replies=True)
-        # One TLS context (certificate store) for both connection pools: each costs about 1 MB.
-        tls = {"verify": httpx.create_ssl_context()}
+        replies, updates = bot_api_requests(settings)
         builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder()
             .token(settings.token.get_secret_value())
             .base_url(settings.base_url)
             .base_file_url(settings.base_file_url)
             .concurrent_updates(settings.concurrent_updates)
-            .request(
-                HTTPXRequest(
-                    connection_pool_size=settings.concurrent_updates + 16,
-                    pool_timeout=10.0,
-                    httpx_kwargs=tls,
-                )
-            )
+            .request(replies)
             .job_queue(None)  # our scheduler runs the jobs; PTB's own would sit idle
         )
-        if webhook:
-            builder = builder.updater(None)
-        else:
-            updates = UpdatesRequest(connection_pool_size=1, httpx_kwargs=tls)
-            builder = builder.get_updates_request(updates)
+        builder = builder.updater(None) if webhook else builder.get_updates_request(updates)
         if settings.rate_limit:
             builder = builder.rate_limiter(rate_limiter(settings, dispatcher.db))
         self.application: TelegramApp = builder.build()

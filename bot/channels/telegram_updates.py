@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ChatType
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.core.messages import Attachment, Incoming
 
@@ -59,22 +59,25 @@ def _attachment_of(message: Message) -> Attachment:
     return Attachment.OTHER
 
 
-class UpdatesRequest(HTTPXRequest):
-    """Fetches updates; one that python-telegram-bot cannot parse becomes an empty update.
+def readable_payload(payload: bytes) -> dict[str, Any]:
+    """PTB's parsing of a getUpdates answer, then every update checked: one that PTB cannot
+    parse becomes an empty update.
 
     PTB parses a batch as a whole: one bad update fails the batch, which it then fetches again
     forever, logging the raw updates (what people wrote) each time. An empty update keeps the
     id, so the offset moves past it, and the channel ignores it.
     """
+    data = BaseRequest.parse_json_payload(payload)
+    result = data.get("result")
+    if isinstance(result, list):
+        data["result"] = [readable for raw in result if (readable := readable_update(raw))]
+    return data
 
-    @staticmethod
-    def parse_json_payload(payload: bytes) -> dict[str, Any]:
-        """PTB's parsing of a response, then every update checked (the result of getUpdates)."""
-        data = HTTPXRequest.parse_json_payload(payload)
-        result = data.get("result")
-        if isinstance(result, list):
-            data["result"] = [readable for raw in result if (readable := readable_update(raw))]
-        return data
+
+class UpdatesRequest(HTTPXRequest):
+    """Fetches updates (readable_payload says how a bad one is skipped)."""
+
+    parse_json_payload = staticmethod(readable_payload)
 
 
 def readable_update(raw: Any) -> dict[str, Any] | None:
