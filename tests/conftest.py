@@ -122,13 +122,17 @@ async def fake_telegram() -> AsyncIterator[FakeTelegramServer]:
 
 
 @pytest.fixture
-async def telegram(app: App, fake_telegram: FakeTelegramServer) -> AsyncIterator[TelegramChannel]:
-    """Our real Telegram channel, long-polling the fake Bot API server over HTTP."""
+async def telegram(
+    request: pytest.FixtureRequest, app: App, fake_telegram: FakeTelegramServer
+) -> AsyncIterator[TelegramChannel]:
+    """Our real Telegram channel, long-polling the fake Bot API server over HTTP; on the HTTP
+    client a test names by indirect parametrization, else the default."""
     settings = TelegramSettings(
         token=SecretStr("123456:TEST-TOKEN"),
         base_url=fake_telegram.base_url,
         base_file_url=fake_telegram.base_file_url,
         poll_timeout=1,
+        http_client=getattr(request, "param", "httpx"),
     )
     channel = TelegramChannel(settings, app.dispatcher)
     await channel.start()

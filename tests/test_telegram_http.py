@@ -10,7 +10,6 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import NetworkError, RetryAfter, TimedOut
@@ -19,7 +18,6 @@ from bot.app import App
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_errors import classify
 from bot.channels.telegram_http import AiohttpRequest, environment_proxy
-from bot.config import TelegramSettings
 from bot.core.delivery import FailureKind
 from bot.db.models import OutboxMessage, OutboxStatus
 from tests.fakes import FakeTelegramServer
@@ -138,25 +136,12 @@ async def test_requests_go_through_the_proxy_named(server: FakeTelegramServer) -
     assert [m.text for m in server.messages_to(USER)] == ["qua proxy"]
 
 
-@pytest.fixture
-async def aiohttp_channel(app: App, server: FakeTelegramServer) -> AsyncIterator[TelegramChannel]:
-    """Our Telegram channel with `http_client = "aiohttp"`, long-polling the fake server."""
-    settings = TelegramSettings(
-        token=SecretStr("123456:TEST-TOKEN"),
-        base_url=server.base_url,
-        base_file_url=server.base_file_url,
-        poll_timeout=1,
-        http_client="aiohttp",
-    )
-    channel = TelegramChannel(settings, app.dispatcher)
-    await channel.start()
-    yield channel
-    await channel.stop()
-
-
+@pytest.mark.parametrize("telegram", ["aiohttp"], indirect=True)
 async def test_a_channel_on_aiohttp_chats_and_keeps_no_reply_unsent(
-    app: App, aiohttp_channel: TelegramChannel, server: FakeTelegramServer
+    app: App, telegram: TelegramChannel, fake_telegram: FakeTelegramServer
 ) -> None:
+    assert isinstance(telegram.application.bot.request, AiohttpRequest)
+    server = fake_telegram
     server.user_sends_text(USER, "/start", first_name="Lan")
     [greeting] = await server.wait_for(USER, 1)
     assert greeting.text is not None and "Xin chào Lan" in greeting.text
