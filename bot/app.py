@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -25,12 +25,10 @@ from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.services import places
 from bot.services.guides.pictures import PictureCache
-from scheduler.leader import Leadership
-from scheduler.runtime import Runtime
-from scheduler.setup import RunningJobs, build_scheduler, stop_gracefully
 
 if TYPE_CHECKING:
     from bot.services.guides.matching import GuideMatcher
+    from scheduler.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +74,27 @@ def load_services(settings: Settings) -> Services:
     )
 
 
-@dataclass
 class App:
-    settings: Settings
-    db: Database
-    services: Services
-    registry: Registry
-    dispatcher: Dispatcher
+    """The settings, the database and the services; the handlers and the scheduler are loaded
+    when first needed: an admin command (a report, an import) uses neither, and importing them
+    was a fifth of its start-up."""
+
+    def __init__(self, settings: Settings, db: Database, services: Services) -> None:
+        self.settings = settings
+        self.db = db
+        self.services = services
+
+    @cached_property
+    def registry(self) -> Registry:
+        from handlers import register_all  # deferred: see the class
+
+        registry = Registry()
+        register_all(registry)
+        return registry
+
+    @cached_property
+    def dispatcher(self) -> Dispatcher:
+        return Dispatcher(self.db, self.registry, self.services)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -111,6 +123,10 @@ class App:
         self, channels: Sequence[Channel], *, observer: Observer = NOBODY
     ) -> AsyncIterator[Runtime]:
         """Start the channels and the scheduled jobs; stop them all on the way out."""
+        from scheduler.leader import Leadership  # deferred: see the class
+        from scheduler.runtime import Runtime
+        from scheduler.setup import RunningJobs, build_scheduler, stop_gracefully
+
         leadership = Leadership(self.engine)
         await leadership.refresh()
         self.dispatcher.observer = observer
@@ -143,10 +159,5 @@ class App:
 
 def build_app(settings: Settings) -> App:
     """Wire everything once; channels are started with App.running()."""
-    from handlers import register_all
-
     db = Database(settings.database.url, echo=settings.database.echo)
-    services = load_services(settings)
-    registry = Registry()
-    register_all(registry)
-    return App(settings, db, services, registry, Dispatcher(db, registry, services))
+    return App(settings, db, load_services(settings))

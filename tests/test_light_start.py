@@ -72,6 +72,13 @@ def run_cli(*args: str) -> str:
     )
 
 
+# As the `dvcbot` script runs a command: only that command's modules are imported.
+DVCBOT_SCRIPT = (
+    "sys.argv = ['dvcbot', {args}]\nfrom bot.cli import main\n"
+    "try:\n    main()\nexcept SystemExit:\n    pass"
+)
+
+
 def test_importing_the_command_line_loads_no_heavy_library(tmp_path: Path) -> None:
     loaded, _ = loaded_after(tmp_path, "import bot.cli.root")
     assert packages(loaded) & HEAVY == set()
@@ -99,13 +106,19 @@ def test_a_started_bot_loads_heavy_libraries_only_when_asked(tmp_path: Path) -> 
 def test_the_dvcbot_command_loads_only_the_command_asked_for(tmp_path: Path) -> None:
     # As the `dvcbot` script runs it: `ask` needs neither the database layer nor the other
     # commands' modules; `--help` lists every command.
-    script = (
-        "sys.argv = ['dvcbot', {args}]\nfrom bot.cli import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass"
-    )
-    loaded, printed = loaded_after(tmp_path, script.format(args="'ask', 'làm căn cước'"))
+    loaded, printed = loaded_after(tmp_path, DVCBOT_SCRIPT.format(args="'ask', 'làm căn cước'"))
     assert printed[0].startswith("id-card  ")
     assert "sqlalchemy" not in packages(loaded) and packages(loaded) & HEAVY == MATCHER
-    _, printed = loaded_after(tmp_path, script.format(args="'--help'"))
+    _, printed = loaded_after(tmp_path, DVCBOT_SCRIPT.format(args="'--help'"))
     listed = "\n".join(printed)
     assert all(f" {name} " in listed for name in ("ask", "run", "chat", "db", "report", "poster"))
+
+
+def test_an_admin_command_loads_neither_the_handlers_nor_the_scheduler(tmp_path: Path) -> None:
+    # A report from the command line needs the database and the report, not the chat's
+    # handlers or the scheduled jobs (a fifth of its start-up when they were imported).
+    loaded, printed = loaded_after(
+        tmp_path, DVCBOT_SCRIPT.format(args="'report', 'coverage', '--json'")
+    )
+    assert json.loads("\n".join(printed))["commune"]["households"] == 0
+    assert {"handlers", "scheduler", "apscheduler"} & packages(loaded) == set()
