@@ -15,10 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.content.catalog import Catalog, load_catalog
 from bot.core.delivery import Sender
-from bot.core.dispatcher import Dispatcher
 from bot.core.media import MediaStore, shared_secret
 from bot.core.observer import NOBODY, Observer
-from bot.core.registry import Registry
 from bot.core.services import GuideMatch, Services
 from bot.db.base import utcnow
 from bot.db.engine import Database
@@ -27,6 +25,8 @@ from bot.services import places
 from bot.services.guides.pictures import PictureCache
 
 if TYPE_CHECKING:
+    from bot.core.dispatcher import Dispatcher
+    from bot.core.registry import Registry
     from bot.services.guides.matching import GuideMatcher
     from scheduler.runtime import Runtime
 
@@ -86,7 +86,8 @@ class App:
 
     @cached_property
     def registry(self) -> Registry:
-        from handlers import register_all  # deferred: see the class
+        from bot.core.registry import Registry  # deferred: see the class
+        from handlers import register_all
 
         registry = Registry()
         register_all(registry)
@@ -94,6 +95,8 @@ class App:
 
     @cached_property
     def dispatcher(self) -> Dispatcher:
+        from bot.core.dispatcher import Dispatcher  # deferred: see the class
+
         return Dispatcher(self.db, self.registry, self.services)
 
     @property
