@@ -137,6 +137,28 @@ async def test_first_contact_loads_once_and_creates_three_rows(app: App) -> None
     assert sum("FROM communes" in statement for statement in seen) == 1
 
 
+async def test_a_newcomers_greeting_reads_the_commune_once_and_writes_each_row_once(
+    app: App,
+) -> None:
+    at(app, NOW)
+    with statements(app) as seen:
+        replies = await kept_user(app, "5006").says("/start")
+    assert app.settings.commune.name in texts(replies)  # greeted with the desk's commune
+    written = writes(seen)
+    assert sorted(written[1:]) == [
+        "insert chat_identities",
+        "insert conversation_states",
+        "insert notices_seen",  # the introduction and consent notice, shown once
+        "insert outbox",
+        "insert people",
+    ]  # the new state is written whole at once: no update of it for the flow /start ends
+    # The installation's communes are read once, and their one commune greets the newcomer.
+    assert sum("FROM communes" in statement for statement in seen) == 1
+    # The claim, the load, the communes, the three rows of first contact, the notice, the
+    # menu's look for a guide to continue, the kept reply.
+    assert len(seen) == 9
+
+
 async def test_last_seen_is_written_only_after_five_minutes(app: App) -> None:
     app.registry.command("ping", pong)
     user = kept_user(app, "5005")

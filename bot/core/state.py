@@ -25,7 +25,9 @@ from bot.db.models import (
     RoleGrant,
 )
 
-TWO_COMMUNES = select(Commune.id).limit(2)  # enough to know whether there is only one
+# Enough to know whether there is only one; loaded whole, so the greeting's look-up of the
+# person's commune finds it in the session without another query.
+TWO_COMMUNES = select(Commune).limit(2)
 
 
 async def identify(
@@ -45,19 +47,20 @@ async def identify(
         .options(joinedload(ChatIdentity.person))
     )
     if identity is None:
-        return await _first_contact(session, incoming, now)
+        person, identity, _ = await _first_contact(session, incoming, now)
+        return person, identity
     return _seen(identity, incoming, now), identity
 
 
 async def _first_contact(
     session: AsyncSession, incoming: Incoming, now: datetime
-) -> tuple[Person, ChatIdentity]:
+) -> tuple[Person, ChatIdentity, ConversationState]:
     # With one commune in the installation, its desk serves everyone; with several, the
     # person chooses (`/xa`) before anything that needs a desk.
     communes = list(await session.scalars(TWO_COMMUNES))
     person = Person(
         display_name=incoming.display_name[:200],
-        commune_id=communes[0] if len(communes) == 1 else None,
+        commune=communes[0] if len(communes) == 1 else None,
         created_at=now,
     )
     identity = ChatIdentity(
@@ -69,9 +72,12 @@ async def _first_contact(
         created_at=now,
         last_seen_at=now,
     )
-    session.add_all([person, identity])
+    # Written in one flush with the person and the identity; every field given, so that
+    # ending a flow that never began is no change to write.
+    state = ConversationState(identity=identity, flow=None, step=None, data={}, menu=None)
+    session.add_all([person, identity, state])
     await session.flush()
-    return person, identity
+    return person, identity, state
 
 
 def _seen(identity: ChatIdentity, incoming: Incoming, now: datetime) -> Person:
@@ -123,9 +129,7 @@ async def load_chat(session: AsyncSession, incoming: Incoming, now: datetime) ->
     found = await session.execute(CHAT, {"channel": incoming.channel, "user_id": incoming.user_id})
     rows = found.all()
     if not rows:
-        person, identity = await _first_contact(session, incoming, now)
-        state = ConversationState(identity_id=identity.id, data={})
-        session.add(state)
+        person, identity, state = await _first_contact(session, incoming, now)
         return Chat(person, identity, frozenset({Role.CITIZEN}), state)
     identity, state = rows[0][0], rows[0][1]
     person = _seen(identity, incoming, now)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db.base import Base, utcnow
+
+if TYPE_CHECKING:
+    from bot.db.models.places import Commune
 
 
 class Role(StrEnum):
@@ -41,6 +44,7 @@ class Person(Base):
     # in the installation, that one).
     commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id", ondelete="SET NULL"))
 
+    commune: Mapped[Commune | None] = relationship(lazy="raise")
     identities: Mapped[list[ChatIdentity]] = relationship(back_populates="person", lazy="raise")
     roles: Mapped[list[RoleGrant]] = relationship(
         back_populates="person", lazy="raise", foreign_keys="RoleGrant.person_id"
@@ -105,6 +109,7 @@ class ConversationState(Base):
     # The numbered menu last shown on a channel without buttons (bot/core/menus.py).
     menu: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    identity: Mapped[ChatIdentity] = relationship(lazy="raise")
 
 
 class ProcessedUpdate(Base):
