@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -235,6 +236,23 @@ async def test_several_kept_replies_are_one_insert_and_settled_by_one_update(app
         (OutboxStatus.SENT.value, NOW, None),
         (OutboxStatus.SENT.value, NOW, None),
     ]
+
+
+async def test_updates_settled_together_are_written_in_one_statement(app: App) -> None:
+    at(app, NOW)
+    users = [kept_user(app, f"51{n:02}") for n in range(5)]
+    asked = [user.incoming(text="/ping") for user in users]
+    app.registry.command("ping", pong)
+    for incoming in asked:
+        assert texts(await app.dispatcher.handle(incoming)) == "pong"
+    with statements(app) as settled:
+        await asyncio.gather(*(app.dispatcher.settle(i, sent=1) for i in asked))
+    assert writes(settled) == ["update outbox"]  # one write for the five, not five
+    async with app.sessionmaker() as session:
+        statuses = await session.scalars(
+            select(OutboxMessage.status).where(OutboxMessage.person_id.is_not(None))
+        )
+        assert list(statuses) == [OutboxStatus.SENT.value] * 5
 
 
 async def test_a_partly_sent_update_settles_only_what_was_sent(app: App) -> None:

@@ -1,7 +1,11 @@
 """Recording how far the sending of updates' kept replies got, many updates per transaction.
 
-Every interactive update ends with one of these; on SQLite each write transaction waits its
-turn, so the settlements that queued up meanwhile are written together in one statement.
+Every interactive update ends with one of these, once its replies are sent. The replies are out
+already, so a settlement can wait a moment: the first one waits GATHERING for others to come,
+and all are written in one transaction (one statement when all were sent). A busy bot sends an
+update's replies every few milliseconds; settled one by one, each took a write transaction of
+its own (bench/throughput.py: 970 for 1,000 updates, 170-200 with the wait, and 12 % more
+updates a second). A longer wait gathers little more and holds the channel's update slots.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from bot.core.observer import Observer
 from bot.db.engine import Database, lost_connection
 from bot.db.models import OutboxMessage, OutboxStatus
 
+GATHERING = 0.005  # seconds the first settlement of a batch waits for the others
+
 
 @dataclass(frozen=True, slots=True)
 class Settlement:
@@ -30,11 +36,15 @@ class Settlement:
 
 
 class Settler:
-    """Writes settlements; one waiting for the database takes along those queued behind it."""
+    """Writes settlements in batches: the first waits `gathering` seconds for others to join,
+    then writes them all; those that come while it writes form the next batch."""
 
-    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, db: Database, clock: Callable[[], datetime], gathering: float = GATHERING
+    ) -> None:
         self.db = db
         self.clock = clock
+        self.gathering = gathering
         self._queued: list[Settlement] = []
         self._writing = asyncio.Lock()
 
@@ -42,6 +52,8 @@ class Settler:
         """Returns once the settlement is committed (by this call or by the one before)."""
         self._queued.append(settlement)
         async with self._writing:
+            if self._queued and self.gathering:
+                await asyncio.sleep(self.gathering)
             batch, self._queued = self._queued, []
             if not batch:
                 return  # written with an earlier batch, which committed before releasing
