@@ -243,7 +243,7 @@ async def test_updates_settled_together_are_written_in_one_statement(app: App) -
     users = [kept_user(app, f"51{n:02}") for n in range(5)]
     asked = [user.incoming(text="/ping") for user in users]
     app.registry.command("ping", pong)
-    for incoming in asked:
+    for incoming in asked:  # five updates' replies committed, all being sent at once
         assert texts(await app.dispatcher.handle(incoming)) == "pong"
     with statements(app) as settled:
         await asyncio.gather(*(app.dispatcher.settle(i, sent=1) for i in asked))

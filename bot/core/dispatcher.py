@@ -135,9 +135,12 @@ class Dispatcher:
             )
             if menu is not None and not incoming.group:  # a group has no private menu
                 ctx.state.menu = menu.to_state()
-            if ctx.channel.keeps_replies and incoming.key is not None:
-                await self._keep(session, ctx, incoming.key, shown)
+            key = incoming.key if ctx.channel.keeps_replies else None
+            if key is not None:
+                await self._keep(session, ctx, key, shown)
             await session.flush()
+        if key is not None and shown:
+            self.settler.expect()  # committed: the channel sends them now, then settles
         return shown
 
     async def _keep(
@@ -167,6 +170,8 @@ class Dispatcher:
         the delivery loop sends the rest."""
         if not self.channel(incoming.channel).keeps_replies or incoming.key is None:
             return
+        if sent == 0 and problem is None:
+            return  # there was nothing to send
         settlement = Settlement(incoming.channel, incoming.key, sent, problem)
         await self.settler.settle(settlement, self.observer)
 

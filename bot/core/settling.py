@@ -1,11 +1,13 @@
 """Recording how far the sending of updates' kept replies got, many updates per transaction.
 
 Every interactive update ends with one of these, once its replies are sent. The replies are out
-already, so a settlement can wait a moment: the first one waits GATHERING for others to come,
-and all are written in one transaction (one statement when all were sent). A busy bot sends an
-update's replies every few milliseconds; settled one by one, each took a write transaction of
-its own (bench/throughput.py: 970 for 1,000 updates, 170-200 with the wait, and 12 % more
-updates a second). A longer wait gathers little more and holds the channel's update slots.
+already, so when other updates' replies are being sent too, a settlement can wait a moment: the
+first one waits GATHERING for the others to come, and all are written in one transaction (one
+statement when all were sent). A busy bot sends an update's replies every few milliseconds;
+settled one by one, each took a write transaction of its own (bench/throughput.py: 970 for
+1,000 updates, 170-200 with the wait, and some 12 % more updates a second). A longer wait
+gathered little more and held the channel's update slots. A settlement with none to wait for
+(a quiet bot) is written at once.
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ class Settlement:
 
 
 class Settler:
-    """Writes settlements in batches: the first waits `gathering` seconds for others to join,
-    then writes them all; those that come while it writes form the next batch."""
+    """Writes settlements in batches: while other updates' replies are being sent, the first
+    waits `gathering` seconds for their settlements to join, then writes them all; those that
+    come while it writes form the next batch."""
 
     def __init__(
         self, db: Database, clock: Callable[[], datetime], gathering: float = GATHERING
@@ -47,12 +50,18 @@ class Settler:
         self.gathering = gathering
         self._queued: list[Settlement] = []
         self._writing = asyncio.Lock()
+        self._sending = 0  # updates whose kept replies are being sent: settlements to come
+
+    def expect(self) -> None:
+        """An update's kept replies are committed and about to be sent; its settlement follows."""
+        self._sending += 1
 
     async def settle(self, settlement: Settlement, observer: Observer) -> None:
         """Returns once the settlement is committed (by this call or by the one before)."""
+        self._sending = max(0, self._sending - 1)
         self._queued.append(settlement)
         async with self._writing:
-            if self._queued and self.gathering:
+            if self._queued and self._sending and self.gathering:
                 await asyncio.sleep(self.gathering)
             batch, self._queued = self._queued, []
             if not batch:
