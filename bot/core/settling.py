@@ -4,9 +4,10 @@ Every interactive update ends with one of these, once its replies are sent. The 
 already, so when other updates' replies are being sent too, a settlement can wait a moment: the
 first one waits GATHERING for the others to come, and all are written in one transaction (one
 statement when all were sent). A busy bot sends an update's replies every few milliseconds;
-settled one by one, each took a write transaction of its own (bench/throughput.py: 970 for
-1,000 updates, 170-200 with the wait, and some 12 % more updates a second). A longer wait
-gathered little more and held the channel's update slots. A settlement with none to wait for
+settled one by one, each took a write transaction of its own (bench/throughput.py's load:
+970 for 1,000 updates, 170-300 with the wait; fewer writes waiting for SQLite's one lock or
+PostgreSQL's commits, though updates a second moved by no more than this machine's noise). A
+longer wait gathered little more and held the channel's update slots. A settlement with none to wait for
 (a quiet bot) is written at once.
 """
 
