@@ -21,19 +21,14 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
-from sqlalchemy.engine import make_url
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.db.engine import create_engine
-from bot.db.migrate import upgrade
+from bench.postgres_server import Server
 from tests.bot_process import (
     BotProcess,
     ServeProcess,
@@ -72,45 +67,6 @@ def percentiles(seconds: list[float]) -> str:
     ordered = sorted(seconds)
     p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
     return f"{statistics.median(ordered) * 1000:>9.0f}{p99 * 1000:>9.0f}"
-
-
-class Server:
-    """The bench's PostgreSQL server: a migrated template, copied for each run."""
-
-    def __init__(self, url: str) -> None:
-        self.url = make_url(url)
-        self.admin = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        self.template = f"dvcbot_bench_{uuid.uuid4().hex[:8]}"
-        self.made: list[str] = []
-
-    def url_of(self, name: str) -> str:
-        return self.url.set(database=name).render_as_string(hide_password=False)
-
-    async def execute(self, statement: str) -> None:
-        connection = await asyncpg.connect(self.admin)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    async def prepare(self) -> None:
-        """The template database, migrated once."""
-        await self.execute(f'CREATE DATABASE "{self.template}"')
-        self.made.append(self.template)
-        engine = create_engine(self.url_of(self.template))
-        await upgrade(engine)
-        await engine.dispose()
-
-    async def fresh(self) -> str:
-        """A new database copied from the template; returns its URL."""
-        name = f"{self.template}_{len(self.made)}"
-        await self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
-        self.made.append(name)
-        return self.url_of(name)
-
-    async def drop_all(self) -> None:
-        for name in reversed(self.made):
-            await self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def converse(fake: FakeTelegramServer, users: range) -> tuple[list[float], list[float]]:

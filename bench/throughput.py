@@ -8,6 +8,8 @@ dispatcher, database or outbox behind it, on each client. They run back to back,
 rounds: this machine's pace drifts by a third between minutes, so only a round's own figures
 are compared, and the ratios are the rounds' medians.
 Run: uv run python bench/throughput.py [--users 300]
+     uv run python bench/throughput.py --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
+With --postgres, each dvcbot run gets a database of its own on that server, all dropped at the end.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import asyncio
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import astuple, dataclass
 from pathlib import Path
 from statistics import median
@@ -28,6 +32,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filte
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.postgres_server import Server
 from bot.app import build_app
 from bot.channels.telegram import TelegramChannel
 from bot.config import BotSettings, DatabaseSettings, Settings, TelegramSettings
@@ -181,15 +186,14 @@ class Round:
     channel_aiohttp: float
 
 
-async def one_round(users: int, number: int, database_url: str | None) -> Round:
+async def one_round(users: int, number: int, postgres: Server | None) -> Round:
     """dvcbot on each client, the echo bot and our channel alone, back to back: the machine's
     pace drifts between runs, so only figures of the same round are compared."""
     replies = Canned()
     ours: list[float] = []
     clients: tuple[HttpClient, ...] = ("httpx", "aiohttp")
     for index, client in enumerate(clients):
-        with tempfile.TemporaryDirectory() as folder:
-            url = database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
+        async with fresh_database(postgres) as url:
             run = 2 * number + index
             ours.append(await bench_dvcbot(
                 users, url, rate_limit=False, bot_id=10 + run, replies=replies,
@@ -201,21 +205,43 @@ async def one_round(users: int, number: int, database_url: str | None) -> Round:
     return Round(ours[0], ours[1], echo, channel, channel_aiohttp)
 
 
+@asynccontextmanager
+async def fresh_database(postgres: Server | None) -> AsyncIterator[str]:
+    """A new database for one run: a SQLite file, or a copy of the server's migrated template."""
+    if postgres is not None:
+        yield await postgres.fresh()
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        yield f"sqlite+aiosqlite:///{folder}/bench.db"
+
+
 async def main() -> None:
     collect_less_often()  # this process is set up as `dvcbot run` sets up its own
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--postgres", default=None, help="a PostgreSQL server's URL (default: "
+                        "SQLite files)")  # fmt: skip
     options = parser.parse_args()
-    users, updates = options.users, options.users * 2
-    backend = "PostgreSQL" if options.database_url else "SQLite"
+    postgres = Server(options.postgres) if options.postgres else None
+    if postgres is not None:
+        await postgres.prepare()
+    try:
+        await run_rounds(options.users, options.rounds, postgres)
+    finally:
+        if postgres is not None:
+            await postgres.drop_all()
+
+
+async def run_rounds(users: int, rounds_wanted: int, postgres: Server | None) -> None:
+    updates = users * 2
+    backend = "PostgreSQL" if postgres else "SQLite"
     print(f"updates: {updates} ({users} users x /start + free text), database {backend}; "
-          f"{options.rounds} rounds of dvcbot and our channel alone on each HTTP client, "
+          f"{rounds_wanted} rounds of dvcbot and our channel alone on each HTTP client, "
           "and the echo bot")  # fmt: skip
     rounds = []
-    for number in range(options.rounds):
-        done = await one_round(users, number, options.database_url)
+    for number in range(rounds_wanted):
+        done = await one_round(users, number, postgres)
         rounds.append(done)
         ours, ours_aiohttp, echo, channel, channel_aiohttp = (
             updates / seconds for seconds in astuple(done)
@@ -233,9 +259,8 @@ async def main() -> None:
         ratio = median(r.echo / getattr(r, field) for r in rounds)
         print(f"ratio {label + ' (median of rounds):':<50} {ratio:5.2f}")
     print("(the channel alone: the same replies; no dispatcher, database or outbox)")
-    with tempfile.TemporaryDirectory() as folder:
-        url = options.database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
-        first_user = FIRST_USER + 2 * options.rounds * users
+    async with fresh_database(postgres) as url:
+        first_user = FIRST_USER + 2 * rounds_wanted * users
         limited = await bench_dvcbot(users, url, rate_limit=True, bot_id=3, first_user=first_user)
     print(f"dvcbot with AIORateLimiter: {updates / limited:6.1f} updates/s (Telegram's 30 msg/s)")
 
