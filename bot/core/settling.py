@@ -7,8 +7,8 @@ statement when all were sent). A busy bot sends an update's replies every few mi
 settled one by one, each took a write transaction of its own (bench/throughput.py's load:
 970 for 1,000 updates, 170-300 with the wait; fewer writes waiting for SQLite's one lock or
 PostgreSQL's commits, though updates a second moved by no more than this machine's noise). A
-longer wait gathered little more and held the channel's update slots. A settlement with none to wait for
-(a quiet bot) is written at once.
+longer wait gathered little more and held the channel's update slots. A settlement with none
+to wait for (a quiet bot) is written at once.
 """
 
 from __future__ import annotations
