@@ -40,15 +40,12 @@ class Settlement:
 
 class Settler:
     """Writes settlements in batches: while other updates' replies are being sent, the first
-    waits `gathering` seconds for their settlements to join, then writes them all; those that
+    waits GATHERING seconds for their settlements to join, then writes them all; those that
     come while it writes form the next batch."""
 
-    def __init__(
-        self, db: Database, clock: Callable[[], datetime], gathering: float = GATHERING
-    ) -> None:
+    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
         self.db = db
         self.clock = clock
-        self.gathering = gathering
         self._queued: list[Settlement] = []
         self._writing = asyncio.Lock()
         self._sending = 0  # updates whose kept replies are being sent: settlements to come
@@ -62,8 +59,8 @@ class Settler:
         self._sending = max(0, self._sending - 1)
         self._queued.append(settlement)
         async with self._writing:
-            if self._queued and self._sending and self.gathering:
-                await asyncio.sleep(self.gathering)
+            if self._queued and self._sending:
+                await asyncio.sleep(GATHERING)
             batch, self._queued = self._queued, []
             if not batch:
                 return  # written with an earlier batch, which committed before releasing
