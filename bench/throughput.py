@@ -4,7 +4,10 @@ Each of N users sends /start and one free-text message; we time from the first u
 to the last reply received. dvcbot runs twice, on each HTTP client of `[telegram] http_client`
 (httpx, the default, and aiohttp). A last run is the floor of our side: the same channel
 sending the bot's own replies (their text and buttons, captured from the first run) with no
-dispatcher, database or outbox behind it, on each client. They run back to back, in several
+dispatcher, database or outbox behind it, on each client; and the same with the writes that make
+an update lose and double nothing (its claim and its kept replies in one transaction, their
+settlement once sent) and nothing else: the ceiling of any dispatcher keeping those promises.
+They run back to back, in several
 rounds: this machine's pace drifts by a third between minutes, so only a round's own figures
 are compared, and the ratios are the rounds' medians.
 Run: uv run python bench/throughput.py [--users 300]
@@ -22,6 +25,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import astuple, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
 from typing import Any, Literal
@@ -37,12 +41,17 @@ from bot.app import build_app
 from bot.channels.telegram import TelegramChannel
 from bot.config import BotSettings, DatabaseSettings, Settings, TelegramSettings
 from bot.core.channels import ChannelInfo
-from bot.core.dispatcher import Dispatcher
+from bot.core.delivery import DeliveryError, kept_replies, queue_rows
+from bot.core.dispatcher import Dispatcher, claim
 from bot.core.messages import Incoming, Reply
+from bot.core.observer import NOBODY
+from bot.core.settling import Settlement, Settler
+from bot.db.engine import Database
 from bot.memory import collect_less_often, freeze_startup_objects, use_one_malloc_arena
 from tests.fakes import FakeTelegramServer
 
 FIRST_USER = 700_000
+TARGET_RATIO = 0.8
 
 
 async def drive(
@@ -137,6 +146,49 @@ class Canned:
         """Nothing was kept, so nothing is settled."""
 
 
+class Kept(Canned):
+    """The same replies, kept as the dispatcher keeps them, and nothing else: the update's
+    claim and its replies as outbox rows in one transaction, their settlement once sent (no
+    person, state, routing or guide). What any dispatcher that loses and doubles nothing
+    writes."""
+
+    def __init__(self, canned: Canned, db: Database) -> None:
+        self.by_text, self.registry, self.db = canned.by_text, canned.registry, db
+        self.settler = Settler(db, lambda: datetime.now(UTC))
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        replies = await super().handle(incoming)
+        key, now = incoming.key or "", datetime.now(UTC)
+        async with self.db.transaction() as session:
+            await claim(session, key, now)
+            rows = kept_replies(
+                key, incoming.channel, incoming.chat_id, replies, None, person_id=None, now=now
+            )
+            await queue_rows(session, rows)
+        self.settler.expect()
+        return replies
+
+    async def settle(
+        self, incoming: Incoming, *, sent: int, problem: DeliveryError | None = None
+    ) -> None:
+        settlement = Settlement(incoming.channel, incoming.key or "", sent, problem)
+        await self.settler.settle(settlement, NOBODY)
+
+
+async def bench_kept(
+    users: int, replies: Canned, database_url: str, http_client: HttpClient = "httpx"
+) -> float:
+    settings = Settings(
+        database=DatabaseSettings(url=database_url), bot=BotSettings(demo_data=False)
+    )
+    app = build_app(settings)
+    await app.prepare_database()  # migrated: the bot's own tables
+    try:
+        return await bench_channel_only(users, Kept(replies, app.db), http_client)
+    finally:
+        await app.close()
+
+
 async def bench_channel_only(
     users: int, replies: Canned, http_client: HttpClient = "httpx"
 ) -> float:
@@ -184,6 +236,8 @@ class Round:
     echo: float
     channel: float
     channel_aiohttp: float
+    kept: float
+    kept_aiohttp: float
 
 
 async def one_round(users: int, number: int, postgres: Server | None) -> Round:
@@ -202,7 +256,11 @@ async def one_round(users: int, number: int, postgres: Server | None) -> Round:
     echo = await bench_echo(users)
     channel = await bench_channel_only(users, replies)
     channel_aiohttp = await bench_channel_only(users, replies, "aiohttp")
-    return Round(ours[0], ours[1], echo, channel, channel_aiohttp)
+    kept = []
+    for client in clients:
+        async with fresh_database(postgres) as url:
+            kept.append(await bench_kept(users, replies, url, client))
+    return Round(ours[0], ours[1], echo, channel, channel_aiohttp, *kept)
 
 
 @asynccontextmanager
@@ -243,22 +301,30 @@ async def run_rounds(users: int, rounds_wanted: int, postgres: Server | None) ->
     for number in range(rounds_wanted):
         done = await one_round(users, number, postgres)
         rounds.append(done)
-        ours, ours_aiohttp, echo, channel, channel_aiohttp = (
+        ours, ours_aiohttp, echo, channel, channel_aiohttp, kept, kept_aiohttp = (
             updates / seconds for seconds in astuple(done)
         )
         print(f"  round {number + 1}: echo bot {echo:6.1f} updates/s; dvcbot {ours:6.1f} "
               f"({ours / echo:.2f}), on aiohttp {ours_aiohttp:6.1f} ({ours_aiohttp / echo:.2f}); "
               f"our channel alone {channel:6.1f} ({channel / echo:.2f}), on aiohttp "
-              f"{channel_aiohttp:6.1f} ({channel_aiohttp / echo:.2f})")  # fmt: skip
+              f"{channel_aiohttp:6.1f} ({channel_aiohttp / echo:.2f}); with the kept replies "
+              f"{kept:6.1f} ({kept / echo:.2f}), on aiohttp {kept_aiohttp:6.1f} "
+              f"({kept_aiohttp / echo:.2f})")  # fmt: skip
     for label, field in (
         ("dvcbot / echo", "ours"),
         ("dvcbot on aiohttp / echo", "ours_aiohttp"),
         ("channel alone / echo", "channel"),
         ("channel alone on aiohttp / echo", "channel_aiohttp"),
+        ("channel + kept replies / echo", "kept"),
+        ("channel + kept replies on aiohttp / echo", "kept_aiohttp"),
     ):
         ratio = median(r.echo / getattr(r, field) for r in rounds)
-        print(f"ratio {label + ' (median of rounds):':<50} {ratio:5.2f}")
-    print("(the channel alone: the same replies; no dispatcher, database or outbox)")
+        print(f"ratio {label + ' (median of rounds):':<62} {ratio:5.2f}")
+    print(
+        "(the channel alone: the same replies; no dispatcher, database or outbox. With the kept "
+        "replies: those replies claimed, kept and settled as the dispatcher does, nothing else)"
+    )
+    print(f"target (issue 15): dvcbot at least {TARGET_RATIO} × the echo bot")
     async with fresh_database(postgres) as url:
         first_user = FIRST_USER + 2 * rounds_wanted * users
         limited = await bench_dvcbot(users, url, rate_limit=True, bot_id=3, first_user=first_user)

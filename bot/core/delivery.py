@@ -28,6 +28,7 @@ from bot.db.upsert import Upsert, insert_for
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+REPLY_LEASE = timedelta(seconds=30)  # a kept reply unsent by then (a crash) goes by the loop
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_SECONDS = 300.0
 
@@ -129,6 +130,31 @@ async def queue_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> N
 @cache
 def _queue_statement(dialect: str) -> Upsert:
     return insert_for(dialect, OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
+
+
+def kept_replies(
+    update_key: str,
+    channel: str,
+    chat_id: str,
+    replies: Sequence[Reply],
+    media: MediaStore | None,
+    *,
+    person_id: int | None,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """An update's replies as outbox rows, leased to this process, which sends them at once."""
+    return [
+        row_values(
+            reply_key(update_key, number),
+            channel,
+            chat_id,
+            reply_to_payload(reply, media),
+            person_id=person_id,
+            now=now,
+            lease_until=now + REPLY_LEASE,
+        )
+        for number, reply in enumerate(replies)
+    ]
 
 
 def row_values(

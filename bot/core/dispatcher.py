@@ -6,7 +6,7 @@ import logging
 import time
 import unicodedata
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -16,7 +16,7 @@ from bot.core import menus, state
 from bot.core.actions import MainMenu, menu_choice
 from bot.core.channels import ChannelInfo
 from bot.core.context import Context, UserError
-from bot.core.delivery import DeliveryError, queue_rows, reply_key, reply_to_payload, row_values
+from bot.core.delivery import DeliveryError, kept_replies, queue_rows
 from bot.core.errors import DomainError
 from bot.core.messages import Attachment, Incoming, Replies, Reply
 from bot.core.observer import NOBODY, Observer
@@ -30,11 +30,16 @@ from bot.locales import t
 
 log = logging.getLogger(__name__)
 
-REPLY_LEASE = timedelta(seconds=30)  # after a crash, the delivery loop sends them then
 # Statements every update runs are built once (a Core insert: no ORM bookkeeping either).
 CLAIM = insert(ProcessedUpdate)
 
 Router = Callable[[Context], Awaitable[Replies]]
+
+
+async def claim(session: AsyncSession, key: str, now: datetime) -> None:
+    """Take an update's key before any work: a duplicate fails right here on the primary key
+    (IntegrityError) and is skipped, so nothing is done twice."""
+    await (await session.connection()).execute(CLAIM, {"key": key, "processed_at": now})
 
 
 def parse_command(text: str) -> tuple[str, list[str]]:
@@ -121,10 +126,7 @@ class Dispatcher:
     ) -> list[Reply]:
         async with self.db.transaction() as session:
             if incoming.key is not None:
-                # Claimed first: a duplicate fails right here on the primary key and is skipped.
-                await (await session.connection()).execute(
-                    CLAIM, {"key": incoming.key, "processed_at": self.clock()}
-                )
+                await claim(session, incoming.key, self.clock())  # first: see claim()
             ctx = await self._context(session, incoming)
             try:
                 routed = await route(ctx)
@@ -137,30 +139,20 @@ class Dispatcher:
                 ctx.state.menu = menu.to_state()
             key = incoming.key if ctx.channel.keeps_replies else None
             if key is not None:
-                await self._keep(session, ctx, key, shown)
+                rows = kept_replies(
+                    key,
+                    incoming.channel,
+                    incoming.chat_id,
+                    shown,
+                    self.services.media,
+                    person_id=ctx.person.id,
+                    now=ctx.now,
+                )
+                await queue_rows(session, rows)
             await session.flush()
         if key is not None and shown:
             self.settler.expect()  # committed: the channel sends them now, then settles
         return shown
-
-    async def _keep(
-        self, session: AsyncSession, ctx: Context, key: str, replies: list[Reply]
-    ) -> None:
-        """The replies as outbox rows, leased to this process, which sends them at once."""
-        lease = ctx.now + REPLY_LEASE
-        rows = [
-            row_values(
-                reply_key(key, number),
-                ctx.incoming.channel,
-                ctx.incoming.chat_id,
-                reply_to_payload(reply, self.services.media),
-                person_id=ctx.person.id,
-                now=ctx.now,
-                lease_until=lease,
-            )
-            for number, reply in enumerate(replies)
-        ]
-        await queue_rows(session, rows)
 
     async def settle(
         self, incoming: Incoming, *, sent: int, problem: DeliveryError | None = None
