@@ -19,13 +19,14 @@ COMMUNE_LINK = "xa"  # xa-<code>, or xa-<code>-<link>: a commune's poster (poste
 
 
 async def main_menu(ctx: Context, text: str | None = None) -> Reply:
-    """The main menu for this person's roles, with their personal shortcuts first; in a group,
-    only what is public."""
+    """The main menu for this person's roles, with their personal shortcuts first (someone met
+    just now has none: nothing is looked up); in a group, only what is public."""
     registry = ctx.registry
     if ctx.incoming.group:
         menu = registry.menu_for(ctx.roles, group=True)
         return Reply(text or t("groups.menu_intro"), choices=menu, columns=1)
-    personal = [choice for hook in registry.menu_hooks for choice in await hook(ctx)]
+    hooks = [] if ctx.newcomer else registry.menu_hooks
+    personal = [choice for hook in hooks for choice in await hook(ctx)]
     choices = (*personal, *registry.menu_for(ctx.roles))
     return Reply(text or t("start.menu_prompt"), choices=choices, columns=1)
 

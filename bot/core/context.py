@@ -41,6 +41,7 @@ class Context:
     channel: ChannelInfo
     registry: Registry
     args: list[str] = field(default_factory=list)
+    newcomer: bool = False  # the person was created by this update: nothing of theirs is kept
     # Counts flow changes, so a declared flow can tell whether a step moved to another flow.
     flow_serial: int = 0
     route_name: str = "-"  # which route answered, for metrics

@@ -190,6 +190,7 @@ class Dispatcher:
             now=now,
             channel=self.channel(incoming.channel),
             registry=self.registry,
+            newcomer=chat.newcomer,
         )
 
     async def _reopen(self, ctx: Context) -> Replies:

@@ -104,6 +104,7 @@ class Chat:
     identity: ChatIdentity
     roles: frozenset[Role]
     state: ConversationState
+    newcomer: bool = False  # first contact: created just now
 
 
 # Who is writing, with their person, state and active roles: built once, run for every update.
@@ -130,7 +131,7 @@ async def load_chat(session: AsyncSession, incoming: Incoming, now: datetime) ->
     rows = found.all()
     if not rows:
         person, identity, state = await _first_contact(session, incoming, now)
-        return Chat(person, identity, frozenset({Role.CITIZEN}), state)
+        return Chat(person, identity, frozenset({Role.CITIZEN}), state, newcomer=True)
     identity, state = rows[0][0], rows[0][1]
     person = _seen(identity, incoming, now)
     if state is None:
