@@ -47,7 +47,7 @@ from bot.db.migrate import upgrade
 from bot.db.models.visit_totals import ACTION_FIELDS
 from bot.memory import collect_less_often, freeze_startup_objects
 from bot.services import village_counters, visit_totals
-from bot.services.reports import coverage, daily, kpis, snapshots, tallies
+from bot.services.reports import coverage, daily, digest, kpis, snapshots, tallies
 from bot.services.shifts.calendar import usual_working_day
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -505,6 +505,9 @@ async def measure(url: str, size: Size, repeat: int) -> list[Timing]:
         async def day_only(session: Any) -> tallies.RangeTally:
             return await tallies.range_tally(session, None, day, day)
 
+        async def tally_message(session: Any) -> digest.TallyDigest:
+            return await digest.tally_digest(session, None, day)
+
         async def tally_one(session: Any) -> daily.DailyTally:
             return await daily.daily_tally(session, village, day)
 
@@ -539,6 +542,9 @@ async def measure(url: str, size: Size, repeat: int) -> list[Timing]:
                         lambda n: f"{n:,} rows"),
             await timed(database, "daily tally, the day only, all villages", day_only, repeat,
                         lambda r: f"{r.households:,} households, {len(r.helpers):,} helpers"),
+            await timed(database, TALLY_MESSAGE, tally_message, repeat,
+                        lambda r: f"{r.households:,} households today, "
+                                  f"{r.week_households:,} this week"),
             await timed(database, "daily tally + week so far, all villages", tally_all, repeat,
                         lambda r: f"{r.today.households:,} households today, "
                                   f"{r.week.households:,} this week"),
@@ -587,6 +593,7 @@ BARE_DAY = "bare GROUP BY village on one day's assistance"
 TALLY_TIMES = 3.0  # issue 15: the daily tally within 3× of the bare GROUP BY on the day
 KPI_MS = 200.0  # issue 15: the month's KPIs under 200 ms
 TALLY_FLOOR = "tally's rows through the bare driver"
+TALLY_MESSAGE = "daily tally as its message shows it, all villages"
 
 
 def tally_targets(timings: list[Timing]) -> None:
@@ -596,7 +603,7 @@ def tally_targets(timings: list[Timing]) -> None:
     if not bare:
         return
     print(f"  targets: bare GROUP BY on the day {bare:.1f} ms")
-    for label in ("daily tally, the day only, all villages",
+    for label in (TALLY_MESSAGE, "daily tally, the day only, all villages",
                   "daily tally + week so far, all villages"):  # fmt: skip
         if label in by_label:
             ratio = by_label[label] / bare
@@ -605,8 +612,8 @@ def tally_targets(timings: list[Timing]) -> None:
                   f"{verdict})")  # fmt: skip
     floor = by_label.get(TALLY_FLOOR)
     if floor is not None:
-        print(f"    {TALLY_FLOOR}: {floor / bare:.1f}× the bare GROUP BY (the least any tally "
-              "of this content costs)")  # fmt: skip
+        print(f"    {TALLY_FLOOR}: {floor / bare:.1f}× the bare GROUP BY (the least the whole "
+              "table of every village costs to read)")  # fmt: skip
     kpi = by_label.get("KPIs of the month, all villages")
     if kpi is not None:
         verdict = "met" if kpi < KPI_MS else "NOT met"

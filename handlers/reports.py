@@ -32,7 +32,7 @@ from bot.locales import t
 from bot.services.reports.area import area_name
 from bot.services.reports.charts import render_png
 from bot.services.reports.coverage import coverage, report_scope, villages_in
-from bot.services.reports.daily import DailyTally, daily_tally
+from bot.services.reports.digest import TallyDigest, tally_digest
 from bot.services.reports.figures import Scope
 from bot.services.reports.kpis import Month, Period, kpi_report
 from bot.services.reports.push import WEEKDAYS
@@ -152,7 +152,7 @@ async def coverage_replies(
 # --------------------------------------------------------------------------------- tallies
 
 
-def tally_reply(tally: DailyTally, area: str, today: date) -> Reply:
+def tally_reply(tally: TallyDigest, area: str, today: date) -> Reply:
     day = tally.day
     navigation: list[Choice] = []
     if day > FIRST_DAY:
@@ -172,9 +172,10 @@ async def show_tally(ctx: Context, day: date) -> Replies:
         raise DomainError("reports.future_day", day=day_label(day))
     check_day(day)  # a button's day is user input too
     scope = await scope_of(ctx)
-    tally = await daily_tally(ctx.session, scope, day)
-    villages = [v.name for v in tally.today.villages]
-    area = await area_name(ctx.session, scope, villages, ctx.services.settings.commune.name)
+    tally = await tally_digest(ctx.session, scope, day)
+    area = await area_name(
+        ctx.session, scope, tally.village_names, ctx.services.settings.commune.name
+    )
     return tally_reply(tally, area, today)
 
 

@@ -10,6 +10,7 @@ import pytest
 from bot.app import App
 from bot.db.models import DayOverride, Person
 from bot.services.reports import daily, tallies
+from bot.services.reports.digest import TallyDigest, tally_digest
 from bot.services.reports.tallies import Work
 from bot.services.reports.text import tally_text
 from bot.services.shifts.calendar import is_working_day
@@ -46,6 +47,11 @@ async def build_log(app: App) -> Commune:
 async def tally_of(app: App, day: date, scope: frozenset[int] | None = None) -> daily.DailyTally:
     async with app.sessionmaker() as session:
         return await daily.daily_tally(session, scope, day)
+
+
+async def digest_of(app: App, day: date, scope: frozenset[int] | None = None) -> TallyDigest:
+    async with app.sessionmaker() as session:
+        return await tally_digest(session, scope, day)
 
 
 async def test_a_day_per_village_with_a_household_helped_twice_counted_once(app: App) -> None:
@@ -96,7 +102,7 @@ async def test_a_day_with_no_assistance(app: App) -> None:
     assert tally.today.helpers == []
     assert [v.households for v in tally.today.villages] == [0, 0, 0, 0]
     assert tally.week.households == 2  # Monday's two households
-    text = tally_text(tally, "Xã Minh Họa")
+    text = tally_text(await digest_of(app, TUE), "Xã Minh Họa")
     assert "chưa có hộ nào được hỗ trợ" in text
     assert "📅 Tuần này (từ thứ Hai 16/11): 2 hộ, 2 lượt." in text
     assert "Thôn Bình" in text.splitlines()[-2]  # listed as quiet this week
@@ -136,7 +142,7 @@ async def test_a_deleted_helper_is_counted_without_a_name(app: App) -> None:
     await add_assistance(app, data.households["An"][0], WED, None, other=True)
     tally = await tally_of(app, WED)
     assert [(h.helper_id, h.name, h.households) for h in tally.today.helpers] == [(None, None, 1)]
-    assert "không rõ 1 hộ" in tally_text(tally, "Xã Minh Họa")
+    assert "không rõ 1 hộ" in tally_text(await digest_of(app, WED), "Xã Minh Họa")
 
 
 async def test_tally_json_keys(app: App) -> None:

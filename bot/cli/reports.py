@@ -26,6 +26,7 @@ from bot.locales import t
 from bot.services import communes, places
 from bot.services.reports.coverage import coverage
 from bot.services.reports.daily import daily_tally
+from bot.services.reports.digest import tally_digest
 from bot.services.reports.figures import Scope
 from bot.services.reports.kpis import Month, Period, kpi_report
 from bot.services.reports.survey import survey_report
@@ -173,11 +174,10 @@ def daily_report(
         wanted = parse_day(day, today) if day else today
         async with app.db.transaction() as session:
             area = await area_for(app, session, village, commune)
-            tally = await daily_tally(session, area.scope, wanted)
-        if as_json:
-            emit(tally.to_json())
-        else:
-            typer.echo(tally_text(tally, area.label))
+            if as_json:  # every village with its work
+                emit((await daily_tally(session, area.scope, wanted)).to_json())
+            else:
+                typer.echo(tally_text(await tally_digest(session, area.scope, wanted), area.label))
 
     run_admin_command(ctx, work)
 

@@ -59,6 +59,14 @@ def kept_helpers(first: date, last: date, households: str) -> Subquery:
     )
 
 
+def kept_helper_count(day: date) -> Select[Any]:
+    """How many rows kept_helpers(day, day, …) has: the helpers with a visit that day (and
+    visits without a helper, as one), counted without grouping."""
+    return select(func.count(func.distinct(HelperDay.helper_id))).where(
+        HelperDay.day == day, HelperDay.visits > 0
+    )
+
+
 async def check(session: AsyncSession) -> TotalsDrift | None:
     """What differs between the kept rows and a recount from the whole log; None: nothing."""
     dialect = (await session.connection()).dialect.name

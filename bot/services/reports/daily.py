@@ -88,7 +88,7 @@ async def daily_tally(session: AsyncSession, scope: Scope, day: date) -> DailyTa
     the villages' commune (province-wide days off only, when they span several)."""
     monday = week_start(day)
     whole_week_kept = await nothing_kept_after(session, day)
-    week_of_each = _week_households(monday, day, scope, whole_week_kept)
+    week_of_each = week_so_far_per_village(monday, day, scope, whole_week_kept)
     villages, by_village, communes = await _villages_on(session, scope, day, week_of_each)
     _, day_total = kept_day(day, scope)
     _, week_total = (
@@ -138,7 +138,9 @@ async def _villages_on(
     return villages, by_village, communes
 
 
-def _week_households(monday: date, day: date, scope: Scope, whole_week_kept: bool) -> Subquery:
+def week_so_far_per_village(
+    monday: date, day: date, scope: Scope, whole_week_kept: bool
+) -> Subquery:
     """Per village, the distinct households helped from Monday to `day`: the week's kept row
     when nothing is kept after `day`, else the kept days summed."""
     if whole_week_kept:

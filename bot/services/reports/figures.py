@@ -12,6 +12,9 @@ from typing import Any
 
 # The villages a report covers: None for all of them.
 Scope = frozenset[int] | None
+# A long list in a message: so many lines (or names on one line) shown, the rest counted.
+MAX_LINES = 40
+MAX_NAMES = 15
 FIGURE_FIELDS = ("households", "covered", "accounts", "submitted_online", "paid_online")
 
 

@@ -1,6 +1,6 @@
 """The province's report as a chat text and a chart (province.py; the sheet: province_sheet.py).
 
-The text gives one line per commune, laggards first, cut at text.MAX_LINES (the workbook has
+The text gives one line per commune, laggards first, cut at figures.MAX_LINES (the workbook has
 them all); the chart draws the lowest charts.MAX_BARS communes and the province.
 """
 
@@ -9,9 +9,10 @@ from __future__ import annotations
 from bot.locales import t
 from bot.services.reports import charts
 from bot.services.reports.coverage import Target
+from bot.services.reports.figures import MAX_LINES
 from bot.services.reports.kpis import Kpi
 from bot.services.reports.province import CommuneRow, ProvinceReport
-from bot.services.reports.text import MAX_LINES, day_label, kpi_line, pct
+from bot.services.reports.text import day_label, kpi_line, pct
 
 
 def _on_target(row: CommuneRow, report: ProvinceReport) -> bool:

@@ -30,7 +30,7 @@ from bot.locales import t
 from bot.services import outbox
 from bot.services.reports.area import area_name
 from bot.services.reports.coverage import coverage, report_scope
-from bot.services.reports.daily import daily_tally
+from bot.services.reports.digest import tally_digest
 from bot.services.reports.figures import Scope
 from bot.services.reports.tallies import range_tally, week_start
 from bot.services.reports.text import tally_text, weekly_text
@@ -132,9 +132,8 @@ async def queue_daily_tallies(
     """Queue `day`'s tally for these subscribers (default: all still waiting)."""
 
     async def reply_for(session: AsyncSession, scope: Scope) -> Reply:
-        tally = await daily_tally(session, scope, day)
-        villages = [v.name for v in tally.today.villages]
-        area = await area_name(session, scope, villages, settings.commune.name)
+        tally = await tally_digest(session, scope, day)
+        area = await area_name(session, scope, tally.village_names, settings.commune.name)
         unsubscribe = Subscribe("d", on=False).button(t("reports.unsubscribe_daily"))
         return Reply(tally_text(tally, area), choices=_report_choices(unsubscribe), columns=2)
 

@@ -370,23 +370,11 @@ async def _villages_with(
 
 
 async def helper_counts(
-    session: AsyncSession, scope: Scope, first: date, last: date
+    session: AsyncSession, scope: Scope, first: date, last: date, *, limit: int | None = None
 ) -> list[HelperCount]:
-    """Per helper: distinct households and visits (aggregated first, then named). One day
-    of every village is read from the kept helper days, anything else from the log."""
-    if scope is None and first == last:
-        counted = visit_totals.kept_helpers(first, last, "households")
-    else:
-        counted = _in_range(
-            select(
-                Assistance.helper_id.label("helper_id"),
-                func.count(distinct(Assistance.household_id)).label("households"),
-                func.count().label("visits"),
-            ).group_by(Assistance.helper_id),
-            first,
-            last,
-            scope,
-        ).subquery()
+    """Per helper: distinct households and visits (aggregated first, then named), most
+    households first; the first `limit` of them (None: all)."""
+    counted = helper_figures(scope, first, last)
     query = (
         select(counted.c.helper_id, Person.display_name, counted.c.households, counted.c.visits)
         .outerjoin(Person, Person.id == counted.c.helper_id)
@@ -396,11 +384,30 @@ async def helper_counts(
             bytewise(session, func.coalesce(Person.display_name, "")),
             func.coalesce(counted.c.helper_id, 0),  # namesakes: the same order every time
         )
+        .limit(limit)
     )
     return [
         HelperCount(helper_id, name, int(hh), int(visits))
         for helper_id, name, hh, visits in await plain_rows(session, query)
     ]
+
+
+def helper_figures(scope: Scope, first: date, last: date) -> Subquery:
+    """A row per helper (helper_id, households, visits): one day of every village from the
+    kept helper days, anything else from the log."""
+    if scope is None and first == last:
+        return visit_totals.kept_helpers(first, last, "households")
+    from_log: Subquery = _in_range(
+        select(
+            Assistance.helper_id.label("helper_id"),
+            func.count(distinct(Assistance.household_id)).label("households"),
+            func.count().label("visits"),
+        ).group_by(Assistance.helper_id),
+        first,
+        last,
+        scope,
+    ).subquery()
+    return from_log
 
 
 @dataclass(frozen=True)

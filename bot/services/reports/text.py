@@ -11,13 +11,11 @@ from datetime import date
 
 from bot.locales import t
 from bot.services.reports.coverage import CoverageReport, VillageCoverage
-from bot.services.reports.daily import DailyTally
-from bot.services.reports.figures import Scope
+from bot.services.reports.digest import TallyDigest
+from bot.services.reports.figures import MAX_LINES, MAX_NAMES, Scope
 from bot.services.reports.kpis import Kpi, KpiReport, Month
-from bot.services.reports.tallies import ACTIONS, RangeTally, Work
+from bot.services.reports.tallies import ACTIONS, HelperCount, RangeTally, Work
 
-MAX_LINES = 40
-MAX_HELPERS = 15
 ALWAYS_SHOWN = ("account_created", "submitted_online", "paid_online")
 
 
@@ -49,12 +47,14 @@ def weekday_name(day: date) -> str:
 
 
 def area_label(commune: str, scope: Scope, names: Sequence[str]) -> str:
-    """The commune's name for a commune-wide scope, else the villages' names (or how many)."""
+    """The commune's name for a commune-wide scope, else the villages' names when there are at
+    most three of them (`names`: every village in scope, or as many as a report lists), else
+    how many."""
     if scope is None:
         return commune
-    if 0 < len(names) <= 3:
+    if 0 < len(scope) <= 3 and len(names) == len(scope):
         return ", ".join(sorted(names))
-    return t("reports.area_villages", count=len(names))
+    return t("reports.area_villages", count=len(scope))
 
 
 def _cut(lines: list[str], limit: int = MAX_LINES) -> list[str]:
@@ -219,63 +219,59 @@ def work_text(work: Work) -> str:
 
 
 def helpers_text(tally: RangeTally) -> str:
+    return _helpers_line(tally.helpers[:MAX_NAMES], len(tally.helpers))
+
+
+def _helpers_line(helpers: Sequence[HelperCount], count: int) -> str:
+    """The first helpers by name and households, and how many more there are."""
     items = [
         t(
             "reports.tally_helper",
             name=helper.name or t("reports.unknown_helper"),
             households=helper.households,
         )
-        for helper in tally.helpers[:MAX_HELPERS]
+        for helper in helpers
     ]
-    if len(tally.helpers) > MAX_HELPERS:
-        items.append(t("reports.more_lines", count=len(tally.helpers) - MAX_HELPERS))
+    if count > len(helpers):
+        items.append(t("reports.more_lines", count=count - len(helpers)))
     return " · ".join(items)
 
 
-def tally_text(tally: DailyTally, area: str) -> str:
-    today, week = tally.today, tally.week
+def tally_text(tally: TallyDigest, area: str) -> str:
     title = t(
         "reports.tally_title", day=day_label(tally.day), weekday=weekday_name(tally.day), area=area
     )
     if not tally.working_day:
         title = f"{title} {t('reports.tally_holiday')}"
     lines = [title]
-    if today.households:
+    if tally.households:
         lines.append(
-            t("reports.tally_total", households=today.households, visits=today.work.visits)
+            t("reports.tally_total", households=tally.households, visits=tally.work.visits)
         )
     else:
         lines.append(t("reports.tally_none"))
-    active = [v for v in today.villages if week.households_of(v.village_id)]
-    active.sort(key=lambda v: (-v.households, -week.households_of(v.village_id)))
     lines.extend(
-        _cut(
-            [
-                t(
-                    "reports.tally_village",
-                    name=v.name,
-                    households=v.households,
-                    week=week.households_of(v.village_id),
-                )
-                for v in active
-            ]
-        )
+        t("reports.tally_village", name=v.name, households=v.households, week=v.week_households)
+        for v in tally.busiest
     )
-    quiet = [v.name for v in today.villages if not week.households_of(v.village_id)]
-    if quiet:
-        names = ", ".join(quiet[:MAX_HELPERS])
-        if len(quiet) > MAX_HELPERS:
-            names += " " + t("reports.more_lines", count=len(quiet) - MAX_HELPERS)
+    if tally.helped_villages > len(tally.busiest):
+        lines.append(t("reports.more_lines", count=tally.helped_villages - len(tally.busiest)))
+    if tally.quiet:
+        names = ", ".join(tally.quiet)
+        if tally.quiet_villages > len(tally.quiet):
+            names += " " + t("reports.more_lines", count=tally.quiet_villages - len(tally.quiet))
         lines.append(t("reports.tally_quiet", names=names))
-    if today.households:
-        lines.append(t("reports.tally_work", items=work_text(today.work)))
-        lines.append(t("reports.tally_helpers", items=helpers_text(today)))
+    if tally.households:
+        lines.append(t("reports.tally_work", items=work_text(tally.work)))
+        lines.append(
+            t("reports.tally_helpers", items=_helpers_line(tally.helpers, tally.all_helpers))
+        )
     lines.append(
         t(
             "reports.tally_week",
-            monday=week.first.strftime("%d/%m"),
-            households=week.households,
-            visits=week.work.visits,
+            monday=tally.monday.strftime("%d/%m"),
+            households=tally.week_households,
+            visits=tally.week_visits,
         )
     )
     return "\n".join(lines)
@@ -325,7 +321,7 @@ def weekly_text(week: RangeTally, coverage: CoverageReport, area: str) -> str:
     if coverage.lagging:
         items = ", ".join(
             t("reports.weekly_lagging_item", name=v.name, pct=pct(v.coverage_pct))
-            for v in coverage.lagging[:MAX_HELPERS]
+            for v in coverage.lagging[:MAX_NAMES]
         )
         lines.append(t("reports.weekly_lagging", target=pct(coverage.target_pct), items=items))
     if coverage.incomplete:
@@ -336,7 +332,7 @@ def weekly_text(week: RangeTally, coverage: CoverageReport, area: str) -> str:
                 households=v.figures.households,
                 official=v.official_households,
             )
-            for v in coverage.incomplete[:MAX_HELPERS]
+            for v in coverage.incomplete[:MAX_NAMES]
         )
         threshold = pct(coverage.register_complete_pct)
         lines.append(t("reports.weekly_incomplete", threshold=threshold, items=items))

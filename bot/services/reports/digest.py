@@ -1,0 +1,201 @@
+"""What the daily tally's message shows, counted in SQL: the day's and the week's totals, the
+villages helped this week (most households today first, then this week, then by name; the first
+MAX_LINES of them and how many in all), the villages not helped this week (the first MAX_NAMES
+by name, and how many) and the day's helpers (the first MAX_NAMES, and how many).
+
+A few rows whatever the number of villages, so a province's evening tally costs about what a
+commune's does; every village with its work is the whole table of daily.py, for the export.
+The figures are daily.py's own (the same kept rows, the same queries for the totals and the
+week so far); only the lists are cut, in SQL, where the message cuts them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, Subquery, distinct, func, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Village, VillageDay
+from bot.db.rows import plain_rows
+from bot.services import visit_totals
+from bot.services.reports.coverage import by_name
+from bot.services.reports.daily import week_so_far_per_village
+from bot.services.reports.figures import MAX_LINES, MAX_NAMES, Scope
+from bot.services.reports.tallies import (
+    NO_WORK,
+    WORK_FIELDS,
+    HelperCount,
+    Work,
+    days_summed,
+    helper_counts,
+    helper_figures,
+    kept_day,
+    kept_week,
+    nothing_kept_after,
+    scope_total,
+    total_of,
+    week_start,
+)
+from bot.services.shifts.calendar import is_working_day
+
+
+@dataclass(frozen=True)
+class VillageLine:
+    village_id: int
+    name: str
+    households: int  # the day's
+    week_households: int  # Monday to the day
+
+
+@dataclass(frozen=True)
+class TallyDigest:
+    day: date
+    working_day: bool
+    households: int  # distinct, the day's
+    work: Work
+    monday: date
+    week_households: int
+    week_visits: int
+    busiest: list[VillageLine]  # the first MAX_LINES villages helped this week
+    helped_villages: int
+    quiet: list[str]  # the first MAX_NAMES villages not helped this week, by name
+    quiet_villages: int
+    helpers: list[HelperCount]  # the day's first MAX_NAMES, most households first
+    all_helpers: int
+
+    @property
+    def village_names(self) -> list[str]:
+        """The villages listed (all of them when there are few)."""
+        return [village.name for village in self.busiest] + self.quiet
+
+
+@dataclass(frozen=True)
+class _Figures:
+    """The digest's numbers, read in one statement."""
+
+    households: int
+    work: Work
+    week_households: int
+    week_visits: int
+    helped: int  # villages helped this week
+    villages: int  # in scope
+    helpers: int  # helped on the day
+    communes: int
+    commune_id: int | None  # the lowest
+
+
+async def tally_digest(session: AsyncSession, scope: Scope, day: date) -> TallyDigest:
+    """`day`'s tally as its message shows it, in six statements (seven with quiet villages):
+    whether the week goes on, the busiest villages, the figures, the helpers, the calendar
+    (and the quiet villages). For part of a commune, the day's and the week's households are
+    counted from the log (two statements more)."""
+    monday = week_start(day)
+    whole_week_kept = await nothing_kept_after(session, day)
+    week = week_so_far_per_village(monday, day, scope, whole_week_kept)
+    helped = select(week.c.village_id).where(week.c.households > 0)
+    busiest = await _busiest(session, day, week)
+    figures = await _figures(session, scope, day, monday, whole_week_kept, helped)
+    quiet = await _quiet(session, scope, helped) if figures.villages > figures.helped else []
+    helped_today = figures.households > 0
+    commune_id = figures.commune_id if figures.communes == 1 else None
+    return TallyDigest(
+        day=day,
+        working_day=await is_working_day(session, day, commune_id),
+        households=figures.households,
+        work=figures.work,
+        monday=monday,
+        week_households=figures.week_households,
+        week_visits=figures.week_visits,
+        busiest=busiest,
+        helped_villages=figures.helped,
+        quiet=quiet,
+        quiet_villages=figures.villages - figures.helped,
+        helpers=await helper_counts(session, scope, day, day, limit=MAX_NAMES)
+        if helped_today
+        else [],
+        all_helpers=figures.helpers if helped_today else 0,
+    )
+
+
+async def _busiest(session: AsyncSession, day: date, week: Subquery) -> list[VillageLine]:
+    """The villages helped this week: most households on the day, then this week, by name."""
+    today = func.coalesce(VillageDay.households, 0)
+    query = (
+        select(Village.id, Village.name, today, week.c.households)
+        .select_from(week)
+        .join(Village, Village.id == week.c.village_id)
+        .outerjoin(VillageDay, (VillageDay.day == day) & (VillageDay.village_id == Village.id))
+        .where(week.c.households > 0)
+        .order_by(today.desc(), week.c.households.desc(), *by_name(session))
+        .limit(MAX_LINES)
+    )
+    return [VillageLine(*row) for row in await plain_rows(session, query)]
+
+
+async def _figures(
+    session: AsyncSession,
+    scope: Scope,
+    day: date,
+    monday: date,
+    whole_week_kept: bool,
+    helped: Select[tuple[int]],
+) -> _Figures:
+    """The day's households and work, the week's households and visits, and how many villages
+    (helped this week, in scope), helpers and communes there are: one statement of one-row
+    parts."""
+    _, of_day = kept_day(day, scope)
+    _, of_week = kept_week(monday, scope) if whole_week_kept else days_summed(monday, day, scope)
+    in_scope = select(
+        func.count(), func.count(distinct(Village.commune_id)), func.min(Village.commune_id)
+    )
+    if scope is not None:
+        in_scope = in_scope.where(Village.id.in_(scope))
+    helpers = (
+        visit_totals.kept_helper_count(day)
+        if scope is None
+        else select(func.count()).select_from(helper_figures(scope, day, day))
+    )
+    parts = [
+        of_day.with_only_columns(*list(of_day.selected_columns)[1:]),
+        of_week.with_only_columns(*list(of_week.selected_columns)[1:3]),
+        select(func.count()).select_from(helped.subquery()),
+        in_scope,
+        helpers,
+    ]
+    rows = [part.subquery() for part in parts]
+    joined = rows[0]
+    for row in rows[1:]:
+        joined = joined.join(row, true())
+    values = (
+        await plain_rows(session, select(*(c for row in rows for c in row.c)).select_from(joined))
+    )[0]
+    day_households, *day_work = values[: 1 + len(WORK_FIELDS)]
+    week_households, week_visits, helped_count, villages, communes, commune_id, helper_count = (
+        values[1 + len(WORK_FIELDS) :]
+    )
+    day_total = await scope_total(
+        session, scope, day, day, {None: total_of(day_households, day_work)}
+    )
+    week_total = await scope_total(
+        session, scope, monday, day, {None: (int(week_households or 0), NO_WORK)}
+    )
+    return _Figures(
+        *day_total[None],
+        week_households=week_total[None][0],
+        week_visits=int(week_visits or 0),
+        helped=helped_count,
+        villages=villages,
+        helpers=helper_count,
+        communes=communes,
+        commune_id=commune_id,
+    )
+
+
+async def _quiet(session: AsyncSession, scope: Scope, helped: Select[tuple[int]]) -> list[str]:
+    """The first villages in scope, by name, not helped this week."""
+    query = select(Village.name).where(Village.id.not_in(helped))
+    if scope is not None:
+        query = query.where(Village.id.in_(scope))
+    return list(await session.scalars(query.order_by(*by_name(session)).limit(MAX_NAMES)))
