@@ -18,7 +18,7 @@ from bot.app import App
 from bot.config import ReportsSettings
 from bot.db.models import Assistance, Household, Person
 from bot.services import places, visit_totals
-from bot.services.reports import daily, kpis
+from bot.services.reports import daily, digest, kpis
 from bot.vntext import fold
 from tests.conftest import POSTGRES_ENV
 from tests.test_tally import THU, WED, build_log
@@ -206,3 +206,26 @@ if os.environ.get(POSTGRES_ENV):  # plans are PostgreSQL's (like conftest.BACKEN
             for statement in seen:
                 found = await scans(statement)
                 assert found and all(node != "Seq Scan" for node, _ in found)
+
+        seen.clear()  # the message's digest: kept rows only, each through an index
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            async with app.sessionmaker() as session:
+                message = await digest.tally_digest(session, None, WED)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        helped = [v for v in tally.today.villages if tally.week.households_of(v.village_id)]
+        assert (message.work, message.helped_villages) == (tally.today.work, len(helped))
+        assert seen and not [sql for sql, _ in seen if "assistances" in sql]
+        async with app.engine.connect() as connection:
+            raw = (await connection.get_raw_connection()).driver_connection
+            assert raw is not None
+            await raw.execute("SET enable_seqscan = off")
+            read = 0
+            for sql, parameters in seen:
+                plan = await raw.fetchval("EXPLAIN (FORMAT JSON) " + sql, *parameters)
+                found = json.loads(plan) if isinstance(plan, str) else plan
+                kept = scans_of(found, "village_days") + scans_of(found, "helper_days")
+                assert all(node != "Seq Scan" for node, _ in kept), sql
+                read += len(kept)
+            assert read >= 3  # the day's villages, the day's total, the helpers

@@ -7,12 +7,15 @@ from datetime import date
 from typing import Any
 
 from bot.app import App
+from bot.db.models import Household
 from bot.services import places
 from bot.services.reports import daily
 from bot.services.reports.digest import TallyDigest, tally_digest
 from bot.services.reports.figures import MAX_LINES, MAX_NAMES, Scope
 from bot.services.reports.text import tally_text
+from bot.vntext import fold
 from tests.test_report_plans import add_villages, reading, statements
+from tests.test_reports import add_assistance
 from tests.test_tally import THU, TUE, WED, build_log
 
 HELPED = 45  # villages helped on Wednesday, one household each, each by a helper of its own
@@ -104,6 +107,27 @@ async def test_the_message_says_how_many_more_each_cut_list_has(app: App) -> Non
     assert f"… và {2 + HELPED - MAX_NAMES} mục khác" in helpers
 
 
+async def test_a_helper_in_two_communes_is_one_line_with_both_households(app: App) -> None:
+    data = await build_log(app)
+    async with app.db.transaction() as session:
+        other = await places.ensure_commune(session, "Xã Bên Cạnh", "Asia/Ho_Chi_Minh")
+        village = await places.add_village(session, other, "Thôn Bên Cạnh")
+        home = Household(
+            village_id=village.id, code="BC-001", head_name="Chủ hộ Bên Cạnh",
+            folded_head=fold("Chủ hộ Bên Cạnh"), members=3, members_with_account=0,
+        )  # fmt: skip
+        session.add(home)
+        await session.flush()
+    await add_assistance(app, home.id, WED, data.hoa, account_created=True)
+    digest, whole = await both(app, None, WED)
+    assert shown(digest) == cut_from_table(whole)
+    assert [(h.name, h.households, h.visits) for h in digest.helpers] == [
+        ("Nguyễn Thị Hoa", 2, 3),  # one household in each commune
+        ("Trần Minh Tuấn", 2, 2),
+    ]
+    assert digest.all_helpers == 2
+
+
 async def test_a_digest_costs_as_many_statements_for_49_villages_as_for_4(app: App) -> None:
     await build_log(app)
     counted = []
@@ -115,5 +139,6 @@ async def test_a_digest_costs_as_many_statements_for_49_villages_as_for_4(app: A
         assert reading("assistances", seen) == []  # kept rows only
         counted.append(len(seen))
     # whether the week goes on, the busiest, the figures, the quiet villages, the helpers, the
-    # day's override
-    assert counted == [6, 6]
+    # day's override; with fewer villages helped on the day than the message lists, the busiest
+    # are looked for among the week's too (one statement more)
+    assert counted == [7, 6]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, Subquery, distinct, func, select, true
+from sqlalchemy import Select, Subquery, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Village, VillageDay
@@ -82,8 +82,7 @@ class _Figures:
     helped: int  # villages helped this week
     villages: int  # in scope
     helpers: int  # helped on the day
-    communes: int
-    commune_id: int | None  # the lowest
+    commune_id: int | None  # the villages' one commune; None: several (or no village)
 
 
 async def tally_digest(session: AsyncSession, scope: Scope, day: date) -> TallyDigest:
@@ -99,10 +98,9 @@ async def tally_digest(session: AsyncSession, scope: Scope, day: date) -> TallyD
     figures = await _figures(session, scope, day, monday, whole_week_kept, helped)
     quiet = await _quiet(session, scope, helped) if figures.villages > figures.helped else []
     helped_today = figures.households > 0
-    commune_id = figures.commune_id if figures.communes == 1 else None
     return TallyDigest(
         day=day,
-        working_day=await is_working_day(session, day, commune_id),
+        working_day=await is_working_day(session, day, figures.commune_id),
         households=figures.households,
         work=figures.work,
         monday=monday,
@@ -112,7 +110,9 @@ async def tally_digest(session: AsyncSession, scope: Scope, day: date) -> TallyD
         helped_villages=figures.helped,
         quiet=quiet,
         quiet_villages=figures.villages - figures.helped,
-        helpers=await helper_counts(session, scope, day, day, limit=MAX_NAMES)
+        helpers=await helper_counts(
+            session, scope, day, day, limit=MAX_NAMES, one_commune=figures.commune_id is not None
+        )
         if helped_today
         else [],
         all_helpers=figures.helpers if helped_today else 0,
@@ -120,18 +120,33 @@ async def tally_digest(session: AsyncSession, scope: Scope, day: date) -> TallyD
 
 
 async def _busiest(session: AsyncSession, day: date, week: Subquery) -> list[VillageLine]:
-    """The villages helped this week: most households on the day, then this week, by name."""
+    """The villages helped this week: most households on the day, then this week, by name.
+    Those helped on the day come first, so when there are enough of them they are read alone,
+    from the day's rows (a third less than every village of the week)."""
     today = func.coalesce(VillageDay.households, 0)
-    query = (
+    in_order = (today.desc(), week.c.households.desc(), *by_name(session))
+    helped_on_the_day = (
+        select(Village.id, Village.name, today, week.c.households)
+        .select_from(VillageDay)
+        .join(week, week.c.village_id == VillageDay.village_id)
+        .join(Village, Village.id == VillageDay.village_id)
+        .where(VillageDay.day == day, VillageDay.households > 0)
+        .order_by(*in_order)
+        .limit(MAX_LINES)
+    )
+    lines = [VillageLine(*row) for row in await plain_rows(session, helped_on_the_day)]
+    if len(lines) == MAX_LINES:
+        return lines
+    helped_this_week = (
         select(Village.id, Village.name, today, week.c.households)
         .select_from(week)
         .join(Village, Village.id == week.c.village_id)
         .outerjoin(VillageDay, (VillageDay.day == day) & (VillageDay.village_id == Village.id))
         .where(week.c.households > 0)
-        .order_by(today.desc(), week.c.households.desc(), *by_name(session))
+        .order_by(*in_order)
         .limit(MAX_LINES)
     )
-    return [VillageLine(*row) for row in await plain_rows(session, query)]
+    return [VillageLine(*row) for row in await plain_rows(session, helped_this_week)]
 
 
 async def _figures(
@@ -147,11 +162,17 @@ async def _figures(
     parts."""
     _, of_day = kept_day(day, scope)
     _, of_week = kept_week(monday, scope) if whole_week_kept else days_summed(monday, day, scope)
-    in_scope = select(
-        func.count(), func.count(distinct(Village.commune_id)), func.min(Village.commune_id)
-    )
+    # One commune or several: its lowest and highest id, each found in the (commune, name)
+    # index without reading every village.
+    lowest, highest = select(func.min(Village.commune_id)), select(func.max(Village.commune_id))
+    count = select(func.count())
     if scope is not None:
-        in_scope = in_scope.where(Village.id.in_(scope))
+        count, lowest, highest = (q.where(Village.id.in_(scope)) for q in (count, lowest, highest))
+    in_scope = select(
+        count.select_from(Village).scalar_subquery(),
+        lowest.scalar_subquery(),
+        highest.scalar_subquery(),
+    )
     helpers = (
         visit_totals.kept_helper_count(day)
         if scope is None
@@ -172,9 +193,9 @@ async def _figures(
         await plain_rows(session, select(*(c for row in rows for c in row.c)).select_from(joined))
     )[0]
     day_households, *day_work = values[: 1 + len(WORK_FIELDS)]
-    week_households, week_visits, helped_count, villages, communes, commune_id, helper_count = (
-        values[1 + len(WORK_FIELDS) :]
-    )
+    week_households, week_visits, helped_count, villages, lowest, highest, helper_count = values[
+        1 + len(WORK_FIELDS) :
+    ]
     day_total = await scope_total(
         session, scope, day, day, {None: total_of(day_households, day_work)}
     )
@@ -188,8 +209,7 @@ async def _figures(
         helped=helped_count,
         villages=villages,
         helpers=helper_count,
-        communes=communes,
-        commune_id=commune_id,
+        commune_id=lowest if lowest == highest else None,
     )
 
 

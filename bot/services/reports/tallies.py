@@ -370,11 +370,18 @@ async def _villages_with(
 
 
 async def helper_counts(
-    session: AsyncSession, scope: Scope, first: date, last: date, *, limit: int | None = None
+    session: AsyncSession,
+    scope: Scope,
+    first: date,
+    last: date,
+    *,
+    limit: int | None = None,
+    one_commune: bool = False,
 ) -> list[HelperCount]:
     """Per helper: distinct households and visits (aggregated first, then named), most
-    households first; the first `limit` of them (None: all)."""
-    counted = helper_figures(scope, first, last)
+    households first; the first `limit` of them (None: all). `one_commune`: every village
+    helped is in one commune."""
+    counted = helper_figures(scope, first, last, one_commune=one_commune)
     query = (
         select(counted.c.helper_id, Person.display_name, counted.c.households, counted.c.visits)
         .outerjoin(Person, Person.id == counted.c.helper_id)
@@ -392,10 +399,14 @@ async def helper_counts(
     ]
 
 
-def helper_figures(scope: Scope, first: date, last: date) -> Subquery:
+def helper_figures(
+    scope: Scope, first: date, last: date, *, one_commune: bool = False
+) -> Subquery:
     """A row per helper (helper_id, households, visits): one day of every village from the
-    kept helper days, anything else from the log."""
+    kept helper days (one commune's: a row each already), anything else from the log."""
     if scope is None and first == last:
+        if one_commune:
+            return visit_totals.kept_helpers_of_a_commune(first)
         return visit_totals.kept_helpers(first, last, "households")
     from_log: Subquery = _in_range(
         select(
