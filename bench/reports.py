@@ -508,6 +508,10 @@ async def measure(url: str, size: Size, repeat: int) -> list[Timing]:
         async def tally_message(session: Any) -> digest.TallyDigest:
             return await digest.tally_digest(session, None, day)
 
+        async def monday_message(session: Any) -> digest.TallyDigest:
+            """A past Monday: the week so far summed from its days, villages not yet helped."""
+            return await digest.tally_digest(session, None, monday)
+
         async def tally_one(session: Any) -> daily.DailyTally:
             return await daily.daily_tally(session, village, day)
 
@@ -545,6 +549,8 @@ async def measure(url: str, size: Size, repeat: int) -> list[Timing]:
             await timed(database, TALLY_MESSAGE, tally_message, repeat,
                         lambda r: f"{r.households:,} households today, "
                                   f"{r.week_households:,} this week"),
+            await timed(database, "the same for the week's Monday (days summed)", monday_message,
+                        repeat, lambda r: f"{r.quiet_villages:,} villages not helped yet"),
             await timed(database, "daily tally + week so far, all villages", tally_all, repeat,
                         lambda r: f"{r.today.households:,} households today, "
                                   f"{r.week.households:,} this week"),
@@ -603,13 +609,16 @@ def tally_targets(timings: list[Timing]) -> None:
     if not bare:
         return
     print(f"  targets: bare GROUP BY on the day {bare:.1f} ms")
-    for label in (TALLY_MESSAGE, "daily tally, the day only, all villages",
+    if TALLY_MESSAGE in by_label:  # the tally pushed and shown: what the target is about
+        ratio = by_label[TALLY_MESSAGE] / bare
+        verdict = "met" if ratio <= TALLY_TIMES else "NOT met"
+        print(f"    {TALLY_MESSAGE}: {ratio:.1f}× the bare GROUP BY (target ≤ {TALLY_TIMES:.0f}×, "
+              f"{verdict})")  # fmt: skip
+    for label in ("daily tally, the day only, all villages",
                   "daily tally + week so far, all villages"):  # fmt: skip
         if label in by_label:
             ratio = by_label[label] / bare
-            verdict = "met" if ratio <= TALLY_TIMES else "NOT met"
-            print(f"    {label}: {ratio:.1f}× the bare GROUP BY (target ≤ {TALLY_TIMES:.0f}×, "
-                  f"{verdict})")  # fmt: skip
+            print(f"    {label}: {ratio:.1f}× (every village with its work: the export)")
     floor = by_label.get(TALLY_FLOOR)
     if floor is not None:
         print(f"    {TALLY_FLOOR}: {floor / bare:.1f}× the bare GROUP BY (the least the whole "
