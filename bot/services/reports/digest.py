@@ -86,10 +86,10 @@ class _Figures:
 
 
 async def tally_digest(session: AsyncSession, scope: Scope, day: date) -> TallyDigest:
-    """`day`'s tally as its message shows it, in six statements (seven with quiet villages):
-    whether the week goes on, the busiest villages, the figures, the helpers, the calendar
-    (and the quiet villages). For part of a commune, the day's and the week's households are
-    counted from the log (two statements more)."""
+    """`day`'s tally as its message shows it, in six statements: whether the week goes on, the
+    busiest villages, the figures, the helpers, the calendar. One more each for quiet villages
+    and for fewer villages helped on the day than the message lists; for part of a commune, the
+    day's and the week's households are counted from the log (two more)."""
     monday = week_start(day)
     whole_week_kept = await nothing_kept_after(session, day)
     week = week_so_far_per_village(monday, day, scope, whole_week_kept)

@@ -58,9 +58,12 @@ def area_label(commune: str, scope: Scope, names: Sequence[str]) -> str:
 
 
 def _cut(lines: list[str], limit: int = MAX_LINES) -> list[str]:
-    if len(lines) <= limit:
-        return lines
-    return [*lines[:limit], t("reports.more_lines", count=len(lines) - limit)]
+    return [*lines[:limit], *_more(min(len(lines), limit), len(lines))]
+
+
+def _more(shown: int, count: int) -> list[str]:
+    """ "… and N more" when `shown` of `count` items are listed; nothing when all are."""
+    return [t("reports.more_lines", count=count - shown)] if count > shown else []
 
 
 # ----------------------------------------------------------------------------- coverage
@@ -154,10 +157,10 @@ def coverage_text(report: CoverageReport, area: str) -> str:
     ]
     if not report.villages:
         return "\n".join([*lines, t("reports.no_villages_in_scope")])
-    for village in report.villages[:MAX_LINES]:  # the lowest first: the ones to act on
+    shown = report.villages[:MAX_LINES]  # the lowest first: the ones to act on
+    for village in shown:
         lines.extend(_village_lines(village, report.change_since is not None))
-    if len(report.villages) > MAX_LINES:
-        lines.append(t("reports.more_lines", count=len(report.villages) - MAX_LINES))
+    lines.extend(_more(len(shown), len(report.villages)))
     lines.append("")
     change = ""
     if report.change is not None:
@@ -232,9 +235,7 @@ def _helpers_line(helpers: Sequence[HelperCount], count: int) -> str:
         )
         for helper in helpers
     ]
-    if count > len(helpers):
-        items.append(t("reports.more_lines", count=count - len(helpers)))
-    return " · ".join(items)
+    return " · ".join([*items, *_more(len(helpers), count)])
 
 
 def tally_text(tally: TallyDigest, area: str) -> str:
@@ -254,12 +255,9 @@ def tally_text(tally: TallyDigest, area: str) -> str:
         t("reports.tally_village", name=v.name, households=v.households, week=v.week_households)
         for v in tally.busiest
     )
-    if tally.helped_villages > len(tally.busiest):
-        lines.append(t("reports.more_lines", count=tally.helped_villages - len(tally.busiest)))
+    lines.extend(_more(len(tally.busiest), tally.helped_villages))
     if tally.quiet:
-        names = ", ".join(tally.quiet)
-        if tally.quiet_villages > len(tally.quiet):
-            names += " " + t("reports.more_lines", count=tally.quiet_villages - len(tally.quiet))
+        names = " ".join([", ".join(tally.quiet), *_more(len(tally.quiet), tally.quiet_villages)])
         lines.append(t("reports.tally_quiet", names=names))
     if tally.households:
         lines.append(t("reports.tally_work", items=work_text(tally.work)))
