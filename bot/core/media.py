@@ -72,15 +72,7 @@ class MediaStore:
         media_id = hashlib.sha256(content).hexdigest()[:32]
         path = self._path(media_id)
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-            try:
-                with os.fdopen(handle, "wb") as file:
-                    file.write(content)
-                os.replace(temporary, path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            write_whole(path, content)
         return media_id
 
     def get(self, media_id: str) -> bytes | None:
@@ -145,3 +137,17 @@ def shared_secret(path: Path) -> bytes:
     finally:
         os.unlink(temporary)
     return bytes.fromhex(path.read_text().strip())
+
+
+def write_whole(path: Path, content: bytes) -> None:
+    """Write `content` to `path` so that a reader (another worker) finds the whole file or
+    none: written beside it under a temporary name, then renamed over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

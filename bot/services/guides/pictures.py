@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import io
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.content.catalog import Guide
+from bot.core.media import write_whole
 
 if TYPE_CHECKING:
     from PIL import ImageFont
@@ -197,15 +196,7 @@ class PictureCache:
         except FileNotFoundError:
             pass
         data = render_guide_picture(guide)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(data)
-            os.replace(temp_name, path)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
+        write_whole(path, data)
         for stale in self.directory.glob(f"{guide.id}.*.png"):
             if stale != path:
                 stale.unlink(missing_ok=True)
