@@ -6,18 +6,31 @@ by name, and how many) and the day's helpers (the first MAX_NAMES, and how many)
 A few rows whatever the number of villages, so a province's evening tally costs about what a
 commune's does; every village with its work is the whole table of daily.py, for the export.
 The figures are daily.py's own (the same kept rows, the same queries for the totals and the
-week so far); only the lists are cut, in SQL, where the message cuts them.
+week so far); only the lists are cut, in SQL, where the message cuts them. A village's week so
+far is looked up only for the villages a list may show (`_WeekSoFar`): summing a past day's
+week for every village, three times, cost three times the evening's tally.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import Select, Subquery, func, select, true
+from sqlalchemy import (
+    Exists,
+    ScalarSelect,
+    Select,
+    SQLColumnExpression,
+    Subquery,
+    exists,
+    func,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from bot.db.models import Village, VillageDay
+from bot.db.models import Village, VillageDay, VillageWeek
 from bot.db.rows import plain_rows
 from bot.services import visit_totals
 from bot.services.reports.coverage import by_name
@@ -91,12 +104,10 @@ async def tally_digest(session: AsyncSession, scope: Scope, day: date) -> TallyD
     and for fewer villages helped on the day than the message lists; for part of a commune, the
     day's and the week's households are counted from the log (two more)."""
     monday = week_start(day)
-    whole_week_kept = await nothing_kept_after(session, day)
-    week = week_so_far_per_village(monday, day, scope, whole_week_kept)
-    helped = select(week.c.village_id).where(week.c.households > 0)
-    busiest = await _busiest(session, day, week)
-    figures = await _figures(session, scope, day, monday, whole_week_kept, helped)
-    quiet = await _quiet(session, scope, helped) if figures.villages > figures.helped else []
+    week = _WeekSoFar(monday, day, scope, kept=await nothing_kept_after(session, day))
+    busiest = await _busiest(session, scope, day, week)
+    figures = await _figures(session, scope, day, week)
+    quiet = await _quiet(session, scope, week) if figures.villages > figures.helped else []
     helped_today = figures.households > 0
     return TallyDigest(
         day=day,
@@ -119,49 +130,125 @@ async def tally_digest(session: AsyncSession, scope: Scope, day: date) -> TallyD
     )
 
 
-async def _busiest(session: AsyncSession, day: date, week: Subquery) -> list[VillageLine]:
+@dataclass(frozen=True)
+class _WeekSoFar:
+    """Households helped from Monday to `day`, per village: the week's kept row when nothing
+    is kept after `day` (as for today), else its kept days summed."""
+
+    monday: date
+    day: date
+    scope: Scope
+    kept: bool
+
+    def of(self, village_id: SQLColumnExpression[int]) -> ScalarSelect[int]:
+        """One village's, found by its key: for the few villages a list shows."""
+        if self.kept:
+            found = select(VillageWeek.week_households).where(
+                VillageWeek.week == self.monday, VillageWeek.village_id == village_id
+            )
+        else:
+            other_day = aliased(VillageDay)  # the outer query may read the days' table too
+            found = select(func.sum(other_day.week_households)).where(
+                other_day.day.in_(self.days()), other_day.village_id == village_id
+            )
+        return found.scalar_subquery()
+
+    def credits(self, village_id: SQLColumnExpression[int]) -> Exists:
+        """Whether some day of the week so far credits the village with a household."""
+        if self.kept:
+            return exists().where(
+                VillageWeek.week == self.monday,
+                VillageWeek.village_id == village_id,
+                VillageWeek.week_households > 0,
+            )
+        other_day = aliased(VillageDay)  # as in `of`
+        return exists().where(
+            other_day.day.in_(self.days()),
+            other_day.village_id == village_id,
+            other_day.week_households > 0,
+        )
+
+    def days(self) -> list[date]:
+        """Monday to the day, listed: each is one look-up in the (day, village) key, where a
+        range would read every village's rows of those days."""
+        return [self.monday + timedelta(days=n) for n in range((self.day - self.monday).days + 1)]
+
+    def helped(self) -> Select[int]:
+        """The villages in scope helped this week so far (some day of it credits a household)."""
+        if self.kept:
+            village_id = VillageWeek.village_id
+            query = select(village_id).where(
+                VillageWeek.week == self.monday, VillageWeek.week_households > 0
+            )
+        else:
+            village_id = VillageDay.village_id
+            query = (
+                select(village_id)
+                .distinct()
+                .where(
+                    VillageDay.day >= self.monday,
+                    VillageDay.day <= self.day,
+                    VillageDay.week_households > 0,
+                )
+            )
+        return query if self.scope is None else query.where(village_id.in_(self.scope))
+
+    def per_village(self) -> Subquery:
+        """Every village's (village_id, households)."""
+        return week_so_far_per_village(self.monday, self.day, self.scope, self.kept)
+
+
+async def _busiest(
+    session: AsyncSession, scope: Scope, day: date, week: _WeekSoFar
+) -> list[VillageLine]:
     """The villages helped this week: most households on the day, then this week, by name.
-    Those helped on the day come first, so when there are enough of them they are read alone,
-    from the day's rows (a third less than every village of the week)."""
-    today = func.coalesce(VillageDay.households, 0)
-    in_order = (today.desc(), week.c.households.desc(), *by_name(session))
+    Those helped on the day come first; when there are enough of them, only those with at least
+    the MAX_LINES-th most households on the day can be listed, and only theirs weeks are read."""
+    on_the_day = [VillageDay.day == day, VillageDay.households > 0]
+    if scope is not None:
+        on_the_day.append(VillageDay.village_id.in_(scope))
+    least_listed = (
+        select(VillageDay.households)
+        .where(*on_the_day)
+        .order_by(VillageDay.households.desc())
+        .offset(MAX_LINES - 1)
+        .limit(1)
+        .scalar_subquery()
+    )
+    week_households = func.coalesce(week.of(VillageDay.village_id), 0).label("week_households")
     helped_on_the_day = (
-        select(Village.id, Village.name, today, week.c.households)
+        select(Village.id, Village.name, VillageDay.households, week_households)
         .select_from(VillageDay)
-        .join(week, week.c.village_id == VillageDay.village_id)
         .join(Village, Village.id == VillageDay.village_id)
-        .where(VillageDay.day == day, VillageDay.households > 0)
-        .order_by(*in_order)
+        .where(*on_the_day, VillageDay.households >= least_listed)
+        .order_by(VillageDay.households.desc(), week_households.desc(), *by_name(session))
         .limit(MAX_LINES)
     )
     lines = [VillageLine(*row) for row in await plain_rows(session, helped_on_the_day)]
     if len(lines) == MAX_LINES:
         return lines
+    # Fewer helped on the day than the message lists: the week's others follow them.
+    every_week = week.per_village()
+    today = func.coalesce(VillageDay.households, 0)
     helped_this_week = (
-        select(Village.id, Village.name, today, week.c.households)
-        .select_from(week)
-        .join(Village, Village.id == week.c.village_id)
+        select(Village.id, Village.name, today, every_week.c.households)
+        .select_from(every_week)
+        .join(Village, Village.id == every_week.c.village_id)
         .outerjoin(VillageDay, (VillageDay.day == day) & (VillageDay.village_id == Village.id))
-        .where(week.c.households > 0)
-        .order_by(*in_order)
+        .where(every_week.c.households > 0)
+        .order_by(today.desc(), every_week.c.households.desc(), *by_name(session))
         .limit(MAX_LINES)
     )
     return [VillageLine(*row) for row in await plain_rows(session, helped_this_week)]
 
 
-async def _figures(
-    session: AsyncSession,
-    scope: Scope,
-    day: date,
-    monday: date,
-    whole_week_kept: bool,
-    helped: Select[tuple[int]],
-) -> _Figures:
+async def _figures(session: AsyncSession, scope: Scope, day: date, week: _WeekSoFar) -> _Figures:
     """The day's households and work, the week's households and visits, and how many villages
     (helped this week, in scope), helpers and communes there are: one statement of one-row
     parts."""
     _, of_day = kept_day(day, scope)
-    _, of_week = kept_week(monday, scope) if whole_week_kept else days_summed(monday, day, scope)
+    monday = week.monday
+    _, of_week = kept_week(monday, scope) if week.kept else days_summed(monday, day, scope)
     # One commune or several: its lowest and highest id, each found in the (commune, name)
     # index without reading every village.
     lowest, highest = select(func.min(Village.commune_id)), select(func.max(Village.commune_id))
@@ -181,7 +268,7 @@ async def _figures(
     parts = [
         of_day.with_only_columns(*list(of_day.selected_columns)[1:]),
         of_week.with_only_columns(*list(of_week.selected_columns)[1:3]),
-        select(func.count()).select_from(helped.subquery()),
+        select(func.count()).select_from(week.helped().subquery()),
         in_scope,
         helpers,
     ]
@@ -213,9 +300,9 @@ async def _figures(
     )
 
 
-async def _quiet(session: AsyncSession, scope: Scope, helped: Select[tuple[int]]) -> list[str]:
+async def _quiet(session: AsyncSession, scope: Scope, week: _WeekSoFar) -> list[str]:
     """The first villages in scope, by name, not helped this week."""
-    query = select(Village.name).where(Village.id.not_in(helped))
+    query = select(Village.name).where(~week.credits(Village.id))
     if scope is not None:
         query = query.where(Village.id.in_(scope))
     return list(await session.scalars(query.order_by(*by_name(session)).limit(MAX_NAMES)))
