@@ -3,35 +3,17 @@ and a household found by its code however it is typed."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from bot.actions.households import ResultsPage
 from bot.app import App
 from bot.core.messages import Reply
-from bot.db.models import Role, Village
+from bot.db.models import Role
 from bot.locales import t
-from bot.services import households
 from tests.helpers import ChatUser, labels, payloads, texts
 from tests.test_households_flow import add_household, household_ids, make_villages, staff_user
 from tests.test_numbered_menus import number_of, text_volunteer
 
 OTHERS = ("Trần Thị Lan", "Phạm Văn An", "Hoàng Văn Nam", "Đỗ Thị Mai", "Vũ Văn Hải")
 GIVEN = ("An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Khánh", "Long", "Minh", "Nga")
-
-
-async def coded_household(app: App, village_id: int, head: str, code: str) -> int:
-    async with app.sessionmaker() as session, session.begin():
-        village = await session.get(Village, village_id)
-        assert village is not None
-        household = await households.create(
-            session,
-            village,
-            households.HouseholdData(head_name=head, members=3, code=code),
-            actor_id=None,
-            consent=True,
-            now=datetime.now(UTC),
-        )
-        return household.id
 
 
 def next_pages(replies: list[Reply]) -> list[str]:
@@ -145,7 +127,7 @@ async def test_a_household_is_found_by_its_code_in_any_case_with_or_without_the_
     [village] = await make_villages(app, "Thôn Đông")
     for head in OTHERS:
         await add_household(app, village, head)
-    wanted = await coded_household(app, village, "Nguyễn Văn Bình", "TD-0123")
+    wanted = await add_household(app, village, "Nguyễn Văn Bình", members=3, code="TD-0123")
     volunteer = await staff_user(app, "2001", Role.VOLUNTEER, village)
     await volunteer.presses("hs")
     for typed in ("TD-0123", "td-0123", "td0123", "TD0123", "Td/0123", "0123", "123"):

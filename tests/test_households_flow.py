@@ -77,8 +77,17 @@ async def staff_user(
 
 
 async def add_household(
-    app: App, village_id: int, head: str, *, members: int = 4, accounts: int = 0
+    app: App,
+    village_id: int,
+    head: str,
+    *,
+    members: int = 4,
+    accounts: int = 0,
+    code: str | None = None,
+    phone: str | None = None,
+    now: datetime | None = None,
 ) -> int:
+    """A household recorded as a volunteer records it in chat (with consent); its id."""
     async with app.sessionmaker() as session, session.begin():
         village = await session.get(Village, village_id)
         assert village is not None
@@ -86,11 +95,15 @@ async def add_household(
             session,
             village,
             households.HouseholdData(
-                head_name=head, members=members, members_with_account=accounts
+                head_name=head,
+                members=members,
+                members_with_account=accounts,
+                code=code,
+                phone=phone,
             ),
             actor_id=None,
             consent=True,
-            now=datetime.now(UTC),
+            now=now or datetime.now(UTC),
         )
         return household.id
 

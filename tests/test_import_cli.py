@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.db.models import Village
-from bot.services import households
 from tests.test_household_io import (
     EXCEL_ROWS,
     NOW,
@@ -21,6 +20,7 @@ from tests.test_household_io import (
     write_csv,
     write_xlsx,
 )
+from tests.test_households_flow import add_household
 
 
 async def dvcbot(app: App, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -113,19 +113,12 @@ async def test_values_changed_in_chat_are_kept_and_reported_unless_the_file_is_p
     app: App, tmp_path: Path
 ) -> None:
     await add_villages(app)
-    async with app.db.transaction() as session:
-        village = await session.scalar(select(Village).where(Village.name == "Thôn Đức An"))
-        assert village is not None
-        await households.create(
-            session,
-            village,
-            households.HouseholdData(
-                head_name="Trần Thị Bình", members=3, members_with_account=2, code="DA-002"
-            ),
-            actor_id=None,
-            consent=True,
-            now=NOW,
-        )
+    async with app.sessionmaker() as session:
+        village = await session.scalar(select(Village.id).where(Village.name == "Thôn Đức An"))
+    assert village is not None
+    await add_household(
+        app, village, "Trần Thị Bình", members=3, accounts=2, code="DA-002", now=NOW
+    )
     path = write_xlsx(tmp_path / "v1.xlsx", EXCEL_ROWS)
     kept = await dvcbot(app, tmp_path, "import", "households", str(path))
     assert kept.returncode == 0, kept.stderr

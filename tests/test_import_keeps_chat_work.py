@@ -16,7 +16,6 @@ from bot.actions.households import AddAccount, EditHousehold
 from bot.app import App
 from bot.db.models import AuditEntry, Household, Role, Village
 from bot.locales import t
-from bot.services import households
 from bot.services.household_io import FieldDiff, ImportReport, RowError
 from bot.services.privacy import mask_phone
 from tests.helpers import ChatUser, texts
@@ -28,7 +27,7 @@ from tests.test_household_io import (
     run_import,
     write_xlsx,
 )
-from tests.test_households_flow import staff_user
+from tests.test_households_flow import add_household, staff_user
 
 
 async def volunteer(app: App) -> ChatUser:
@@ -188,19 +187,12 @@ async def test_households_created_in_chat_count_as_changed_in_chat_for_every_fie
     app: App, tmp_path: Path
 ) -> None:
     await add_villages(app)
-    async with app.db.transaction() as session:
-        village = await session.scalar(select(Village).where(Village.name == "Thôn Đức An"))
-        assert village is not None
-        await households.create(
-            session,
-            village,
-            households.HouseholdData(
-                head_name="Nguyễn Văn An", members=4, members_with_account=3, code="DA-001"
-            ),
-            actor_id=None,
-            consent=True,
-            now=NOW,
-        )
+    async with app.sessionmaker() as session:
+        village = await session.scalar(select(Village.id).where(Village.name == "Thôn Đức An"))
+    assert village is not None
+    await add_household(
+        app, village, "Nguyễn Văn An", members=4, accounts=3, code="DA-001", now=NOW
+    )
     path = write_xlsx(tmp_path / "so-ho.xlsx", EXCEL_ROWS)
     first = await run_import(app, path)
     assert (first.created, first.updated, first.unchanged) == (3, 0, 1)

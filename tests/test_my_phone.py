@@ -9,8 +9,8 @@ from bot.app import App
 from bot.db.models import AuditEntry, Person, Role
 from bot.locales import t
 from tests.helpers import ChatUser, labels, texts
-from tests.test_households_flow import make_villages, person_id, staff_user
-from tests.test_survey import NOW, at, household, log_help, questions
+from tests.test_households_flow import add_household, make_villages, person_id, staff_user
+from tests.test_survey import NOW, at, log_help, questions
 
 
 async def kept_phone(app: App, user: ChatUser) -> str | None:
@@ -48,7 +48,9 @@ async def test_the_number_left_lets_the_survey_follow_logged_help(app: App) -> N
     volunteer = await staff_user(app, "4001", Role.VOLUNTEER, name="Tình nguyện Mai")
     citizen = ChatUser(app, "4102", "Trần Văn Bình")
     await citizen.says("/start")
-    home = await household(app, village, "Trần Văn Bình", "0988777666")
+    home = await add_household(
+        app, village, "Trần Văn Bình", members=3, phone="0988777666", now=NOW
+    )
     await log_help(volunteer, home)
     assert not await questions(app)  # the bot does not know who lives there yet
     await citizen.says("/sodienthoai")
@@ -81,7 +83,7 @@ async def test_help_logged_later_for_an_earlier_day_asks_nothing(app: App) -> No
     await citizen.says("/sodienthoai")
     await citizen.presses("sdt:set")
     await citizen.says("0911222333")
-    home = await household(app, village, "Đỗ Văn Nam", "0911222333")
+    home = await add_household(app, village, "Đỗ Văn Nam", members=3, phone="0911222333", now=NOW)
     await volunteer.presses(f"ha:{home}")
     await volunteer.presses(f"ha:{home}:t:portal_login")
     await volunteer.presses(f"ha:{home}:n")

@@ -3,19 +3,17 @@ counts, dates and phone numbers into their own flows."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy import select
 
 from bot.app import App
 from bot.db.models import Role, Village
 from bot.locales import t
-from bot.services import households
 from bot.services.safety import looks_like_secret, looks_like_work_value
 from tests.helpers import ChatUser, texts
 from tests.test_admin_flow import make_admin
 from tests.test_households_flow import (
+    add_household,
     flow_step,
     household_ids,
     make_villages,
@@ -77,24 +75,9 @@ def test_secret_phrases_are_never_work_values(typed: str) -> None:
     assert looks_like_secret(typed) and not looks_like_work_value(typed)
 
 
-async def coded(app: App, village_id: int, head: str, code: str) -> int:
-    async with app.sessionmaker() as session, session.begin():
-        village = await session.get(Village, village_id)
-        assert village is not None
-        household = await households.create(
-            session,
-            village,
-            households.HouseholdData(head_name=head, members=3, code=code),
-            actor_id=None,
-            consent=True,
-            now=datetime.now(UTC),
-        )
-        return household.id
-
-
 async def test_a_volunteer_searches_a_code_that_starts_with_mk(app: App) -> None:
     [village] = await make_villages(app, "Thôn Mỹ Khê")
-    wanted = await coded(app, village, "Nguyễn Văn Bình", "MK-0123")
+    wanted = await add_household(app, village, "Nguyễn Văn Bình", members=3, code="MK-0123")
     volunteer = await staff_user(app, "2001", Role.VOLUNTEER, village)
     await volunteer.presses("hs")
     found = await volunteer.says("MK-0123")
@@ -104,7 +87,7 @@ async def test_a_volunteer_searches_a_code_that_starts_with_mk(app: App) -> None
 
 async def test_staff_type_counts_and_long_codes_in_their_flows(app: App) -> None:
     [village] = await make_villages(app, "Thôn Đông")
-    household = await coded(app, village, "Nguyễn Văn Bình", "TD-0001")
+    household = await add_household(app, village, "Nguyễn Văn Bình", members=3, code="TD-0001")
     volunteer = await staff_user(app, "2001", Role.VOLUNTEER, village)
     await volunteer.presses(f"he:{household}:code")
     saved = await volunteer.says("TD-123456")
@@ -123,7 +106,7 @@ async def test_staff_type_counts_and_long_codes_in_their_flows(app: App) -> None
 
 async def test_staff_are_still_stopped_for_secrets_in_and_out_of_their_flows(app: App) -> None:
     [village] = await make_villages(app, "Thôn Đông")
-    household = await coded(app, village, "Nguyễn Văn Bình", "TD-0001")
+    household = await add_household(app, village, "Nguyễn Văn Bình", members=3, code="TD-0001")
     volunteer = await staff_user(app, "2001", Role.VOLUNTEER, village)
     await volunteer.presses(f"he:{household}:note")
     for typed in STAFF_SECRETS:

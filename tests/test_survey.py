@@ -23,10 +23,8 @@ from bot.db.models import (
     Survey,
     SurveySource,
     SurveyStatus,
-    Village,
 )
 from bot.locales import t
-from bot.services import households
 from bot.services import survey as survey_service
 from bot.services.survey import ASK_DELAY
 from scheduler import delivery
@@ -35,7 +33,7 @@ from tests.fakes.zalo_api import FakeZaloServer
 from tests.helpers import ChatUser, labels, payloads, texts
 from tests.test_console import run_chat
 from tests.test_handoff import ask_for_person
-from tests.test_households_flow import make_villages, person_id, staff_user
+from tests.test_households_flow import add_household, make_villages, person_id, staff_user
 from tests.test_shift_support import FakeClock, RecordingSender
 
 NOW = datetime(2026, 11, 18, 3, 0, tzinfo=UTC)  # 10:00 in the commune, a Wednesday
@@ -70,21 +68,6 @@ async def set_phone(app: App, user: ChatUser, phone: str) -> None:
         await session.execute(update(Person).where(Person.id == pid).values(phone=phone))
 
 
-async def household(app: App, village_id: int, head: str, phone: str | None) -> int:
-    async with app.db.transaction() as session:
-        village = await session.get(Village, village_id)
-        assert village is not None
-        created = await households.create(
-            session,
-            village,
-            households.HouseholdData(head_name=head, members=3, phone=phone),
-            actor_id=None,
-            consent=True,
-            now=NOW,
-        )
-        return created.id
-
-
 async def citizen(
     app: App, user_id: str, name: str, village_id: int, phone: str, *, channel: str = "test"
 ) -> tuple[ChatUser, int]:
@@ -92,7 +75,9 @@ async def citizen(
     user = ChatUser(app, user_id, name, channel=channel)
     await user.says("/start")
     await set_phone(app, user, phone)
-    return user, await household(app, village_id, f"Hộ {name}", phone)
+    return user, await add_household(
+        app, village_id, f"Hộ {name}", members=3, phone=phone, now=NOW
+    )
 
 
 async def log_help(volunteer: ChatUser, household_id: int) -> int:
@@ -202,13 +187,17 @@ async def test_asked_after_help_only_when_the_bot_knows_the_citizen(app: App) ->
 
     # A household whose phone nobody chatting with the bot has, one without a phone, and one
     # whose phone two people share (who came cannot be told): nobody is asked.
-    stranger = await household(app, village, "Hộ Phạm Văn Lạ", "0987000111")
-    no_phone = await household(app, village, "Hộ Đỗ Thị Không", None)
+    stranger = await add_household(
+        app, village, "Hộ Phạm Văn Lạ", members=3, phone="0987000111", now=NOW
+    )
+    no_phone = await add_household(app, village, "Hộ Đỗ Thị Không", members=3, phone=None, now=NOW)
     for user_id, name in (("3102", "Ngô Văn Một"), ("3103", "Ngô Thị Hai")):
         sharer = ChatUser(app, user_id, name)
         await sharer.says("/start")
         await set_phone(app, sharer, "0977555444")
-    shared = await household(app, village, "Hộ Ngô Văn Một", "0977555444")
+    shared = await add_household(
+        app, village, "Hộ Ngô Văn Một", members=3, phone="0977555444", now=NOW
+    )
     for home in (stranger, no_phone, shared):
         await log_help(volunteer, home)
     assert len(await surveys(app)) == 1 and len(await questions(app)) == 1
