@@ -203,7 +203,7 @@ async def _busiest(
 ) -> list[VillageLine]:
     """The villages helped this week: most households on the day, then this week, by name.
     Those helped on the day come first; when there are enough of them, only those with at least
-    the MAX_LINES-th most households on the day can be listed, and only theirs weeks are read."""
+    the MAX_LINES-th most households on the day can be listed, and only their weeks are read."""
     on_the_day = [VillageDay.day == day, VillageDay.households > 0]
     if scope is not None:
         on_the_day.append(VillageDay.village_id.in_(scope))
