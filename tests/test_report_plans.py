@@ -229,3 +229,10 @@ if os.environ.get(POSTGRES_ENV):  # plans are PostgreSQL's (like conftest.BACKEN
                 assert all(node != "Seq Scan" for node, _ in kept), sql
                 read += len(kept)
             assert read >= 3  # the day's villages, the day's total, the helpers
+            # The busiest come in the order of the day's helped villages by households: the
+            # first few are read, not every village of the day sorted.
+            busiest = next(statement for statement in seen if "households DESC" in statement[0])
+            plan = await raw.fetchval("EXPLAIN (FORMAT JSON) " + busiest[0], *busiest[1])
+            found = json.loads(plan) if isinstance(plan, str) else plan
+            used = {index for _, index in scans_of(found, "village_days")}
+            assert "ix_village_days_day_households" in used

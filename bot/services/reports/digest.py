@@ -202,25 +202,18 @@ async def _busiest(
     session: AsyncSession, scope: Scope, day: date, week: _WeekSoFar
 ) -> list[VillageLine]:
     """The villages helped this week: most households on the day, then this week, by name.
-    Those helped on the day come first; when there are enough of them, only those with at least
-    the MAX_LINES-th most households on the day can be listed, and only their weeks are read."""
+    Those helped on the day come first; when there are enough of them, they are read in the
+    order of the (day, households) index, so only the first few and their weeks are read."""
+    # households > 0: the condition of the index (models/visit_totals.py), so it may serve
     on_the_day = [VillageDay.day == day, VillageDay.households > 0]
     if scope is not None:
         on_the_day.append(VillageDay.village_id.in_(scope))
-    least_listed = (
-        select(VillageDay.households)
-        .where(*on_the_day)
-        .order_by(VillageDay.households.desc())
-        .offset(MAX_LINES - 1)
-        .limit(1)
-        .scalar_subquery()
-    )
     week_households = func.coalesce(week.of(VillageDay.village_id), 0).label("week_households")
     helped_on_the_day = (
         select(Village.id, Village.name, VillageDay.households, week_households)
         .select_from(VillageDay)
         .join(Village, Village.id == VillageDay.village_id)
-        .where(*on_the_day, VillageDay.households >= least_listed)
+        .where(*on_the_day)
         .order_by(VillageDay.households.desc(), week_households.desc(), *by_name(session))
         .limit(MAX_LINES)
     )
