@@ -5,10 +5,10 @@ by name, and how many) and the day's helpers (the first MAX_NAMES, and how many)
 
 A few rows whatever the number of villages, so a province's evening tally costs about what a
 commune's does; every village with its work is the whole table of daily.py, for the export.
-The figures are daily.py's own (the same kept rows, the same queries for the totals and the
-week so far); only the lists are cut, in SQL, where the message cuts them. A village's week so
-far is looked up only for the villages a list may show (`_WeekSoFar`): summing a past day's
-week for every village, three times, cost three times the evening's tally.
+The figures are daily.py's own (the same kept rows, the same totals); only the lists are cut,
+in SQL, where the message cuts them. A village's week so far is looked up only for the villages
+a list may show (`_WeekSoFar`): summing a past day's week for every village, three times, cost
+three times the evening's tally.
 """
 
 from __future__ import annotations
