@@ -105,9 +105,9 @@ async def tally_digest(session: AsyncSession, scope: Scope, day: date) -> TallyD
     day's and the week's households are counted from the log (two more)."""
     monday = week_start(day)
     week = _WeekSoFar(monday, day, scope, kept=await nothing_kept_after(session, day))
-    busiest = await _busiest(session, scope, day, week)
-    figures = await _figures(session, scope, day, week)
-    quiet = await _quiet(session, scope, week) if figures.villages > figures.helped else []
+    busiest = await _busiest(session, week)
+    figures = await _figures(session, week)
+    quiet = await _quiet(session, week) if figures.villages > figures.helped else []
     helped_today = figures.households > 0
     return TallyDigest(
         day=day,
@@ -198,12 +198,11 @@ class _WeekSoFar:
         return week_so_far_per_village(self.monday, self.day, self.scope, self.kept)
 
 
-async def _busiest(
-    session: AsyncSession, scope: Scope, day: date, week: _WeekSoFar
-) -> list[VillageLine]:
+async def _busiest(session: AsyncSession, week: _WeekSoFar) -> list[VillageLine]:
     """The villages helped this week: most households on the day, then this week, by name.
     Those helped on the day come first; when there are enough of them, they are read in the
     order of the (day, households) index, so only the first few and their weeks are read."""
+    day, scope = week.day, week.scope
     # households > 0: the condition of the index (models/visit_totals.py), so it may serve
     on_the_day = [VillageDay.day == day, VillageDay.households > 0]
     if scope is not None:
@@ -235,12 +234,12 @@ async def _busiest(
     return [VillageLine(*row) for row in await plain_rows(session, helped_this_week)]
 
 
-async def _figures(session: AsyncSession, scope: Scope, day: date, week: _WeekSoFar) -> _Figures:
+async def _figures(session: AsyncSession, week: _WeekSoFar) -> _Figures:
     """The day's households and work, the week's households and visits, and how many villages
     (helped this week, in scope), helpers and communes there are: one statement of one-row
     parts."""
+    day, scope, monday = week.day, week.scope, week.monday
     _, of_day = kept_day(day, scope)
-    monday = week.monday
     _, of_week = kept_week(monday, scope) if week.kept else days_summed(monday, day, scope)
     # One commune or several: its lowest and highest id, each found in the (commune, name)
     # index without reading every village.
@@ -293,9 +292,9 @@ async def _figures(session: AsyncSession, scope: Scope, day: date, week: _WeekSo
     )
 
 
-async def _quiet(session: AsyncSession, scope: Scope, week: _WeekSoFar) -> list[str]:
+async def _quiet(session: AsyncSession, week: _WeekSoFar) -> list[str]:
     """The first villages in scope, by name, not helped this week."""
     query = select(Village.name).where(~week.credits(Village.id))
-    if scope is not None:
-        query = query.where(Village.id.in_(scope))
+    if week.scope is not None:
+        query = query.where(Village.id.in_(week.scope))
     return list(await session.scalars(query.order_by(*by_name(session)).limit(MAX_NAMES)))
