@@ -12,6 +12,8 @@ from sqlalchemy.sql.dml import ReturningInsert
 from bot.db.models import GuideProgress, NoticeSeen
 from bot.db.upsert import insert_for
 
+NOTICES = NoticeSeen.__table__
+
 # Built once, with bound parameters: /start and every question ask these, and building a
 # statement costs more than running it.
 UNFINISHED = (
@@ -94,16 +96,21 @@ async def current(session: AsyncSession, person_id: int, since: datetime) -> Gui
 
 async def first_time(session: AsyncSession, person_id: int, notice: str, now: datetime) -> bool:
     """True the first time a notice is shown to a person (and remember it): one statement,
-    which inserts the row unless it is there and returns it only when it did."""
+    which inserts the row unless it is there and returns it only when it did.
+
+    It goes through the session's connection on the table (Core): the ORM's bulk-insert path
+    for a mapped class cost more than the statement (0.15-0.3 ms of a /start on SQLite). The
+    person has an id, so is flushed already, and nothing else pending concerns this row.
+    """
     remembered = _remember_notice(session.get_bind().dialect.name)
     values = {"person_id": person_id, "notice": notice, "seen_at": now}
-    return await session.scalar(remembered, values) is not None
+    return await (await session.connection()).scalar(remembered, values) is not None
 
 
 @cache
 def _remember_notice(dialect: str) -> ReturningInsert[tuple[int]]:
     return (
-        insert_for(dialect, NoticeSeen)
+        insert_for(dialect, NOTICES)
         .on_conflict_do_nothing(index_elements=["person_id", "notice"])
-        .returning(NoticeSeen.person_id)
+        .returning(NOTICES.c.person_id)
     )
