@@ -37,9 +37,11 @@ from bot.channels.telegram_updates import (
 )
 from bot.config import StartupError, TelegramSettings
 from bot.core.channels import ChannelInfo
+from bot.core.delivery import DeliveryError
 from bot.core.dispatcher import Dispatcher
-from bot.core.messages import Reply
+from bot.core.messages import Incoming, Reply
 from bot.core.rendering import split_text
+from bot.core.turns import ChatTurns
 from bot.locales import t
 
 log = logging.getLogger(__name__)
@@ -104,6 +106,7 @@ class TelegramChannel:
         self.settings = settings
         self.dispatcher = dispatcher
         self.webhook = webhook  # updates are pushed to `dvcbot serve` instead of polled
+        self.turns = ChatTurns()
         self.info = ChannelInfo(CHANNEL, max_text=MessageLimit.MAX_TEXT_LENGTH, keeps_replies=True)
         replies, updates = bot_api_requests(settings)
         builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
@@ -144,17 +147,28 @@ class TelegramChannel:
 
     async def handle(self, update: Update) -> None:
         """Dispatch one update (polled or pushed), send its replies after the commit, and tell
-        the dispatcher how far the sending got: what was not sent is sent by the outbox."""
+        the dispatcher how far the sending got: what was not sent is sent by the outbox. A
+        chat's updates take turns, so its answers come in the order its messages did."""
         incoming = to_incoming(update, self.application.bot.id)
         if incoming is None:
             return
-        query = update.callback_query
+        async with self.turns.turn(incoming.chat_id):
+            outcome = await self._dispatch_and_send(incoming, update.callback_query)
+        if outcome is not None:
+            sent, problem = outcome
+            await self.dispatcher.settle(incoming, sent=sent, problem=problem)
+
+    async def _dispatch_and_send(
+        self, incoming: Incoming, query: CallbackQuery | None
+    ) -> tuple[int, DeliveryError | None] | None:
+        """Handle and send; how many replies went out and why the next did not (None: a
+        duplicate, whose kept replies belong to whoever got it first)."""
         if query is None:
             replies = await self.dispatcher.handle(incoming)
         else:  # the button stops spinning while the update is handled, not one round trip before
             _, replies = await asyncio.gather(_answer(query), self.dispatcher.handle(incoming))
-        if not replies:  # a duplicate: its kept replies belong to whoever got it first
-            return
+        if not replies:
+            return None
         pressed = query.message if query is not None else None
         edit_id = pressed.message_id if isinstance(pressed, Message) else None
         sent = 0
@@ -165,9 +179,8 @@ class TelegramChannel:
         except TelegramError as error:
             problem = classify(error)
             log.warning("reply to update %s not sent yet (%s)", incoming.key, problem)
-            await self.dispatcher.settle(incoming, sent=sent, problem=problem)
-            return
-        await self.dispatcher.settle(incoming, sent=sent)
+            return sent, problem
+        return sent, None
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log every exception and apologise to the person, if we know who they are."""

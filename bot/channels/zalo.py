@@ -20,6 +20,7 @@ from bot.core.channels import ChannelInfo
 from bot.core.delivery import DeliveryError
 from bot.core.dispatcher import Dispatcher
 from bot.core.messages import Attachment, Incoming, Reply
+from bot.core.turns import ChatTurns
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ class ZaloChannel:
         self.settings = settings
         self.dispatcher = dispatcher
         self.webhook = webhook  # events are pushed to `dvcbot serve` instead of polled
+        self.turns = ChatTurns()
         self.info = INFO
         self.client = ZaloClient(settings.token.get_secret_value(), settings.base_url)
         self.bot_id = ""
@@ -145,10 +147,17 @@ class ZaloChannel:
                 log.exception("Zalo event not handled")
 
     async def handle(self, body: dict[str, Any]) -> None:
-        """Dispatch one event, send its replies after the commit, and settle them."""
+        """Dispatch one event, send its replies after the commit, and settle them. A chat's
+        events take turns, so its answers come in the order its messages did."""
         incoming = to_incoming(body, self.bot_id)
         if incoming is None:
             return
+        async with self.turns.turn(incoming.chat_id):
+            sent, problem = await self._dispatch_and_send(incoming)
+        await self.dispatcher.settle(incoming, sent=sent, problem=problem)
+
+    async def _dispatch_and_send(self, incoming: Incoming) -> tuple[int, DeliveryError | None]:
+        """How many replies went out, and why the next did not."""
         async with self._typing_while_slow(incoming.chat_id):
             replies = await self.dispatcher.handle(incoming)
         sent = 0
@@ -159,9 +168,8 @@ class ZaloChannel:
         except ZaloError as error:
             problem = error.as_delivery_error()
             log.warning("reply to %s not sent yet (%s)", incoming.key, problem)
-            await self.dispatcher.settle(incoming, sent=sent, problem=problem)
-            return
-        await self.dispatcher.settle(incoming, sent=sent)
+            return sent, problem
+        return sent, None
 
     async def deliver(self, chat_id: str, replies: Sequence[Reply]) -> None:
         """Send a proactive message (outbox); failures say whether to retry."""

@@ -58,6 +58,7 @@ class FakeZaloServer:
         self.webhook_url = ""
         self.webhook_secret = ""
         self.pushes: list[tuple[str, int]] = []  # (message id, HTTP status)
+        self.send_latency = 0.0  # seconds each sendMessage takes to answer
         self._events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._failures: list[_Failure] = []
         self._by_chat: dict[str, list[ZaloSent]] = collections.defaultdict(list)
@@ -228,6 +229,7 @@ class FakeZaloServer:
         return {"url": self.webhook_url, "updated_at": int(time.time() * 1000)}
 
     async def _sendMessage(self, params: dict[str, Any]) -> Any:
+        await asyncio.sleep(self.send_latency)
         text = str(params.get("text", ""))
         if not 1 <= len(text) <= MAX_TEXT:
             return _error(400, f"Bad Request: text must be 1-{MAX_TEXT} characters")
