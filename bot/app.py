@@ -162,5 +162,7 @@ class App:
 
 def build_app(settings: Settings) -> App:
     """Wire everything once; channels are started with App.running()."""
-    db = Database(settings.database.url, echo=settings.database.echo)
+    db = Database(
+        settings.database.url, echo=settings.database.echo, pool_size=settings.database.pool_size
+    )
     return App(settings, db, load_services(settings))

@@ -162,6 +162,9 @@ class WebSettings(Section):
 class DatabaseSettings(Section):
     url: str = "sqlite+aiosqlite:///./dvcbot.db"
     echo: bool = False
+    # PostgreSQL connections each process keeps open; an update finds them all busy waits for
+    # one. With N `serve` workers the server must accept N x pool_size connections and a few.
+    pool_size: int = Field(default=15, ge=1, le=500)
 
     @field_validator("url")
     @classmethod

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import shutil
 import tempfile
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from sqlalchemy import text
 
 from bot.cli.common import refuse, settings_from, setup_logging, with_app
 from bot.config import CONFIG_ENV_VAR, Settings, StartupError
@@ -24,6 +26,9 @@ webhook_cli = typer.Typer(help="Telegram's webhook, set by hand.", no_args_is_he
 WEBHOOK_PATH = "/telegram"
 ZALO_WEBHOOK_PATH = "/zalo"
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's multiprocess mode
+SPARE_CONNECTIONS = 5  # the parent's, psql, a backup: what an operator also needs at once
+
+log = logging.getLogger(__name__)
 
 
 def serve(
@@ -53,7 +58,12 @@ def serve(
             )
         )
     setup_logging(settings)
-    with_app(settings, register_webhook)  # migrations run once, here, before the workers start
+
+    async def prepare(app: App) -> None:
+        await register_webhook(app)
+        await check_connections(app, web.workers)
+
+    with_app(settings, prepare)  # migrations run once, here, before the workers start
     config_file = getattr(type(settings), "toml_path", None)
     if config_file is not None:  # the workers read the same file
         os.environ[CONFIG_ENV_VAR] = str(config_file)
@@ -81,6 +91,27 @@ def share_metrics(workers: int) -> None:
     directory = tempfile.mkdtemp(prefix="dvcbot-metrics-")  # mode 0700
     atexit.register(shutil.rmtree, directory, ignore_errors=True)
     os.environ[METRICS_DIR_ENV] = directory  # before uvicorn starts the workers, which read it
+
+
+async def check_connections(app: App, workers: int) -> bool:
+    """Whether PostgreSQL accepts every worker's pool; a warning says how to fix it if not."""
+    if is_sqlite(app.settings.database.url):
+        return True
+    async with app.sessionmaker() as session:
+        allowed = int(await session.scalar(text("SHOW max_connections")) or 0)
+        reserved = int(await session.scalar(text("SHOW superuser_reserved_connections")) or 0)
+    wanted = workers * app.settings.database.pool_size + SPARE_CONNECTIONS
+    if wanted <= allowed - reserved:
+        return True
+    log.warning(
+        "%d workers x [database] pool_size %d need up to %d PostgreSQL connections; the server "
+        "accepts %d: lower pool_size or --workers, or raise max_connections",
+        workers,
+        app.settings.database.pool_size,
+        wanted,
+        allowed - reserved,
+    )
+    return False
 
 
 async def register_webhook(app: App) -> None:

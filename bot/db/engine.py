@@ -27,6 +27,12 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 # fails its statement; SQLAlchemy then replaces the whole pool and the work is run again
 # (`lost_connection`).
 IDLE_BEFORE_PING_S = 10.0
+# PostgreSQL connections a process keeps (`[database] pool_size`). None beyond them: the pool
+# closes a connection opened beyond its size as soon as it is given back, so with SQLAlchemy's
+# 5 + 10 a busy bot connected anew (TLS offer, start-up, type set-up) and prepared its
+# statements again for most updates (bench/throughput.py --postgres: 296 connections opened
+# for 600 updates).
+POOL_SIZE = 15
 
 
 def is_sqlite(url: str) -> bool:
@@ -39,12 +45,14 @@ def create_engine(
     echo: bool = False,
     foreign_keys: bool = True,
     idle_before_ping: float = IDLE_BEFORE_PING_S,
+    pool_size: int = POOL_SIZE,
 ) -> AsyncEngine:
     """Create the async engine; on SQLite set WAL, NORMAL sync, foreign keys (off only for
-    migrations, see bot/db/migrate.py), busy timeout; on PostgreSQL ping idle connections."""
+    migrations, see bot/db/migrate.py), busy timeout; on PostgreSQL keep `pool_size`
+    connections and ping idle ones."""
     if not is_sqlite(url):
         use_postgresql()
-        engine = create_async_engine(url, echo=echo)
+        engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=0)
         _ping_when_idle(engine, idle_before_ping)
         return engine
     # Connections in autocommit mode hand transaction control to us so writes can BEGIN
@@ -105,10 +113,17 @@ class Database:
     """
 
     def __init__(
-        self, url: str, *, echo: bool = False, idle_before_ping: float = IDLE_BEFORE_PING_S
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        idle_before_ping: float = IDLE_BEFORE_PING_S,
+        pool_size: int = POOL_SIZE,
     ) -> None:
         self.url = url
-        self.engine = create_engine(url, echo=echo, idle_before_ping=idle_before_ping)
+        self.engine = create_engine(
+            url, echo=echo, idle_before_ping=idle_before_ping, pool_size=pool_size
+        )
         self.sessionmaker = create_sessionmaker(self.engine)
         self._write_lock = asyncio.Lock() if is_sqlite(url) else None
 
