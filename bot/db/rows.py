@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Dialect, Integer, String
@@ -12,7 +12,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import NullType
 
 
-async def plain_rows(session: AsyncSession, query: Executable) -> Sequence[Sequence[Any]]:
+async def plain_rows(
+    session: AsyncSession, query: Executable, parameters: Mapping[str, Any] | None = None
+) -> Sequence[Sequence[Any]]:
     """The query's rows as plain sequences; pending changes are flushed first, as the session's
     own `execute` would (the ORM's row loading costs more than the query for 10,000 rows).
 
@@ -23,7 +25,7 @@ async def plain_rows(session: AsyncSession, query: Executable) -> Sequence[Seque
     """
     await session.flush()
     connection = await session.connection()
-    result = await connection.execute(query)
+    result = await connection.execute(query, parameters)
     columns: Sequence[ColumnElement[Any]] = getattr(query, "selected_columns", ())
     if not columns or not all(_as_fetched(column, connection.dialect) for column in columns):
         return result.all()

@@ -10,11 +10,13 @@ short message ("cảm ơn", "thủ tục") matches nothing.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Faq
+from bot.db.rows import plain_rows
 from bot.services import handoff
 from bot.services.privacy import hide_numbers
 from bot.vntext import fold
@@ -65,31 +67,42 @@ async def save(
 
 
 async def best_match(session: AsyncSession, text: str, commune_id: int) -> Faq | None:
-    """The commune's saved FAQ asked the same way as `text`, if one is close enough."""
+    """The commune's saved FAQ asked the same way as `text`, if one is close enough.
+
+    Every question a citizen types reads the commune's FAQs, so only their folded wordings are
+    read (Core rows), and the one found is then loaded: loading every FAQ whole as an ORM
+    object cost 5 ms a question with 300 saved.
+    """
     words = keywords(text)
     if len(words.split()) < MIN_WORDS:
         return None
-    faqs = await saved(session, commune_id)
-    if not faqs:
+    wordings = await plain_rows(session, WORDINGS, {"commune_id": commune_id})
+    if not wordings:
         return None
     from rapidfuzz import fuzz, process  # loaded on first use: the idle bot need not hold it
 
     found = process.extractOne(
         words,
-        [faq.keywords for faq in faqs],
+        [wording for _, wording in wordings],
         scorer=fuzz.token_sort_ratio,
         score_cutoff=MIN_SCORE,
     )
-    return faqs[found[2]] if found is not None else None
+    return None if found is None else await session.get(Faq, wordings[found[2]][0])
 
 
-# Built once: every question a citizen types reads it.
-SAVED = (
-    select(Faq)
-    .where(Faq.commune_id == bindparam("commune_id"))
-    .order_by(Faq.id.desc())
-    .limit(MAX_FAQS)
-)
+def _newest_first(*columns: Any) -> Select[Any]:
+    """The commune's saved FAQs, newest first (the commune a bound parameter)."""
+    return (
+        select(*columns)
+        .where(Faq.commune_id == bindparam("commune_id"))
+        .order_by(Faq.id.desc())
+        .limit(MAX_FAQS)
+    )
+
+
+# Built once: every question a citizen types reads the wordings.
+WORDINGS = _newest_first(Faq.id, Faq.keywords)
+SAVED = _newest_first(Faq)
 
 
 async def saved(session: AsyncSession, commune_id: int) -> list[Faq]:
