@@ -129,7 +129,7 @@ def register_all(registry: Registry) -> None:
     registry.action(qn.AnswerQuestion, questions.answer, roles=answering)
     registry.action(qn.SaveAsFaq, questions.save_as_faq, roles=answering)
     registry.command("faq", questions.faq_list, roles=answering)
-    registry.action(qn.FaqList, questions.faq_list, roles=answering)
+    registry.action(qn.FaqList, questions.faq_page, roles=answering)
     registry.action(qn.DeleteFaq, questions.delete_faq, roles=answering)
     registry.flow(questions.ANSWER, roles=answering)
     registry.flow(questions.FAQ, roles=answering)

@@ -21,6 +21,7 @@ from bot.actions.admin import (
 from bot.core.actions import menu_choice
 from bot.core.context import Context, UserError
 from bot.core.messages import Choice, Replies, Reply
+from bot.core.pages import page_of
 from bot.core.state import active_roles
 from bot.db.models import Commune, Invite, Person, Role, RoleGrant, Village
 from bot.locales import t
@@ -145,10 +146,10 @@ async def people_reply(ctx: Context, page: int) -> Reply:
     """One page of staff, with a revoke button per role held."""
     everyone = await staff(ctx)
     names = {village.id: village.name for village in await commune_villages(ctx)}
-    shown = everyone[page * PEOPLE_PAGE : (page + 1) * PEOPLE_PAGE]
+    shown = page_of(everyone, page, PEOPLE_PAGE)
     lines = [t("admin.people_title", count=len(everyone))]
     choices: list[Choice] = []
-    for person, roles in shown:
+    for person, roles in shown.items:
         name = person.display_name or t("admin.no_name")
         held = "; ".join(
             f"{role_name(role)} ({where(villages, names)})" for role, villages in roles.items()
@@ -161,10 +162,10 @@ async def people_reply(ctx: Context, page: int) -> Reply:
             )
             for role in roles
         ]
-    if page > 0:
-        choices.append(ListPeople(page - 1).button(t("admin.previous")))
-    if len(everyone) > (page + 1) * PEOPLE_PAGE:
-        choices.append(ListPeople(page + 1).button(t("admin.more")))
+    if shown.has_previous:
+        choices.append(ListPeople(shown.number - 1).button(t("pages.previous")))
+    if shown.has_next:
+        choices.append(ListPeople(shown.number + 1).button(t("pages.next")))
     return Reply("\n".join(lines), choices=(*choices, admin_choice()))
 
 

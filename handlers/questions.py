@@ -14,6 +14,7 @@ from bot.core.context import Context
 from bot.core.errors import DomainError
 from bot.core.flows import Answer, Done, Flow, FlowData, FlowTexts, Invalid, Next, Step
 from bot.core.messages import Choice, Replies, Reply
+from bot.core.pages import page_of
 from bot.db.models import QuestionStatus
 from bot.locales import t
 from bot.services import faq, handoff, places, questions
@@ -24,6 +25,7 @@ VIEW_ROLES = set(questions.VIEW_ROLES)
 TEXTS = FlowTexts(stale="questions.stale_button")
 SAME_ANSWER = "same"
 SHORT = 80
+FAQ_PAGE = 10  # FAQs a page: ten lines and ten delete buttons
 
 
 def list_choice() -> Choice:
@@ -191,16 +193,33 @@ FAQ = Flow(
 
 
 async def faq_list(ctx: Context) -> Replies:
-    """The FAQs the bot answers citizens with, each with a button to delete it."""
+    """/faq: the FAQs the bot answers citizens with, newest first, each with a button to
+    delete it; buttons turn the pages."""
+    return await faq_page_reply(ctx, 0)
+
+
+async def faq_page(ctx: Context, pressed: FaqList) -> Replies:
+    """A page of the saved FAQs."""
+    return await faq_page_reply(ctx, pressed.page or 0)
+
+
+async def faq_page_reply(ctx: Context, page: int) -> Reply:
     saved = await faq.saved(ctx.session, await staff_commune(ctx))
     if not saved:
         return Reply(t("questions.faq_list_empty"), choices=(list_choice(), menu_choice()))
+    shown = page_of(saved, page, FAQ_PAGE)
     lines = [t("questions.faq_list_title", count=len(saved))]
-    lines += [t("questions.faq_list_line", number=f.id, question=short(f.question)) for f in saved]
-    deletes = [
-        DeleteFaq(f.id).button(t("questions.faq_delete_button", number=f.id)) for f in saved
+    lines += [
+        t("questions.faq_list_line", number=f.id, question=short(f.question)) for f in shown.items
     ]
-    return Reply("\n".join(lines), choices=(*deletes, list_choice(), menu_choice()), columns=2)
+    choices = [
+        DeleteFaq(f.id).button(t("questions.faq_delete_button", number=f.id)) for f in shown.items
+    ]
+    if shown.has_previous:
+        choices.append(FaqList(shown.number - 1).button(t("pages.previous")))
+    if shown.has_next:
+        choices.append(FaqList(shown.number + 1).button(t("pages.next")))
+    return Reply("\n".join(lines), choices=(*choices, list_choice(), menu_choice()), columns=2)
 
 
 async def delete_faq(ctx: Context, pressed: DeleteFaq) -> Replies:

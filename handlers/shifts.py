@@ -25,6 +25,7 @@ from bot.core.actions import menu_choice
 from bot.core.context import Context
 from bot.core.errors import DomainError
 from bot.core.messages import Choice, Replies, Reply
+from bot.core.pages import page_of
 from bot.db.models import Location, Shift
 from bot.locales import t
 from bot.services.shifts import attendance, reminders, roster, standins, views
@@ -69,10 +70,10 @@ async def open_list(ctx: Context, pressed: OpenShifts) -> Replies:
     if not found:
         text = t("shifts.none_open", days=config(ctx).open_shifts_days)
         return Reply(text, choices=(my_choice(), hub_choice()))
-    shown = found[page * PAGE : (page + 1) * PAGE]
+    shown = page_of(found, page, PAGE)
     lines = [t("shifts.open_title", count=len(found), days=config(ctx).open_shifts_days)]
     choices = []
-    for item in shown:
+    for item in shown.items:
         free = item.shift.needed - item.taken
         lines.append(
             t(
@@ -84,9 +85,9 @@ async def open_list(ctx: Context, pressed: OpenShifts) -> Replies:
         )
         label = f"{shift_text.short_when(item.shift, tz(ctx))} · {item.location.name[:24]}"
         choices.append(SignUp(item.shift.id).button(label))
-    if len(found) > (page + 1) * PAGE:
-        choices.append(OpenShifts(page + 1).button(t("shifts.more")))
-    return Reply("\n".join(lines), choices=(*choices, hub_choice()), replace=page > 0)
+    if shown.has_next:
+        choices.append(OpenShifts(shown.number + 1).button(t("shifts.more")))
+    return Reply("\n".join(lines), choices=(*choices, hub_choice()), replace=shown.number > 0)
 
 
 async def sign_up(ctx: Context, pressed: SignUp) -> Replies:

@@ -4,19 +4,21 @@ reaches the citizen through the outbox after a restart, and a saved FAQ answers 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
 from bot.app import App, build_app
 from bot.channels import console
 from bot.channels.telegram import TelegramChannel
-from bot.db.models import Faq, OutboxStatus, Question, QuestionStatus, Role
+from bot.db.models import Commune, Faq, OutboxStatus, Question, QuestionStatus, Role
 from bot.locales import t
+from bot.services import faq
 from scheduler import delivery
 from scheduler.questions import plan_unanswered
 from tests.fakes import FakeTelegramServer
 from tests.helpers import ChatUser, labels, payloads, texts
-from tests.test_escalation import questions_of, request_at, scene
+from tests.test_escalation import person_id, questions_of, request_at, scene
 from tests.test_households_e2e import Chat, button_data
 from tests.test_households_flow import grant
 from tests.test_numbered_menus import number_of
@@ -277,3 +279,39 @@ async def test_saved_faqs_are_listed_saved_once_and_can_be_deleted(app: App) -> 
     assert GENERAL_ANSWER not in texts(await asker.says(GENERAL_QUESTION))
     assert texts(await officer.presses(f"qn:faqdel:{faq.id}")) == t("questions.faq_not_found")
     assert texts(await officer.says("/faq")) == t("questions.faq_list_empty")
+
+
+def delete_buttons(replies: Any) -> list[str]:
+    return [payload for payload in payloads(replies) if payload.startswith("qn:faqdel:")]
+
+
+async def test_many_saved_faqs_are_listed_ten_to_a_page(app: App) -> None:
+    users = await scene(app)
+    officer = users["officer"]
+    staff = await person_id(app, officer)
+    async with app.db.transaction() as session:
+        commune = await session.scalar(select(Commune.id).limit(1))
+        assert commune is not None
+        for number in range(1, 24):
+            await faq.save(
+                session, f"Thủ tục số {number} cần mang những giấy tờ gì?", "Mời bạn đến xã.",
+                staff, commune_id=commune, now=datetime.now(UTC),
+            )  # fmt: skip
+    ids = [row.id for row in reversed(await faqs(app))]  # newest first, as listed
+
+    first = await officer.says("/faq")
+    assert t("questions.faq_list_title", count=23) in texts(first)
+    assert delete_buttons(first) == [f"qn:faqdel:{number}" for number in ids[:10]]
+    assert "qn:faqs:1" in payloads(first) and t("pages.previous") not in labels(first)
+
+    second = await officer.presses("qn:faqs:1")
+    assert delete_buttons(second) == [f"qn:faqdel:{number}" for number in ids[10:20]]
+    assert {"qn:faqs:0", "qn:faqs:2"} <= set(payloads(second))
+
+    last = await officer.presses("qn:faqs:2")
+    assert delete_buttons(last) == [f"qn:faqdel:{number}" for number in ids[20:]]
+    assert t("pages.next") not in labels(last)
+    assert payloads(await officer.presses("qn:faqs:99")) == payloads(last)  # forged: the last
+
+    await officer.presses(f"qn:faqdel:{ids[-1]}")
+    assert len(await faqs(app)) == 22

@@ -20,7 +20,9 @@ class SaveAsFaq(Action, prefix="qn:faq"):
 
 
 class FaqList(Action, prefix="qn:faqs"):
-    """The saved frequently asked questions, each with a button to delete it."""
+    """The saved frequently asked questions, a page at a time, each with a button to delete it."""
+
+    page: int | None = None
 
 
 class DeleteFaq(Action, prefix="qn:faqdel"):
