@@ -87,6 +87,9 @@ async def test_validation_errors(server: FakeTelegramServer, bot: Bot) -> None:
         await bot.send_message(USER, "x", reply_markup=long_data)
     with pytest.raises(BadRequest, match=r"(?i)too long"):
         await bot.send_message(USER, "x" * 4097)
+    many = [[InlineKeyboardButton(f"{n}", callback_data=f"{n}")] for n in range(101)]
+    with pytest.raises(BadRequest, match=r"(?i)reply markup is too long"):
+        await bot.send_message(USER, "x", reply_markup=InlineKeyboardMarkup(many))
     with pytest.raises(EndPointNotFound):
         await bot.do_api_request("noSuchMethod")
     assert server.calls["noSuchMethod"] == 1

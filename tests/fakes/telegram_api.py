@@ -45,6 +45,8 @@ __all__ = ["FakeTelegramServer", "PushAttempt", "SentMessage"]
 _MAX_TEXT = 4096
 _MAX_CAPTION = 1024
 _MAX_CALLBACK_DATA = 64
+_MAX_INLINE_BUTTONS = 100  # what Telegram accepts in one inline keyboard, as observed
+_MAX_MARKUP = 10_000  # bytes of reply_markup JSON, likewise
 _FLOOD_GLOBAL_PER_SEC = 30
 _FLOOD_CHAT_BURST = 3.0
 _FLOOD_CHAT_RATE = 1.0
@@ -536,6 +538,8 @@ def _parse_markup(params: dict[str, str]) -> dict[str, Any] | None:
             raise _bad(
                 "can't parse inline keyboard button: InlineKeyboardButton must be an Object"
             )
+        if sum(len(row) for row in keyboard) > _MAX_INLINE_BUTTONS or len(raw) > _MAX_MARKUP:
+            raise _bad("reply markup is too long")
         for row in keyboard:
             for button in row:
                 if not isinstance(button, dict) or not button.get("text"):
