@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from pydantic import SecretStr
 
 from bot.app import App
 from bot.channels.telegram import TelegramChannel
-from bot.config import Settings
+from bot.config import Settings, TelegramSettings
 from bot.core.turns import ChatTurns
 from bot.locales import t
 from tests.fakes import FakeTelegramServer
@@ -60,8 +61,33 @@ async def test_zalo_events_pushed_while_one_is_answered_wait_their_turn(
     assert texts[2].startswith(t("help.text")[:30])
 
 
+async def test_someone_sending_many_messages_does_not_hold_up_the_others(
+    app: App, fake_telegram: FakeTelegramServer
+) -> None:
+    fake_telegram.latency = 0.03  # each reply takes a moment to send
+    settings = TelegramSettings(
+        token=SecretStr("123456:TEST-TOKEN"),
+        base_url=fake_telegram.base_url,
+        base_file_url=fake_telegram.base_file_url,
+        poll_timeout=1,
+        concurrent_updates=2,
+    )
+    channel = TelegramChannel(settings, app.dispatcher)
+    await channel.start()
+    try:
+        for number in range(20):
+            fake_telegram.user_sends_text(USER, f"/help {number}")
+        fake_telegram.user_sends_text(OTHER, "/start", first_name="Bình")
+        [greeting] = await fake_telegram.wait_for(OTHER, 1)
+        assert (greeting.text or "").startswith("Xin chào Bình")
+        assert len(fake_telegram.messages_to(USER)) < 10  # not behind all twenty
+        assert len(await fake_telegram.wait_for(USER, 20)) == 20
+    finally:
+        await channel.stop()
+
+
 async def test_other_people_are_not_held_up_by_one_persons_turn() -> None:
-    turns = ChatTurns()
+    turns = ChatTurns(slots=4)
     order: list[str] = []
     first_holds = asyncio.Event()
 
@@ -88,7 +114,7 @@ async def test_other_people_are_not_held_up_by_one_persons_turn() -> None:
 
 
 async def test_a_failed_turn_lets_the_next_message_through() -> None:
-    turns = ChatTurns()
+    turns = ChatTurns(slots=4)
     with pytest.raises(RuntimeError):
         async with turns.turn("lan"):
             raise RuntimeError("the send failed")

@@ -45,6 +45,10 @@ from bot.core.turns import ChatTurns
 from bot.locales import t
 
 log = logging.getLogger(__name__)
+# Updates PTB lets into on_update at once: each then waits for its chat's turn and one of the
+# `concurrent_updates` slots (bot/core/turns.py), so a chat with many messages queued holds no
+# slot while it waits. PTB fetches at most 100 updates a call.
+UPDATES_IN_HAND = 1024
 
 TelegramApp: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
@@ -106,7 +110,7 @@ class TelegramChannel:
         self.settings = settings
         self.dispatcher = dispatcher
         self.webhook = webhook  # updates are pushed to `dvcbot serve` instead of polled
-        self.turns = ChatTurns()
+        self.turns = ChatTurns(settings.concurrent_updates)
         self.info = ChannelInfo(CHANNEL, max_text=MessageLimit.MAX_TEXT_LENGTH, keeps_replies=True)
         replies, updates = bot_api_requests(settings)
         builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
@@ -114,7 +118,7 @@ class TelegramChannel:
             .token(settings.token.get_secret_value())
             .base_url(settings.base_url)
             .base_file_url(settings.base_file_url)
-            .concurrent_updates(settings.concurrent_updates)
+            .concurrent_updates(UPDATES_IN_HAND)  # the turns bound those being handled
             .request(replies)
             .job_queue(None)  # our scheduler runs the jobs; PTB's own would sit idle
         )

@@ -42,6 +42,7 @@ ATTACHMENTS = {
 EMPTY_POLL_FLOOR = 1.0  # seconds between polls that brought nothing
 TYPING_AFTER = 1.0  # a reply slower than this gets the typing indicator
 TYPING_EVERY = 4.0  # Zalo shows it for about 5 s
+CONCURRENT_EVENTS = 32  # pushed events handled at once (polling takes one at a time)
 
 
 def to_incoming(body: dict[str, Any], bot_id: str) -> Incoming | None:
@@ -86,7 +87,7 @@ class ZaloChannel:
         self.settings = settings
         self.dispatcher = dispatcher
         self.webhook = webhook  # events are pushed to `dvcbot serve` instead of polled
-        self.turns = ChatTurns()
+        self.turns = ChatTurns(CONCURRENT_EVENTS)
         self.info = INFO
         self.client = ZaloClient(settings.token.get_secret_value(), settings.base_url)
         self.bot_id = ""
