@@ -3,7 +3,10 @@ dropped at the end, so a bench runs again on the same server with nothing left f
 
 from __future__ import annotations
 
+import tempfile
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -49,3 +52,13 @@ class Server:
     async def drop_all(self) -> None:
         for name in reversed(self.made):
             await self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@asynccontextmanager
+async def fresh_database(postgres: Server | None) -> AsyncIterator[str]:
+    """A new database for one run: a SQLite file, or a copy of the server's migrated template."""
+    if postgres is not None:
+        yield await postgres.fresh()
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        yield f"sqlite+aiosqlite:///{folder}/bench.db"

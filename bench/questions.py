@@ -14,10 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select
 
-from bench.postgres_server import Server
+from bench.postgres_server import Server, fresh_database
 from bot.app import App, build_app
 from bot.config import BotSettings, DatabaseSettings, Settings
 from bot.core.channels import ChannelInfo
@@ -68,15 +65,6 @@ async def ask(app: App, questions: int, first: int) -> float:
     return (time.perf_counter() - started) * 1000 / questions
 
 
-@asynccontextmanager
-async def database(postgres: Server | None) -> AsyncIterator[str]:
-    if postgres is not None:
-        yield await postgres.fresh()
-        return
-    with tempfile.TemporaryDirectory() as folder:
-        yield f"sqlite+aiosqlite:///{folder}/bench.db"
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--questions", type=int, default=300)
@@ -87,7 +75,7 @@ async def main() -> None:
     if postgres is not None:
         await postgres.prepare()
     try:
-        async with database(postgres) as url:
+        async with fresh_database(postgres) as url:
             settings = Settings(
                 database=DatabaseSettings(url=url), bot=BotSettings(demo_data=True)
             )

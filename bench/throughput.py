@@ -20,10 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +33,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filte
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.postgres_server import Server
+from bench.postgres_server import Server, fresh_database
 from bot.app import build_app
 from bot.channels.telegram import TelegramChannel
 from bot.config import BotSettings, DatabaseSettings, Settings, TelegramSettings
@@ -261,16 +258,6 @@ async def one_round(users: int, number: int, postgres: Server | None) -> Round:
         async with fresh_database(postgres) as url:
             kept.append(await bench_kept(users, replies, url, client))
     return Round(ours[0], ours[1], echo, channel, channel_aiohttp, *kept)
-
-
-@asynccontextmanager
-async def fresh_database(postgres: Server | None) -> AsyncIterator[str]:
-    """A new database for one run: a SQLite file, or a copy of the server's migrated template."""
-    if postgres is not None:
-        yield await postgres.fresh()
-        return
-    with tempfile.TemporaryDirectory() as folder:
-        yield f"sqlite+aiosqlite:///{folder}/bench.db"
 
 
 async def main() -> None:
