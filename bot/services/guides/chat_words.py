@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -40,6 +41,22 @@ SMALL_TALK_ORDER = (SmallTalk.THANKS, SmallTalk.GREETING, SmallTalk.ACK)
 FILLER = "filler"
 
 
+@dataclass(frozen=True)
+class _Words:
+    """Folded phrases, each with the kind of word it is (or FILLER), found longest first."""
+
+    kinds: dict[Phrase, str]
+    phrases: PhraseTable
+
+    @classmethod
+    def of(cls, kinds: Mapping[Any, Sequence[str]], fillers: Sequence[str]) -> _Words:
+        table = {phrase(word): FILLER for word in fillers}
+        for kind, words in kinds.items():
+            table.update({phrase(word): str(kind) for word in words})
+        table.pop((), None)
+        return cls(table, PhraseTable(table))  # built once: every free-text message asks
+
+
 class ChatWords:
     """Finds greetings, thanks and typed guide buttons in whole short messages."""
 
@@ -51,16 +68,8 @@ class ChatWords:
         fillers: Sequence[str],
     ) -> None:
         self._language = language
-        self._small_talk = self._table(small_talk, fillers)
-        self._guide_words = self._table(guide_words, fillers)
-
-    @staticmethod
-    def _table(kinds: Mapping[Any, Sequence[str]], fillers: Sequence[str]) -> dict[Phrase, str]:
-        table = {phrase(word): FILLER for word in fillers}
-        for kind, words in kinds.items():
-            table.update({phrase(word): str(kind) for word in words})
-        table.pop((), None)
-        return table
+        self._small_talk = _Words.of(small_talk, fillers)
+        self._guide_words = _Words.of(guide_words, fillers)
 
     @classmethod
     def load(cls, path: Path = LANGUAGE_FILE) -> ChatWords:
@@ -86,13 +95,13 @@ class ChatWords:
             return GuideWord.NEXT
         return GuideWord(kinds.pop()) if len(kinds) == 1 else None
 
-    def _kinds(self, text: str, table: dict[Phrase, str]) -> set[str]:
+    def _kinds(self, text: str, words: _Words) -> set[str]:
         """The kinds of words the message is made of, or none if anything else is in it."""
         syllables = self._language.syllables(text)
-        spans = PhraseTable(table).spans(syllables)
+        spans = words.phrases.spans(syllables)
         if sum(end - start for start, end in spans) != len(syllables):
             return set()
-        kinds = {table[tuple(syllables[start:end])] for start, end in spans}
+        kinds = {words.kinds[tuple(syllables[start:end])] for start, end in spans}
         kinds.discard(FILLER)
         return kinds
 
