@@ -15,7 +15,7 @@ def strip_accents(text: str) -> str:
     """'Đăng ký khai sinh' -> 'Dang ky khai sinh'.
 
     Every combining mark goes; the marks of Vietnamese by one regular expression (a character
-    at a time in Python cost a third of folding a question), any other only when some text
+    at a time in Python was more than half of folding a question), any other only when some text
     outside ASCII is left.
     """
     if text.isascii():

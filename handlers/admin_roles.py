@@ -162,10 +162,7 @@ async def people_reply(ctx: Context, page: int) -> Reply:
             )
             for role in roles
         ]
-    if shown.has_previous:
-        choices.append(ListPeople(shown.number - 1).button(t("pages.previous")))
-    if shown.has_next:
-        choices.append(ListPeople(shown.number + 1).button(t("pages.next")))
+    choices += shown.buttons(ListPeople)
     return Reply("\n".join(lines), choices=(*choices, admin_choice()))
 
 

@@ -215,10 +215,7 @@ async def faq_page_reply(ctx: Context, page: int) -> Reply:
     choices = [
         DeleteFaq(f.id).button(t("questions.faq_delete_button", number=f.id)) for f in shown.items
     ]
-    if shown.has_previous:
-        choices.append(FaqList(shown.number - 1).button(t("pages.previous")))
-    if shown.has_next:
-        choices.append(FaqList(shown.number + 1).button(t("pages.next")))
+    choices += shown.buttons(FaqList)
     return Reply("\n".join(lines), choices=(*choices, list_choice(), menu_choice()), columns=2)
 
 
