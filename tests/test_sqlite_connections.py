@@ -9,12 +9,14 @@ import shutil
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from bot.app import build_app
 from bot.config import BotSettings, DatabaseSettings, Settings
 from bot.core.messages import Incoming
-from bot.db import sqlite
+from bot.db import engine, sqlite
 from bot.db.base import utcnow
 from bot.db.engine import Database
 from bot.db.models import ProcessedUpdate
@@ -90,6 +92,31 @@ async def test_closing_waits_for_a_begin_still_running_on_the_thread(
     async with database.sessionmaker() as session:
         keys = list(await session.scalars(select(ProcessedUpdate.key)))
     assert keys == ["console:after"]
+    await database.dispose()
+
+
+async def test_a_lock_never_freed_fails_as_a_database_error_and_loses_nothing(
+    tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A BEGIN that waited its whole busy timeout fails as SQLAlchemy's OperationalError, which
+    the dispatcher and the settling of sent replies handle, not as the driver's own error; the
+    connection then writes as before."""
+    path = tmp_path / "bot.db"
+    shutil.copyfile(sqlite_template, path)
+    monkeypatch.setattr(engine, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    async with database.transaction() as session:
+        session.add(ProcessedUpdate(key="console:before", processed_at=utcnow()))
+    holder = await hold_lock(path, 1.0)
+    with pytest.raises(OperationalError, match="locked"):
+        async with database.transaction() as session:
+            session.add(ProcessedUpdate(key="console:locked", processed_at=utcnow()))
+    await holder.wait()
+    async with database.transaction() as session:
+        session.add(ProcessedUpdate(key="console:after", processed_at=utcnow()))
+    async with database.sessionmaker() as session:
+        keys = set(await session.scalars(select(ProcessedUpdate.key)))
+    assert keys == {"console:before", "console:after"}
     await database.dispose()
 
 

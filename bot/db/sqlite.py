@@ -37,6 +37,11 @@ class LoopConnection(aiosqlite.Connection):
     def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
         super().__init__(connector, iter_chunk_size)
         self._unfinished: set[object] = set()  # calls sent to the thread; it removes each
+        self._waits: int | None = None  # its busy timeout, read at the first BEGIN
+
+    async def begin_immediate(self) -> None:
+        """Take the write lock: here if it is free, else waiting for it on the thread."""
+        await self._execute(self._conn.execute, "BEGIN IMMEDIATE")
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if self._unfinished or self._connection is None:
@@ -54,7 +59,9 @@ class LoopConnection(aiosqlite.Connection):
     def _without_waiting(self, call: Callable[[], Any]) -> Any:
         """Run `call` on this thread, failing at once if another process holds the lock."""
         connection = self._conn
-        waits = int(connection.execute("PRAGMA busy_timeout").fetchone()[0])
+        if self._waits is None:  # set once, when connecting (bot/db/engine.py)
+            self._waits = int(connection.execute("PRAGMA busy_timeout").fetchone()[0])
+        waits = self._waits
         connection.execute("PRAGMA busy_timeout = 0")
         try:
             return call()
