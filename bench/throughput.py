@@ -1,15 +1,16 @@
 """Updates per second through our Telegram channel vs a plain PTB echo bot, same fake server.
 
 Each of N users sends /start and one free-text message; we time from the first update queued
-to the last reply received. dvcbot runs twice, on each HTTP client of `[telegram] http_client`
-(httpx, the default, and aiohttp). A last run is the floor of our side: the same channel
-sending the bot's own replies (their text and buttons, captured from the first run) with no
-dispatcher, database or outbox behind it, on each client; and the same with the writes that make
-an update lose and double nothing (its claim and its kept replies in one transaction, their
-settlement once sent) and nothing else: the ceiling of any dispatcher keeping those promises.
-They run back to back, in several
-rounds: this machine's pace drifts by a third between minutes, so only a round's own figures
-are compared, and the ratios are the rounds' medians.
+to the last reply received. dvcbot runs on each HTTP client of `[telegram] http_client` (httpx,
+the default, and aiohttp), with users who each write for the first time, and again with users
+who wrote before (their first two messages unmeasured). A last run is the floor of our side:
+the same channel sending the bot's own replies (their text and buttons, captured from the first
+run) with no dispatcher, database or outbox behind it, on each client; and the same with the
+writes that make an update lose and double nothing (its claim and its kept replies in one
+transaction, their settlement once sent) and nothing else: the ceiling of any dispatcher
+keeping those promises. They run back to back, in several rounds: this machine's pace drifts
+by a third between minutes, so only a round's own figures are compared, and the ratios are the
+rounds' medians.
 Run: uv run python bench/throughput.py [--users 300]
      uv run python bench/throughput.py --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 With --postgres, each dvcbot run gets a database of its own on that server, all dropped at the end.
@@ -52,16 +53,21 @@ TARGET_RATIO = 0.8
 
 
 async def drive(
-    server: FakeTelegramServer, users: int, replies_per_user: int, first_user: int = FIRST_USER
+    server: FakeTelegramServer,
+    users: int,
+    replies_per_user: int,
+    first_user: int = FIRST_USER,
+    answered: int = 0,
 ) -> float:
-    """Queue every update, then wait for all replies; returns elapsed seconds."""
+    """Queue every update, then wait for all replies (each user had `answered` before);
+    returns elapsed seconds."""
     started = time.perf_counter()
     chatting = range(first_user, first_user + users)
     for user in chatting:
         server.user_sends_text(user, "/start", first_name=f"Người {user}")
         server.user_sends_text(user, "thời tiết hôm nay thế nào")
     for user in chatting:
-        await server.wait_for(user, replies_per_user, timeout=120)
+        await server.wait_for(user, answered + replies_per_user, timeout=120)
     return time.perf_counter() - started
 
 
@@ -90,10 +96,12 @@ async def bench_dvcbot(
     replies: Canned | None = None,
     first_user: int = FIRST_USER,
     http_client: HttpClient = "httpx",
+    returning: bool = False,
 ) -> float:
     """Our channel and dispatcher; each run is a different bot, so update keys never repeat,
-    with users of its own, so each is a first contact. `replies`, if given, keeps what the
-    dispatcher answered to the users' two messages."""
+    with users of its own, so each is a first contact; `returning`: the users have talked to
+    the bot once before (unmeasured), as most of a busy bot's users have. `replies`, if given,
+    keeps what the dispatcher answered to the users' two messages."""
     async with FakeTelegramServer() as server:
         settings = Settings(
             database=DatabaseSettings(url=database_url), bot=BotSettings(demo_data=False)
@@ -109,7 +117,10 @@ async def bench_dvcbot(
         )
         await channel.start()
         try:
-            return await drive(server, users, 2, first_user)
+            if not returning:
+                return await drive(server, users, 2, first_user)
+            await drive(server, users, 2, first_user)
+            return await drive(server, users, 2, first_user, answered=2)
         finally:
             await channel.stop()
             await app.close()
@@ -230,6 +241,8 @@ async def bench_echo(users: int) -> float:
 class Round:
     ours: float  # seconds for all the updates
     ours_aiohttp: float
+    returning: float
+    returning_aiohttp: float
     echo: float
     channel: float
     channel_aiohttp: float
@@ -250,6 +263,13 @@ async def one_round(users: int, number: int, postgres: Server | None) -> Round:
                 users, url, rate_limit=False, bot_id=10 + run, replies=replies,
                 first_user=FIRST_USER + run * users, http_client=client,
             ))  # fmt: skip
+    for index, client in enumerate(clients):
+        async with fresh_database(postgres) as url:
+            run = 2 * number + index
+            ours.append(await bench_dvcbot(
+                users, url, rate_limit=False, bot_id=100 + run,
+                first_user=FIRST_USER + run * users, http_client=client, returning=True,
+            ))  # fmt: skip
     echo = await bench_echo(users)
     channel = await bench_channel_only(users, replies)
     channel_aiohttp = await bench_channel_only(users, replies, "aiohttp")
@@ -257,7 +277,7 @@ async def one_round(users: int, number: int, postgres: Server | None) -> Round:
     for client in clients:
         async with fresh_database(postgres) as url:
             kept.append(await bench_kept(users, replies, url, client))
-    return Round(ours[0], ours[1], echo, channel, channel_aiohttp, *kept)
+    return Round(*ours, echo, channel, channel_aiohttp, *kept)
 
 
 async def main() -> None:
@@ -288,11 +308,12 @@ async def run_rounds(users: int, rounds_wanted: int, postgres: Server | None) ->
     for number in range(rounds_wanted):
         done = await one_round(users, number, postgres)
         rounds.append(done)
-        ours, ours_aiohttp, echo, channel, channel_aiohttp, kept, kept_aiohttp = (
-            updates / seconds for seconds in astuple(done)
-        )
+        ours, ours_aiohttp, returning, returning_aiohttp, echo, channel, channel_aiohttp, kept, \
+            kept_aiohttp = (updates / seconds for seconds in astuple(done))  # fmt: skip
         print(f"  round {number + 1}: echo bot {echo:6.1f} updates/s; dvcbot {ours:6.1f} "
               f"({ours / echo:.2f}), on aiohttp {ours_aiohttp:6.1f} ({ours_aiohttp / echo:.2f}); "
+              f"returning users {returning:6.1f} ({returning / echo:.2f}), on aiohttp "
+              f"{returning_aiohttp:6.1f} ({returning_aiohttp / echo:.2f}); "
               f"our channel alone {channel:6.1f} ({channel / echo:.2f}), on aiohttp "
               f"{channel_aiohttp:6.1f} ({channel_aiohttp / echo:.2f}); with the kept replies "
               f"{kept:6.1f} ({kept / echo:.2f}), on aiohttp {kept_aiohttp:6.1f} "
@@ -300,6 +321,8 @@ async def run_rounds(users: int, rounds_wanted: int, postgres: Server | None) ->
     for label, field in (
         ("dvcbot / echo", "ours"),
         ("dvcbot on aiohttp / echo", "ours_aiohttp"),
+        ("dvcbot, returning users / echo", "returning"),
+        ("dvcbot, returning users, on aiohttp / echo", "returning_aiohttp"),
         ("channel alone / echo", "channel"),
         ("channel alone on aiohttp / echo", "channel_aiohttp"),
         ("channel + kept replies / echo", "kept"),
@@ -308,8 +331,10 @@ async def run_rounds(users: int, rounds_wanted: int, postgres: Server | None) ->
         ratio = median(r.echo / getattr(r, field) for r in rounds)
         print(f"ratio {label + ' (median of rounds):':<62} {ratio:5.2f}")
     print(
-        "(the channel alone: the same replies; no dispatcher, database or outbox. With the kept "
-        "replies: those replies claimed, kept and settled as the dispatcher does, nothing else)"
+        "(dvcbot: each user's first contact, then a question; returning users: the same two "
+        "messages from users who talked to the bot before. The channel alone: the same replies; "
+        "no dispatcher, database or outbox. With the kept replies: those replies claimed, kept "
+        "and settled as the dispatcher does, nothing else)"
     )
     print(f"target (issue 15): dvcbot at least {TARGET_RATIO} × the echo bot")
     async with fresh_database(postgres) as url:
