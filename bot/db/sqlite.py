@@ -19,6 +19,7 @@ queues behind it there too.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -27,8 +28,8 @@ from typing import Any
 import aiosqlite
 from sqlalchemy import make_url
 
-# Statements that may wait for a lock held by another connection.
-MAY_WAIT = ("BEGIN", "PRAGMA")
+# Statements that may wait for a lock held by another connection; group 1 is BEGIN or PRAGMA.
+MAY_WAIT = re.compile(r"\s*(BEGIN|PRAGMA)\b", re.IGNORECASE)
 
 
 class LoopConnection(aiosqlite.Connection):
@@ -46,15 +47,17 @@ class LoopConnection(aiosqlite.Connection):
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if self._unfinished or self._connection is None:
             return await self._on_its_thread(partial(fn, *args, **kwargs))
-        if _begins(args):
+        statement = args[0] if args and isinstance(args[0], str) else ""
+        waits = MAY_WAIT.match(statement)
+        if waits is None:
+            return fn(*args, **kwargs)
+        if waits.group(1).upper() == "BEGIN":
             try:
                 return self._without_waiting(partial(fn, *args, **kwargs))
             except sqlite3.OperationalError as error:
                 if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # extended codes too
                     raise
-        if _may_wait(args):
-            return await self._on_its_thread(partial(fn, *args, **kwargs))
-        return fn(*args, **kwargs)
+        return await self._on_its_thread(partial(fn, *args, **kwargs))
 
     def _without_waiting(self, call: Callable[[], Any]) -> Any:
         """Run `call` on this thread, failing at once if another process holds the lock."""
@@ -85,19 +88,6 @@ class LoopConnection(aiosqlite.Connection):
             if self._connection is None:  # closed: the thread ran nothing
                 self._unfinished.discard(token)
             raise
-
-
-def _may_wait(args: tuple[Any, ...]) -> bool:
-    return _starts_with(args, MAY_WAIT)
-
-
-def _begins(args: tuple[Any, ...]) -> bool:
-    return _starts_with(args, ("BEGIN",))
-
-
-def _starts_with(args: tuple[Any, ...], words: tuple[str, ...]) -> bool:
-    statement = args[0] if args else None
-    return isinstance(statement, str) and statement.lstrip()[:6].upper().startswith(words)
 
 
 def connector(url: str) -> Callable[[], Awaitable[LoopConnection]]:
