@@ -18,6 +18,8 @@ from tests.test_report_plans import add_villages, reading, statements
 from tests.test_reports import add_assistance
 from tests.test_tally import THU, TUE, WED, build_log
 
+FRI, SAT = date(2026, 11, 20), date(2026, 11, 21)
+
 HELPED = 45  # villages helped on Wednesday, one household each, each by a helper of its own
 QUIET = 20  # villages never helped
 
@@ -85,6 +87,28 @@ async def test_the_digest_is_the_whole_table_cut_where_the_message_cuts_it(app: 
     assert digest.helped_villages == 2 + HELPED > MAX_LINES  # An and Cát, and the new ones
     assert digest.quiet_villages == 2 + QUIET > MAX_NAMES  # Bình, Dương, and the new ones
     assert digest.all_helpers == 2 + HELPED > MAX_NAMES
+
+
+async def test_a_day_late_in_its_week_is_the_week_less_the_days_after_it(app: App) -> None:
+    """Help kept on Saturday: Thursday's and Friday's weeks so far are the week's rows less the
+    days after them (fewer than lead up to them), still the whole table's figures, which sums
+    their days: a household first helped on Saturday is not in them, one helped again then is
+    counted once."""
+    data = await build_log(app)
+    await add_villages(app, HELPED)
+    await add_quiet_villages(app, QUIET)
+    await add_assistance(app, data.households["Dương"][1], SAT, data.tuan, account_created=True)
+    await add_assistance(app, data.households["An"][0], SAT, data.hoa, portal_login=True)
+    some = frozenset({data.villages["An"], data.villages["Dương"]})
+    for day in (THU, FRI):
+        for scope in (None, some):
+            digest, whole = await both(app, scope, day)
+            assert shown(digest) == cut_from_table(whole), (day, scope)
+    thursday, _ = await both(app, None, THU)
+    saturday, _ = await both(app, None, SAT)
+    # An 2, Cát 2, Dương 1 and one in each new village; Saturday adds Dương's second
+    assert (thursday.week_households, saturday.week_households) == (5 + HELPED, 6 + HELPED)
+    assert (thursday.week_visits, saturday.week_visits) == (7 + HELPED, 9 + HELPED)
 
 
 async def test_the_message_says_how_many_more_each_cut_list_has(app: App) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import (
     Exists,
@@ -92,7 +93,7 @@ class _Figures:
     work: Work
     week_households: int
     week_visits: int
-    helped: int  # villages helped this week
+    helped: int | None  # villages helped this week, counted from the week's kept rows only
     villages: int  # in scope
     helpers: int  # helped on the day
     commune_id: int | None  # the villages' one commune; None: several (or no village)
@@ -101,13 +102,15 @@ class _Figures:
 async def tally_digest(session: AsyncSession, scope: Scope, day: date) -> TallyDigest:
     """`day`'s tally as its message shows it, in six statements: whether the week goes on, the
     busiest villages, the figures, the helpers, the calendar. One more each for quiet villages
-    and for fewer villages helped on the day than the message lists; for part of a commune, the
-    day's and the week's households are counted from the log (two more)."""
+    (always on a past day: they give the villages helped too) and for fewer villages helped on
+    the day than the message lists; for part of a commune, the day's and the week's households
+    are counted from the log (two more)."""
     monday = week_start(day)
     week = _WeekSoFar(monday, day, scope, kept=await nothing_kept_after(session, day))
     busiest = await _busiest(session, week)
     figures = await _figures(session, week)
-    quiet = await _quiet(session, week) if figures.villages > figures.helped else []
+    everyone_helped = figures.helped is not None and figures.helped >= figures.villages
+    quiet, quiet_villages = ([], 0) if everyone_helped else await _quiet(session, week)
     helped_today = figures.households > 0
     return TallyDigest(
         day=day,
@@ -118,9 +121,9 @@ async def tally_digest(session: AsyncSession, scope: Scope, day: date) -> TallyD
         week_households=figures.week_households,
         week_visits=figures.week_visits,
         busiest=busiest,
-        helped_villages=figures.helped,
+        helped_villages=figures.villages - quiet_villages,
         quiet=quiet,
-        quiet_villages=figures.villages - figures.helped,
+        quiet_villages=quiet_villages,
         helpers=await helper_counts(
             session, scope, day, day, limit=MAX_NAMES, one_commune=figures.commune_id is not None
         )
@@ -173,29 +176,41 @@ class _WeekSoFar:
         range would read every village's rows of those days."""
         return [self.monday + timedelta(days=n) for n in range((self.day - self.monday).days + 1)]
 
-    def helped(self) -> Select[int]:
-        """The villages in scope helped this week so far (some day of it credits a household)."""
+    def totals(self) -> Select[tuple[int | None, int | None]]:
+        """The scope's households (each once in its commune) and visits from Monday to the day.
+        A past day whose week has fewer days after it than up to it (the day before today,
+        most often) is the week's kept rows less those later days: about half the rows of
+        summing its own days."""
         if self.kept:
-            village_id = VillageWeek.village_id
-            query = select(village_id).where(
-                VillageWeek.week == self.monday, VillageWeek.week_households > 0
-            )
-        else:
-            village_id = VillageDay.village_id
-            query = (
-                select(village_id)
-                .distinct()
-                .where(
-                    VillageDay.day >= self.monday,
-                    VillageDay.day <= self.day,
-                    VillageDay.week_households > 0,
-                )
-            )
+            return _households_and_visits(kept_week(self.monday, self.scope)[1])
+        sunday = self.monday + timedelta(days=6)
+        if (sunday - self.day).days >= len(self.days()):
+            return _households_and_visits(days_summed(self.monday, self.day, self.scope)[1])
+        whole = _households_and_visits(kept_week(self.monday, self.scope)[1]).subquery()
+        later = _households_and_visits(
+            days_summed(self.day + timedelta(days=1), sunday, self.scope)[1]
+        ).subquery()
+        return select(
+            *(week - func.coalesce(after, 0) for week, after in zip(whole.c, later.c, strict=True))
+        ).select_from(whole.join(later, true()))
+
+    def helped(self) -> Select[int]:
+        """The villages in scope whose week's kept row credits a household. Only for a week
+        kept whole (`kept`): a past day's villages helped are counted with its quiet ones."""
+        village_id = VillageWeek.village_id
+        query = select(village_id).where(
+            VillageWeek.week == self.monday, VillageWeek.week_households > 0
+        )
         return query if self.scope is None else query.where(village_id.in_(self.scope))
 
     def per_village(self) -> Subquery:
         """Every village's (village_id, households)."""
         return week_so_far_per_village(self.monday, self.day, self.scope, self.kept)
+
+
+def _households_and_visits(total: Select[Any]) -> Select[tuple[int | None, int | None]]:
+    """The households and visits of a kept total (tallies._kept, tallies.days_summed)."""
+    return total.with_only_columns(*list(total.selected_columns)[1:3])
 
 
 async def _busiest(session: AsyncSession, week: _WeekSoFar) -> list[VillageLine]:
@@ -240,7 +255,6 @@ async def _figures(session: AsyncSession, week: _WeekSoFar) -> _Figures:
     parts."""
     day, scope, monday = week.day, week.scope, week.monday
     _, of_day = kept_day(day, scope)
-    _, of_week = kept_week(monday, scope) if week.kept else days_summed(monday, day, scope)
     # One commune or several: its lowest and highest id, each found in the (commune, name)
     # index without reading every village.
     lowest, highest = select(func.min(Village.commune_id)), select(func.max(Village.commune_id))
@@ -259,11 +273,12 @@ async def _figures(session: AsyncSession, week: _WeekSoFar) -> _Figures:
     )
     parts = [
         of_day.with_only_columns(*list(of_day.selected_columns)[1:]),
-        of_week.with_only_columns(*list(of_week.selected_columns)[1:3]),
-        select(func.count()).select_from(week.helped().subquery()),
+        week.totals(),
         in_scope,
         helpers,
     ]
+    if week.kept:  # a past day's are counted with its quiet villages (`_quiet`)
+        parts.append(select(func.count()).select_from(week.helped().subquery()))
     rows = [part.subquery() for part in parts]
     joined = rows[0]
     for row in rows[1:]:
@@ -272,7 +287,7 @@ async def _figures(session: AsyncSession, week: _WeekSoFar) -> _Figures:
         await plain_rows(session, select(*(c for row in rows for c in row.c)).select_from(joined))
     )[0]
     day_households, *day_work = values[: 1 + len(WORK_FIELDS)]
-    week_households, week_visits, helped_count, villages, lowest, highest, helper_count = values[
+    week_households, week_visits, villages, lowest, highest, helper_count, *helped = values[
         1 + len(WORK_FIELDS) :
     ]
     day_total = await scope_total(
@@ -285,16 +300,18 @@ async def _figures(session: AsyncSession, week: _WeekSoFar) -> _Figures:
         *day_total[None],
         week_households=week_total[None][0],
         week_visits=int(week_visits or 0),
-        helped=helped_count,
+        helped=helped[0] if helped else None,
         villages=villages,
         helpers=helper_count,
         commune_id=lowest if lowest == highest else None,
     )
 
 
-async def _quiet(session: AsyncSession, week: _WeekSoFar) -> list[str]:
-    """The first villages in scope, by name, not helped this week."""
-    query = select(Village.name).where(~week.credits(Village.id))
+async def _quiet(session: AsyncSession, week: _WeekSoFar) -> tuple[list[str], int]:
+    """The first villages in scope, by name, not helped this week, and how many there are:
+    one pass over the villages (a past day's villages helped were a second, as long)."""
+    query = select(Village.name, func.count().over()).where(~week.credits(Village.id))
     if week.scope is not None:
         query = query.where(Village.id.in_(week.scope))
-    return list(await session.scalars(query.order_by(*by_name(session)).limit(MAX_NAMES)))
+    rows = await plain_rows(session, query.order_by(*by_name(session)).limit(MAX_NAMES))
+    return [name for name, _ in rows], (rows[0][1] if rows else 0)
