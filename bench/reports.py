@@ -513,7 +513,7 @@ async def measure(url: str, size: Size, repeat: int) -> list[Timing]:
             return await digest.tally_digest(session, None, monday)
 
         async def previous_day_message(session: Any) -> digest.TallyDigest:
-            """The "previous day" button: its week so far summed from four days."""
+            """The "previous day" button: its week so far is the week's kept rows less today's."""
             return await digest.tally_digest(session, None, day - timedelta(days=1))
 
         async def tally_one(session: Any) -> daily.DailyTally:
@@ -607,7 +607,7 @@ KPI_MS = 200.0  # issue 15: the month's KPIs under 200 ms
 TALLY_FLOOR = "tally's rows through the bare driver"
 TALLY_MESSAGE = "daily tally as its message shows it, all villages"
 PAST_MONDAY = "the same for the week's Monday (days summed)"
-PREVIOUS_DAY = "the same for the day before (4 days summed)"
+PREVIOUS_DAY = "the same for the day before (the week less today)"
 
 
 def tally_targets(timings: list[Timing]) -> None:
