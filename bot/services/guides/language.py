@@ -26,17 +26,22 @@ class PhraseTable:
 
     def __init__(self, phrases: Iterable[Phrase]) -> None:
         self.phrases = frozenset(phrase for phrase in phrases if phrase)
-        self._longest = max((len(phrase) for phrase in self.phrases), default=0)
+        sizes: dict[str, set[int]] = {}
+        for phrase in self.phrases:
+            sizes.setdefault(phrase[0], set()).add(len(phrase))
+        # Per first syllable, the lengths of its phrases, longest first: only those are tried.
+        self._sizes = {first: sorted(found, reverse=True) for first, found in sizes.items()}
 
     def spans(self, syllables: Sequence[str]) -> list[tuple[int, int]]:
         """Non-overlapping (start, end) spans of the table's phrases in the syllables."""
         spans: list[tuple[int, int]] = []
         start = 0
         while start < len(syllables):
-            for size in range(min(self._longest, len(syllables) - start), 0, -1):
-                if tuple(syllables[start : start + size]) in self.phrases:
-                    spans.append((start, start + size))
-                    start += size
+            for size in self._sizes.get(syllables[start], ()):
+                end = start + size
+                if end <= len(syllables) and tuple(syllables[start:end]) in self.phrases:
+                    spans.append((start, end))
+                    start = end
                     break
             else:
                 start += 1
