@@ -23,7 +23,6 @@ from bot.db import sqlite
 from bot.db.base import use_postgresql
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
-BEGIN_IMMEDIATE = "BEGIN IMMEDIATE"
 # A PostgreSQL connection idle this long is pinged before it is used again: a restarted server
 # or a firewall drops idle connections. One in steady use is not: a ping on every checkout cost
 # a round trip per transaction, a third of a question's time. A connection lost while in use
@@ -79,7 +78,7 @@ def create_engine(
         try:
             await_(connection.connection.driver_connection.begin_immediate())
         except sqlite3.Error as error:
-            raise DBAPIError.instance(BEGIN_IMMEDIATE, (), error, sqlite3.Error) from error
+            raise DBAPIError.instance(sqlite.BEGIN_IMMEDIATE, (), error, sqlite3.Error) from error
 
     return engine
 

@@ -30,6 +30,7 @@ from sqlalchemy import make_url
 
 # Statements that may wait for a lock held by another connection; group 1 is BEGIN or PRAGMA.
 MAY_WAIT = re.compile(r"\s*(BEGIN|PRAGMA)\b", re.IGNORECASE)
+BEGIN_IMMEDIATE = "BEGIN IMMEDIATE"  # every transaction's first statement (bot/db/engine.py)
 
 
 class LoopConnection(aiosqlite.Connection):
@@ -38,11 +39,11 @@ class LoopConnection(aiosqlite.Connection):
     def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
         super().__init__(connector, iter_chunk_size)
         self._unfinished: set[object] = set()  # calls sent to the thread; it removes each
-        self._waits: int | None = None  # its busy timeout, read at the first BEGIN
+        self._waits: int | None = None  # its busy timeout (set when connecting), read once
 
     async def begin_immediate(self) -> None:
         """Take the write lock: here if it is free, else waiting for it on the thread."""
-        await self._execute(self._conn.execute, "BEGIN IMMEDIATE")
+        await self._execute(self._conn.execute, BEGIN_IMMEDIATE)
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if self._unfinished or self._connection is None:
@@ -62,7 +63,7 @@ class LoopConnection(aiosqlite.Connection):
     def _without_waiting(self, call: Callable[[], Any]) -> Any:
         """Run `call` on this thread, failing at once if another process holds the lock."""
         connection = self._conn
-        if self._waits is None:  # set once, when connecting (bot/db/engine.py)
+        if self._waits is None:
             self._waits = int(connection.execute("PRAGMA busy_timeout").fetchone()[0])
         waits = self._waits
         connection.execute("PRAGMA busy_timeout = 0")
