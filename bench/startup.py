@@ -2,7 +2,7 @@
 
 Wall time (best of --repeat) of `python -c pass`, `dvcbot ask "…"` and `dvcbot report coverage
 --json` on a migrated SQLite database with the demo data; RSS of `dvcbot run` (Telegram, polling a
-fake Bot API server) when idle, idle again with `[telegram] http_client = "aiohttp"`, and after a
+fake Bot API server) when idle, idle again with `[telegram] http_client = "httpx"`, and after a
 load: --questions free-text questions, an official's coverage table and chart, and the month's
 workbook. Targets (issue 15): `ask` under 1 s,
 `run` idle under 90 MB. Run: uv run python bench/startup.py [--questions 20 --repeat 3]
@@ -103,12 +103,12 @@ async def run_memory(
         run_env = telegram_env(tmp, server, **env)
         run_env.pop("PYTHONDONTWRITEBYTECODE", None)
         await (await idle_bot(tmp, run_env, server)).stop()
-        on_aiohttp = await idle_bot(
-            tmp, {**run_env, "DVCBOT_TELEGRAM__HTTP_CLIENT": "aiohttp"}, server
+        on_httpx = await idle_bot(
+            tmp, {**run_env, "DVCBOT_TELEGRAM__HTTP_CLIENT": "httpx"}, server
         )
-        assert on_aiohttp.process is not None
-        idle_on_aiohttp = rss_mb(on_aiohttp.process.pid)
-        await on_aiohttp.stop()
+        assert on_httpx.process is not None
+        idle_on_httpx = rss_mb(on_httpx.process.pid)
+        await on_httpx.stop()
         bot = await idle_bot(tmp, run_env, server)
         assert bot.process is not None
         try:
@@ -121,7 +121,7 @@ async def run_memory(
             loaded = rss_mb(bot.process.pid)
         finally:
             await bot.stop()
-    return idle, loaded, idle_on_aiohttp
+    return idle, loaded, idle_on_httpx
 
 
 async def idle_bot(tmp: Path, env: dict[str, str], server: FakeTelegramServer) -> BotProcess:
@@ -166,9 +166,7 @@ def main() -> None:
         bare = wall([sys.executable, "-c", "pass"], env, tmp, args.repeat)
         ask = wall([*bot, "ask", "làm căn cước"], env, tmp, args.repeat)
         coverage = wall([*bot, "report", "coverage", "--json"], env, tmp, args.repeat)
-        idle, loaded, on_aiohttp = asyncio.run(
-            run_memory(tmp, DEMO, code.group(1), args.questions)
-        )
+        idle, loaded, on_httpx = asyncio.run(run_memory(tmp, DEMO, code.group(1), args.questions))
     floor = bare_python_rss_mb()
     print(f"Start-up and memory (best of {args.repeat}; python {sys.version.split()[0]})")
     print(f"{'':<52} {'ours':>22}   reference")
@@ -181,9 +179,9 @@ def main() -> None:
         f"target < {IDLE_TARGET_MB:.0f} MB; bare python {floor:.0f} MB",
     )
     line(
-        "dvcbot run, idle RSS, http_client = aiohttp",
-        f"{on_aiohttp:.0f} MB",
-        f"the default's {idle:.0f} MB (an option for busy installations)",
+        "dvcbot run, idle RSS, http_client = httpx",
+        f"{on_httpx:.0f} MB",
+        f"the default (aiohttp) {idle:.0f} MB (an option for the smallest servers)",
     )
     line(
         f"dvcbot run, RSS after {args.questions} questions, chart, workbook",

@@ -68,9 +68,9 @@ class TelegramSettings(Section):
     base_url: str = "https://api.telegram.org/bot"
     base_file_url: str = "https://api.telegram.org/file/bot"
     concurrent_updates: int = Field(default=32, ge=1, le=256)
-    # The Bot API's HTTP client: "httpx" (python-telegram-bot's own) is the lighter; "aiohttp"
-    # sends a reply for a third of the CPU and holds 4-5 MB more (bot/channels/telegram_http.py).
-    http_client: Literal["httpx", "aiohttp"] = "httpx"
+    # The Bot API's HTTP client: "aiohttp" sends a reply for a third of the CPU of "httpx"
+    # (python-telegram-bot's own), which holds 6-7 MB less (bot/channels/telegram_http.py).
+    http_client: Literal["httpx", "aiohttp"] = "aiohttp"
     poll_timeout: int = Field(default=30, ge=0, le=50)
     rate_limit: bool = True
     messages_per_second: float = Field(default=30.0, gt=0, le=1000)

@@ -132,8 +132,9 @@ async def telegram(
         base_url=fake_telegram.base_url,
         base_file_url=fake_telegram.base_file_url,
         poll_timeout=1,
-        http_client=getattr(request, "param", "httpx"),
     )
+    if hasattr(request, "param"):
+        settings = settings.model_copy(update={"http_client": request.param})
     channel = TelegramChannel(settings, app.dispatcher)
     await channel.start()
     yield channel

@@ -11,7 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.bot_process import bot_env
+from tests.bot_process import BotProcess, bot_env, telegram_env, wait_until_polling
+from tests.fakes import FakeTelegramServer
 
 # Charts, pictures, workbooks, posters, the web server, messenger clients (aiohttp only where
 # `[telegram] http_client` asks for it), migrations, holidays,
@@ -42,6 +43,7 @@ HEAVY = frozenset(
 MATCHER = frozenset({"numpy", "rank_bm25", "rapidfuzz"})
 MODULES = "print(json.dumps(sorted(name for name, module in sys.modules.items() if module)))"
 POSTGRESQL = "sqlalchemy.dialects.postgresql"
+USER = 7301
 
 
 def loaded_after(tmp_path: Path, code: str, stdin: str = "") -> tuple[set[str], list[str]]:
@@ -122,3 +124,26 @@ def test_an_admin_command_loads_neither_the_handlers_nor_the_scheduler(tmp_path:
     )
     assert json.loads("\n".join(printed))["commune"]["households"] == 0
     assert {"handlers", "scheduler", "apscheduler"} & packages(loaded) == set()
+
+
+def command_line(pid: int) -> list[str]:
+    """The arguments a running process was started with (Linux)."""
+    return Path(f"/proc/{pid}/cmdline").read_text().split("\0")
+
+
+async def test_a_running_bot_keeps_no_docstrings_and_its_process_id(
+    tmp_path: Path, fake_telegram: FakeTelegramServer
+) -> None:
+    # `dvcbot run` starts itself again under `python -OO` (about 6 MB less at rest): in the
+    # same process, so a service manager still watches, signals and stops what it started.
+    bot = await BotProcess(tmp_path, telegram_env(tmp_path, fake_telegram)).start()
+    try:
+        await wait_until_polling(fake_telegram, bot)
+        assert bot.process is not None
+        assert {"-OO", "run"} <= set(command_line(bot.process.pid))
+        fake_telegram.user_sends_text(USER, "/start", first_name="Lan")
+        [greeting] = await fake_telegram.wait_for(USER, 1, timeout=40)
+        assert greeting.text is not None and "Xin chào Lan" in greeting.text
+    finally:
+        assert await bot.stop() == 0, bot.stderr
+    assert "Traceback" not in bot.stderr

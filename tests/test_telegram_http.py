@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.request import HTTPXRequest
 
 from bot.app import App
 from bot.channels.telegram import TelegramChannel
@@ -136,11 +137,15 @@ async def test_requests_go_through_the_proxy_named(server: FakeTelegramServer) -
     assert [m.text for m in server.messages_to(USER)] == ["qua proxy"]
 
 
-@pytest.mark.parametrize("telegram", ["aiohttp"], indirect=True)
-async def test_a_channel_on_aiohttp_chats_and_keeps_no_reply_unsent(
-    app: App, telegram: TelegramChannel, fake_telegram: FakeTelegramServer
+@pytest.mark.parametrize(
+    ("telegram", "request_type"),
+    [("aiohttp", AiohttpRequest), ("httpx", HTTPXRequest)],
+    indirect=["telegram"],
+)
+async def test_a_channel_on_either_client_chats_and_keeps_no_reply_unsent(
+    app: App, telegram: TelegramChannel, fake_telegram: FakeTelegramServer, request_type: type
 ) -> None:
-    assert isinstance(telegram.application.bot.request, AiohttpRequest)
+    assert isinstance(telegram.application.bot.request, request_type)
     server = fake_telegram
     server.user_sends_text(USER, "/start", first_name="Lan")
     [greeting] = await server.wait_for(USER, 1)

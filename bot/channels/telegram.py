@@ -77,7 +77,7 @@ def bot_api_requests(settings: TelegramSettings) -> tuple[BaseRequest, BaseReque
     for long polling, on the HTTP client the settings name."""
     replies_pool = settings.concurrent_updates + 16
     if settings.http_client == "aiohttp":
-        # Deferred: only an installation that chose aiohttp holds it (telegram_http.py).
+        # Deferred: an installation that chose httpx never holds aiohttp (telegram_http.py).
         from bot.channels.telegram_http import (
             AiohttpRequest,
             AiohttpUpdatesRequest,

@@ -15,7 +15,7 @@ from bot.core.messages import Incoming
 from bot.db.base import utcnow
 from bot.db.models import Role
 from bot.db.models.people import PROVINCE_ROLES
-from bot.memory import freeze_startup_objects, use_one_malloc_arena
+from bot.memory import freeze_startup_objects, use_one_malloc_arena, without_docstrings
 from bot.services import people, places
 from scheduler.jobs import deliver_outbox
 
@@ -27,6 +27,7 @@ def run(ctx: typer.Context) -> None:
         typer.echo("Không có token Telegram hay Zalo: chạy kênh dòng lệnh (console).", err=True)
         chat(ctx)
         return
+    without_docstrings()  # a long-running process: its memory matters, not its start
     setup_logging(settings)
     use_one_malloc_arena()  # before the database driver's thread starts
     with_app(settings, _run_channels)
