@@ -92,6 +92,18 @@ async def test_blocked_chat_goes_dead_with_a_reason(
     assert "blocked" in row.last_error
 
 
+async def test_a_token_refused_while_sending_is_not_retried(
+    app: App, telegram: TelegramChannel, fake_telegram: FakeTelegramServer
+) -> None:
+    # The token was revoked at @BotFather after the bot started: nothing would ever get through.
+    fake_telegram.fail_next("sendMessage", status=401, description="Unauthorized", chat_id=302)
+    await queue(app, "revoked", 302, "không gửi được")
+    stats = await delivery.drain(app.db, {"telegram": telegram}, FakeClock())
+    assert (stats.dead, stats.retried) == (1, 0)
+    assert (await rows(app))["revoked"].status == OutboxStatus.DEAD
+    assert fake_telegram.messages_to(302) == []
+
+
 async def test_server_errors_back_off_then_give_up(
     app: App, telegram: TelegramChannel, fake_telegram: FakeTelegramServer
 ) -> None:

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from telegram.error import (
     BadRequest,
     ChatMigrated,
+    EndPointNotFound,
     Forbidden,
     InvalidToken,
     NetworkError,
@@ -32,7 +33,8 @@ def classify(error: TelegramError) -> DeliveryError:
         return DeliveryError(FailureKind.RETRY_AFTER, str(error), retry_after_seconds(error))
     if isinstance(error, Forbidden):
         return DeliveryError(FailureKind.BLOCKED, error.message)
-    if isinstance(error, (BadRequest, ChatMigrated, InvalidToken)):
+    # A refused token reads as EndPointNotFound from Bot.do_api_request (how replies are sent).
+    if isinstance(error, (BadRequest, ChatMigrated, InvalidToken, EndPointNotFound)):
         return DeliveryError(FailureKind.REJECTED, str(error))
     if isinstance(error, NetworkError):  # 5xx, TimedOut, connection errors
         return DeliveryError(FailureKind.TRANSIENT, str(error) or type(error).__name__)
