@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.bot_process import BotProcess, bot_env, telegram_env, wait_until_polling
+from tests.bot_process import BotProcess, bot_env, cmdline, telegram_env, wait_until_polling
 from tests.fakes import FakeTelegramServer
 
 # Charts, pictures, workbooks, posters, the web server, messenger clients (aiohttp only where
@@ -126,11 +126,6 @@ def test_an_admin_command_loads_neither_the_handlers_nor_the_scheduler(tmp_path:
     assert {"handlers", "scheduler", "apscheduler"} & packages(loaded) == set()
 
 
-def command_line(pid: int) -> list[str]:
-    """The arguments a running process was started with (Linux)."""
-    return Path(f"/proc/{pid}/cmdline").read_text().split("\0")
-
-
 async def test_a_running_bot_keeps_no_docstrings_and_its_process_id(
     tmp_path: Path, fake_telegram: FakeTelegramServer
 ) -> None:
@@ -140,7 +135,7 @@ async def test_a_running_bot_keeps_no_docstrings_and_its_process_id(
     try:
         await wait_until_polling(fake_telegram, bot)
         assert bot.process is not None
-        assert {"-OO", "run"} <= set(command_line(bot.process.pid))
+        assert {"-OO", "run"} <= set(cmdline(bot.process.pid).split())
         fake_telegram.user_sends_text(USER, "/start", first_name="Lan")
         [greeting] = await fake_telegram.wait_for(USER, 1, timeout=40)
         assert greeting.text is not None and "Xin chào Lan" in greeting.text

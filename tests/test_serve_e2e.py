@@ -54,6 +54,7 @@ from tests.bot_process import (
     TOKEN,
     WEBHOOK_SECRET,
     ServeProcess,
+    cmdline,
     process_with_port,
     serve_env,
     unused_port,
@@ -498,6 +499,8 @@ if os.environ.get(POSTGRES_ENV):  # several workers need PostgreSQL (like confte
         assert sum(len(fake.messages_to(user)) for user in users) == len(rows)
         assert set(ok_pushes.values()) == {1} and len(ok_pushes) == 600
         assert await processed(cluster, update_ids) == 600
+        # Workers inherit `serve`'s -OO (no docstrings: about 6 MB less each).
+        assert all(" -OO " in cmdline(pid) for pid in cluster.serve.worker_pids())
 
     async def test_three_workers_together_stay_under_30_messages_a_second(
         cluster: Cluster,

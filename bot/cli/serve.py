@@ -16,6 +16,7 @@ from sqlalchemy import text
 from bot.cli.common import refuse, settings_from, setup_logging, with_app
 from bot.config import CONFIG_ENV_VAR, Settings, StartupError
 from bot.db.engine import is_sqlite
+from bot.memory import without_docstrings
 
 if TYPE_CHECKING:
     from telegram import Bot
@@ -57,6 +58,7 @@ def serve(
                 "PostgreSQL (postgresql+asyncpg://…)."
             )
         )
+    without_docstrings()  # long-running, as `dvcbot run`; uvicorn's workers inherit the flag
     setup_logging(settings)
 
     async def prepare(app: App) -> None:
