@@ -101,6 +101,28 @@ async def test_long_replies_are_split_and_buttons_go_last(
     assert [bool(m.buttons) for m in messages] == [False, False, True]
 
 
+async def test_the_same_buttons_in_another_layout_keep_that_layout(
+    app: App, telegram: TelegramChannel, fake_telegram: FakeTelegramServer
+) -> None:
+    # A keyboard is made once for each set of buttons and reused; its rows are part of it.
+    choices = (Choice("Một", "menu"), Choice("Hai", "help"), Choice("Ba", "guides"))
+
+    async def layout(ctx: Context) -> Replies:
+        return Reply(f"Kiểu {ctx.args[0]}", choices=choices, columns=int(ctx.args[0]))
+
+    app.registry.command("layout", layout)
+    for columns in ("1", "2", "1"):
+        fake_telegram.user_sends_text(USER, f"/layout {columns}")
+    messages = await fake_telegram.wait_for(USER, 3)
+    assert [m.text for m in messages] == ["Kiểu 1", "Kiểu 2", "Kiểu 1"]
+    one_a_row = [[("Một", "menu")], [("Hai", "help")], [("Ba", "guides")]]
+    assert [m.buttons for m in messages] == [
+        one_a_row,
+        [[("Một", "menu"), ("Hai", "help")], [("Ba", "guides")]],
+        one_a_row,
+    ]
+
+
 async def test_replace_edits_the_pressed_message(
     app: App, telegram: TelegramChannel, fake_telegram: FakeTelegramServer
 ) -> None:
