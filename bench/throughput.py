@@ -40,10 +40,11 @@ from bot.channels.telegram import TelegramChannel
 from bot.config import BotSettings, DatabaseSettings, Settings, TelegramSettings
 from bot.core.channels import ChannelInfo
 from bot.core.delivery import DeliveryError, kept_replies, queue_rows
-from bot.core.dispatcher import Dispatcher, claim
+from bot.core.dispatcher import Dispatcher
 from bot.core.messages import Incoming, Reply
 from bot.core.observer import NOBODY
 from bot.core.settling import Settlement, Settler
+from bot.core.state import claim
 from bot.db.engine import Database
 from bot.memory import collect_less_often, freeze_startup_objects, use_one_malloc_arena
 from tests.fakes import FakeTelegramServer

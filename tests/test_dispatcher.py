@@ -55,6 +55,17 @@ async def test_first_contact_from_many_people_at_once(app: App) -> None:
     assert await count(app, ChatIdentity) == 12
 
 
+async def test_a_newcomers_messages_at_once_make_one_person_and_are_all_answered(
+    app: App,
+) -> None:
+    user = ChatUser(app, user_id="2100", name="Người mới")
+    results = await asyncio.gather(*(user.says("/start") for _ in range(4)))
+    assert all("Xin chào Người mới" in texts(replies) for replies in results)
+    assert await count(app, Person) == 1
+    assert await count(app, ChatIdentity) == 1
+    assert await count(app, ProcessedUpdate) == 4
+
+
 async def test_forged_payload_is_refused_politely(app: App) -> None:
     user = ChatUser(app)
     for forged in ["nope:1", "", "x" * 200, "🙂:🙂", "does-not-exist:42"]:

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,16 +30,7 @@ from bot.locales import t
 
 log = logging.getLogger(__name__)
 
-# Statements every update runs are built once (a Core insert: no ORM bookkeeping either).
-CLAIM = insert(ProcessedUpdate)
-
 Router = Callable[[Context], Awaitable[Replies]]
-
-
-async def claim(session: AsyncSession, key: str, now: datetime) -> None:
-    """Take an update's key before any work: a duplicate fails right here on the primary key
-    (IntegrityError) and is skipped, so nothing is done twice."""
-    await (await session.connection()).execute(CLAIM, {"key": key, "processed_at": now})
 
 
 def parse_command(text: str) -> tuple[str, list[str]]:
@@ -125,9 +116,7 @@ class Dispatcher:
         self, incoming: Incoming, route: Router, answered_by: list[str]
     ) -> list[Reply]:
         async with self.db.transaction() as session:
-            if incoming.key is not None:
-                await claim(session, incoming.key, self.clock())  # first: see claim()
-            ctx = await self._context(session, incoming)
+            ctx = await self._context(session, incoming)  # claims the update first
             try:
                 routed = await route(ctx)
             finally:
