@@ -34,8 +34,8 @@ from bot.channels.telegram_limits import rate_limiter
 from bot.channels.telegram_updates import (
     ALLOWED_UPDATES,
     CHANNEL,
-    UpdatesRequest,
-    readable_update,
+    PollingBot,
+    read_update,
     to_incoming,
 )
 from bot.config import StartupError, TelegramSettings
@@ -99,22 +99,18 @@ def bot_api_requests(settings: TelegramSettings) -> tuple[BaseRequest, BaseReque
     replies_pool = settings.concurrent_updates + 16
     if settings.http_client == "aiohttp":
         # Deferred: an installation that chose httpx never holds aiohttp (telegram_http.py).
-        from bot.channels.telegram_http import (
-            AiohttpRequest,
-            AiohttpUpdatesRequest,
-            environment_proxy,
-        )
+        from bot.channels.telegram_http import AiohttpRequest, environment_proxy
 
         proxy = environment_proxy(settings.base_url)
         return (
             AiohttpRequest(replies_pool, proxy=proxy, pool_timeout=10.0),
-            AiohttpUpdatesRequest(1, proxy=proxy),
+            AiohttpRequest(1, proxy=proxy),
         )
     # One TLS context (certificate store) for both connection pools: each costs about 1 MB.
     tls = {"verify": httpx.create_ssl_context()}
     return (
         HTTPXRequest(connection_pool_size=replies_pool, pool_timeout=10.0, httpx_kwargs=tls),
-        UpdatesRequest(connection_pool_size=1, httpx_kwargs=tls),
+        HTTPXRequest(connection_pool_size=1, httpx_kwargs=tls),
     )
 
 
@@ -134,18 +130,22 @@ class TelegramChannel:
         self.turns = ChatTurns(settings.concurrent_updates)
         self.info = ChannelInfo(CHANNEL, max_text=MessageLimit.MAX_TEXT_LENGTH, keeps_replies=True)
         replies, updates = bot_api_requests(settings)
+        bot = PollingBot(
+            settings.token.get_secret_value(),
+            base_url=settings.base_url,
+            base_file_url=settings.base_file_url,
+            request=replies,
+            get_updates_request=updates,
+            rate_limiter=rate_limiter(settings, dispatcher.db) if settings.rate_limit else None,
+        )
         builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder()
-            .token(settings.token.get_secret_value())
-            .base_url(settings.base_url)
-            .base_file_url(settings.base_file_url)
+            .bot(bot)
             .concurrent_updates(UPDATES_IN_HAND)  # the turns bound those being handled
-            .request(replies)
             .job_queue(None)  # our scheduler runs the jobs; PTB's own would sit idle
         )
-        builder = builder.updater(None) if webhook else builder.get_updates_request(updates)
-        if settings.rate_limit:
-            builder = builder.rate_limiter(rate_limiter(settings, dispatcher.db))
+        if webhook:
+            builder = builder.updater(None)
         self.application: TelegramApp = builder.build()
         self.application.add_handler(TypeHandler(Update, self.on_update))
         self.application.add_error_handler(self.on_error)
@@ -166,9 +166,9 @@ class TelegramChannel:
 
     async def receive(self, data: dict[str, Any]) -> None:
         """An update pushed to the webhook, as JSON; one PTB cannot read is skipped."""
-        readable = readable_update(data)
-        if readable is not None:
-            await self.handle(Update.de_json(readable, self.application.bot))
+        update = read_update(data, self.application.bot)
+        if update is not None:
+            await self.handle(update)
 
     async def handle(self, update: Update) -> None:
         """Dispatch one update (polled or pushed), send its replies after the commit, and tell

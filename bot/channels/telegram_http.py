@@ -1,13 +1,13 @@
 """python-telegram-bot's requests to the Bot API made with aiohttp: `[telegram] http_client =
-"aiohttp"`, for a busy installation.
+"aiohttp"`, the default.
 
 PTB lets any HTTP client make its requests (telegram.request.BaseRequest) and still reads every
 answer itself: status codes, Telegram's errors and the 429's wait mean exactly what they mean
 with PTB's own HTTPXRequest. What changes is the cost of a request: on bench/throughput.py our
-channel alone sends its replies 2.4 times as fast as a plain echo bot on httpx (1.0 on httpx),
-and the whole bot about a quarter faster. It costs memory: aiohttp is 4 to 5 MB more resident
-beside the httpx that PTB always loads (an idle bot 90.6 MB instead of 86), which is why httpx
-stays the default for a commune's small server.
+channel alone sends its replies 3 to 3.7 times as fast as a plain echo bot on httpx (about 1.0
+on httpx). It costs memory: aiohttp is 4 to 7 MB more resident beside the httpx that PTB always
+loads, which `dvcbot run` makes room for by dropping docstrings (bot/memory.py); a very small
+server may choose httpx.
 
 The token is part of every URL, so an error never carries aiohttp's message (which may quote
 the URL): only the kind of failure.
@@ -25,8 +25,6 @@ import aiohttp
 import certifi
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
-
-from bot.channels.telegram_updates import readable_payload
 
 # PTB's HTTPXRequest defaults, in seconds (None: wait as long as it takes).
 READ_TIMEOUT = 5.0
@@ -159,9 +157,3 @@ def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str]
     for name, (filename, content, mimetype) in request_data.multipart_data.items():
         form.add_field(name, content, filename=filename, content_type=mimetype)
     return form
-
-
-class AiohttpUpdatesRequest(AiohttpRequest):
-    """Fetches updates (telegram_updates.readable_payload says how a bad one is skipped)."""
-
-    parse_json_payload = staticmethod(readable_payload)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import logging
+import warnings
+from collections.abc import Sequence
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Bot, Message, Update
+from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
+from telegram._utils.types import JSONDict, ODVInput, TimePeriod
 from telegram.constants import ChatType
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.ext import ExtBot
+from telegram.warnings import PTBUserWarning
 
 from bot.core.messages import Attachment, Incoming
 
@@ -16,6 +22,9 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+GET_UPDATES = "getUpdates"
+# do_api_request warns when it is asked for a method the library has: PollingBot says why.
+warnings.filterwarnings("ignore", f"Please use 'Bot.{GET_UPDATES}'", PTBUserWarning)
 
 
 def to_incoming(update: Update, bot_id: int) -> Incoming | None:
@@ -59,31 +68,54 @@ def _attachment_of(message: Message) -> Attachment:
     return Attachment.OTHER
 
 
-def readable_payload(payload: bytes) -> dict[str, Any]:
-    """PTB's parsing of a getUpdates answer, then every update checked: one that PTB cannot
-    parse becomes an empty update.
+class PollingBot(ExtBot[Any]):
+    """PTB's bot, reading each update of a getUpdates answer once, on its own (read_update).
 
-    PTB parses a batch as a whole: one bad update fails the batch, which it then fetches again
-    forever, logging the raw updates (what people wrote) each time. An empty update keeps the
-    id, so the offset moves past it, and the channel ignores it.
+    PTB parses a batch as a whole: one update it cannot parse fails the batch, which it then
+    fetches again forever, logging the raw updates (what people wrote) each time. Checking each
+    update before PTB parsed the batch again cost 5% of an update's time.
     """
-    data = BaseRequest.parse_json_payload(payload)
-    result = data.get("result")
-    if isinstance(result, list):
-        data["result"] = [readable for raw in result if (readable := readable_update(raw))]
-    return data
+
+    async def get_updates(
+        self,
+        offset: int | None = None,
+        limit: int | None = None,
+        timeout: TimePeriod | None = None,  # noqa: ASYNC109 (PTB's signature)
+        allowed_updates: Sequence[str] | None = None,
+        *,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+        api_kwargs: JSONDict | None = None,
+    ) -> tuple[Update, ...]:
+        # As PTB's own: a long poll's wait is added to the polling request's read timeout.
+        if isinstance(read_timeout, DefaultValue):
+            read_timeout = self._request[0].read_timeout
+        waits = timeout.total_seconds() if isinstance(timeout, timedelta) else timeout or 0
+        parameters = {
+            "offset": offset,
+            "limit": limit,
+            "timeout": timeout,
+            "allowed_updates": allowed_updates,
+        }
+        result = await self.do_api_request(
+            GET_UPDATES,
+            api_kwargs={**parameters, **(api_kwargs or {})},
+            read_timeout=(read_timeout or 0) + waits,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+        )
+        read = (read_update(raw, self) for raw in result)
+        return tuple(update for update in read if update is not None)
 
 
-class UpdatesRequest(HTTPXRequest):
-    """Fetches updates (readable_payload says how a bad one is skipped)."""
-
-    parse_json_payload = staticmethod(readable_payload)
-
-
-def readable_update(raw: Any) -> dict[str, Any] | None:
-    """The update if PTB can parse it, else an empty one with its id (None without an id)."""
+def read_update(raw: Any, bot: Bot | None) -> Update | None:
+    """The update as PTB reads it. One it cannot read becomes an empty update with the same id,
+    so polling moves past it and the channel ignores it (None without an id)."""
     try:
-        Update.de_json(raw, None)
+        return Update.de_json(raw, bot)
     except Exception as error:  # whatever PTB's parsing raises
         update_id = raw.get("update_id") if isinstance(raw, dict) else None
         # Only the id and the kind of error: the update itself may hold a password or an OTP.
@@ -92,6 +124,4 @@ def readable_update(raw: Any) -> dict[str, Any] | None:
             update_id,
             type(error).__name__,
         )
-        return {"update_id": update_id} if isinstance(update_id, int) else None
-    assert isinstance(raw, dict)
-    return raw
+        return Update(update_id) if isinstance(update_id, int) else None
