@@ -58,7 +58,11 @@ class Context:
         self.flow_serial += 1
 
     def end_flow(self) -> None:
-        self.state.flow, self.state.step, self.state.data = None, None, {}
+        state = self.state
+        # Only a change is assigned: an equal value marks the state modified, and each later
+        # query of the update then flushes to find that nothing changed (bot/core/state.py).
+        if state.flow is not None or state.step is not None or state.data:
+            state.flow, state.step, state.data = None, None, {}
         self.flow_serial += 1
 
     async def follow(self, action: Action) -> Replies:
