@@ -8,9 +8,10 @@ the same channel sending the bot's own replies (their text and buttons, captured
 run) with no dispatcher, database or outbox behind it, on each client; and the same with the
 writes that make an update lose and double nothing (its claim and its kept replies in one
 transaction, their settlement once sent) and nothing else: the ceiling of any dispatcher
-keeping those promises. A short run before the rounds is not counted (WARM_UP_USERS). The
-others run back to back, in several rounds: this machine's pace drifts by a third between
-minutes, so only a round's own figures are compared, and the ratios are the rounds' medians.
+keeping those promises. A short run before the rounds is not counted (WARM_UP_USERS). This
+machine's pace drifts by a third between minutes, so the echo bot runs just before and just
+after each of the others, which is compared with the mean of those two; the rounds repeat
+all of it, and the ratios given are the rounds' medians.
 Run: uv run python bench/throughput.py [--users 300]
      uv run python bench/throughput.py --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 With --postgres, each dvcbot run gets a database of its own on that server, all dropped at the end.
@@ -22,8 +23,10 @@ import argparse
 import asyncio
 import sys
 import time
-from dataclasses import astuple, dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from statistics import median
 from typing import Any, Literal
@@ -243,46 +246,75 @@ async def bench_echo(users: int) -> float:
 
 
 @dataclass(frozen=True)
-class Round:
-    ours: float  # seconds for all the updates, on the default client (aiohttp)
-    ours_httpx: float
-    returning: float
-    returning_httpx: float
-    echo: float
-    channel: float
-    channel_httpx: float
-    kept: float
-    kept_httpx: float
+class Timed:
+    """One run's seconds, and the echo bot's around it (the mean of its runs just before and
+    just after): this machine's pace drifts by a third between minutes, and an echo run a
+    minute away said more about the minute than about us."""
+
+    seconds: float
+    echo_seconds: float
+
+    @property
+    def ratio(self) -> float:
+        return self.echo_seconds / self.seconds
+
+
+# What each round runs, by label, in order (the default client, aiohttp, unless named).
+LABELS = {
+    "ours": "dvcbot",
+    "ours_httpx": "dvcbot on httpx",
+    "returning": "dvcbot, returning users",
+    "returning_httpx": "dvcbot, returning users, on httpx",
+    "channel": "channel alone",
+    "channel_httpx": "channel alone on httpx",
+    "kept": "channel + kept replies",
+    "kept_httpx": "channel + kept replies on httpx",
+}
+Round = dict[str, Timed]
 
 
 async def one_round(users: int, number: int, postgres: Server | None) -> Round:
-    """dvcbot on each client, the echo bot and our channel alone, back to back: the machine's
-    pace drifts between runs, so only figures of the same round are compared."""
+    """Each run of the round with the echo bot run before and after it."""
     replies = Canned()
-    ours: list[float] = []
     clients: tuple[HttpClient, ...] = ("aiohttp", "httpx")
+    runs: dict[str, Callable[[], Awaitable[float]]] = {}
     for index, client in enumerate(clients):
-        async with fresh_database(postgres) as url:
-            run = 2 * number + index
-            ours.append(await bench_dvcbot(
-                users, url, rate_limit=False, bot_id=10 + run, replies=replies,
-                first_user=FIRST_USER + run * users, http_client=client,
-            ))  # fmt: skip
+        run = 2 * number + index
+        suffix = "" if client == "aiohttp" else "_httpx"
+        runs[f"ours{suffix}"] = partial(
+            on_fresh_database, postgres, bench_dvcbot, users, rate_limit=False,
+            bot_id=10 + run, replies=replies, first_user=FIRST_USER + run * users,
+            http_client=client,
+        )  # fmt: skip
     for index, client in enumerate(clients):
-        async with fresh_database(postgres) as url:
-            run = 2 * number + index
-            ours.append(await bench_dvcbot(
-                users, url, rate_limit=False, bot_id=100 + run,
-                first_user=FIRST_USER + run * users, http_client=client, returning=True,
-            ))  # fmt: skip
-    echo = await bench_echo(users)
-    channel = await bench_channel_only(users, replies)
-    channel_httpx = await bench_channel_only(users, replies, "httpx")
-    kept = []
-    for client in clients:
-        async with fresh_database(postgres) as url:
-            kept.append(await bench_kept(users, replies, url, client))
-    return Round(*ours, echo, channel, channel_httpx, *kept)
+        run = 2 * number + index
+        suffix = "" if client == "aiohttp" else "_httpx"
+        runs[f"returning{suffix}"] = partial(
+            on_fresh_database, postgres, bench_dvcbot, users, rate_limit=False,
+            bot_id=100 + run, first_user=FIRST_USER + run * users, http_client=client,
+            returning=True,
+        )  # fmt: skip
+    runs["channel"] = partial(bench_channel_only, users, replies)
+    runs["channel_httpx"] = partial(bench_channel_only, users, replies, "httpx")
+    runs["kept"] = partial(on_fresh_database, postgres, bench_kept, users, replies)
+    runs["kept_httpx"] = partial(on_fresh_database, postgres, bench_kept, users, replies,
+                                 http_client="httpx")  # fmt: skip
+    timed: Round = {}
+    echo_before = await bench_echo(users)
+    for label, run_it in runs.items():
+        seconds = await run_it()
+        echo_after = await bench_echo(users)
+        timed[label] = Timed(seconds, (echo_before + echo_after) / 2)
+        echo_before = echo_after
+    return timed
+
+
+async def on_fresh_database(
+    postgres: Server | None, bench: Callable[..., Awaitable[float]], *args: Any, **kwargs: Any
+) -> float:
+    """A bench run on a database of its own (a SQLite file or a copy of the template)."""
+    async with fresh_database(postgres) as url:
+        return await bench(*args, database_url=url, **kwargs)
 
 
 async def main() -> None:
@@ -315,30 +347,18 @@ async def run_rounds(users: int, rounds_wanted: int, postgres: Server | None) ->
     for number in range(rounds_wanted):
         done = await one_round(users, number, postgres)
         rounds.append(done)
-        ours, ours_httpx, returning, returning_httpx, echo, channel, channel_httpx, kept, \
-            kept_httpx = (updates / seconds for seconds in astuple(done))  # fmt: skip
-        print(f"  round {number + 1}: echo bot {echo:6.1f} updates/s; dvcbot {ours:6.1f} "
-              f"({ours / echo:.2f}), on httpx {ours_httpx:6.1f} ({ours_httpx / echo:.2f}); "
-              f"returning users {returning:6.1f} ({returning / echo:.2f}), on httpx "
-              f"{returning_httpx:6.1f} ({returning_httpx / echo:.2f}); "
-              f"our channel alone {channel:6.1f} ({channel / echo:.2f}), on httpx "
-              f"{channel_httpx:6.1f} ({channel_httpx / echo:.2f}); with the kept replies "
-              f"{kept:6.1f} ({kept / echo:.2f}), on httpx {kept_httpx:6.1f} "
-              f"({kept_httpx / echo:.2f})")  # fmt: skip
-    for label, field in (
-        ("dvcbot / echo", "ours"),
-        ("dvcbot on httpx / echo", "ours_httpx"),
-        ("dvcbot, returning users / echo", "returning"),
-        ("dvcbot, returning users, on httpx / echo", "returning_httpx"),
-        ("channel alone / echo", "channel"),
-        ("channel alone on httpx / echo", "channel_httpx"),
-        ("channel + kept replies / echo", "kept"),
-        ("channel + kept replies on httpx / echo", "kept_httpx"),
-    ):
-        ratio = median(r.echo / getattr(r, field) for r in rounds)
-        print(f"ratio {label + ' (median of rounds):':<62} {ratio:5.2f}")
+        echo = updates / median(timed.echo_seconds for timed in done.values())
+        shown = "; ".join(
+            f"{LABELS[label]} {updates / timed.seconds:6.1f} ({timed.ratio:.2f})"
+            for label, timed in done.items()
+        )
+        print(f"  round {number + 1}: echo bot about {echo:6.1f} updates/s; {shown}")
+    for label, name in LABELS.items():
+        ratio = median(done[label].ratio for done in rounds)
+        print(f"ratio {name + ' / echo (median of rounds):':<62} {ratio:5.2f}")
     print(
-        "(on the default HTTP client, aiohttp, unless named. dvcbot: each user's first contact, "
+        "(each run against the echo bot run just before and after it; on the default HTTP "
+        "client, aiohttp, unless named. dvcbot: each user's first contact, "
         "then a question; returning users: the same two messages from users who talked to the "
         "bot before. The channel alone: the same replies; "
         "no dispatcher, database or outbox. With the kept replies: those replies claimed, kept "
