@@ -6,18 +6,23 @@ sends a numbered menu to a channel without buttons.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.core import menus, newcomers
 from bot.core.messages import Incoming
 from bot.db.base import UtcDateTime
+from bot.db.loaded import Columns
 from bot.db.models import (
     ChatIdentity,
+    Commune,
     ConversationState,
     Person,
     ProcessedUpdate,
@@ -87,26 +92,31 @@ class Chat:
     newcomer: bool = False  # first contact: created just now
 
 
-# Who is writing, with their person, state and active roles: built once, run for every update.
-_CHAT = (
-    select(ChatIdentity, ConversationState, RoleGrant.role)
-    .join(ChatIdentity.person)
-    .outerjoin(ConversationState, ConversationState.identity_id == ChatIdentity.id)
+# Who is writing, with their person, state and active roles (a row for each role): built once,
+# run for every update, read with Core (bot/db/loaded.py says why).
+IDENTITY = Columns(ChatIdentity)
+PERSON = Columns(Person, IDENTITY.end)
+STATE = Columns(ConversationState, PERSON.end)
+ROLE = STATE.end
+COMMUNE = Columns(Commune, ROLE + 1)  # a newcomer's, which the greeting names
+_identities, _people = ChatIdentity.__table__, Person.__table__
+_states, _grants, _communes = ConversationState.__table__, RoleGrant.__table__, Commune.__table__
+CHAT = (
+    select(*IDENTITY.columns, *PERSON.columns, *STATE.columns, _grants.c.role)
+    .select_from(_identities)
+    .join(_people, _people.c.id == _identities.c.person_id)
+    .outerjoin(_states, _states.c.identity_id == _identities.c.id)
     .outerjoin(
-        RoleGrant,
-        (RoleGrant.person_id == ChatIdentity.person_id) & RoleGrant.revoked_at.is_(None),
+        _grants, (_grants.c.person_id == _identities.c.person_id) & _grants.c.revoked_at.is_(None)
     )
     .where(
-        ChatIdentity.channel == bindparam("channel"),
-        ChatIdentity.external_id == bindparam("user_id"),
+        _identities.c.channel == bindparam("channel"),
+        _identities.c.external_id == bindparam("user_id"),
     )
 )
-CHAT = _CHAT.options(contains_eager(ChatIdentity.person))
-# A newcomer's, just written: with their commune, which the greeting names (found then in
-# the session, not asked for again).
-NEWCOMER = _CHAT.options(contains_eager(ChatIdentity.person).joinedload(Person.commune))
-
-
+NEWCOMER = CHAT.add_columns(*COMMUNE.columns).outerjoin(
+    _communes, _communes.c.id == _people.c.commune_id
+)
 # On PostgreSQL the update's claim rides in the load (a data-modifying CTE, which SQLite lacks):
 # a round trip less for every update. A duplicate still fails before any work.
 CLAIM_AND_CHAT = CHAT.add_cte(
@@ -122,22 +132,37 @@ async def load_chat(session: AsyncSession, incoming: Incoming, now: datetime) ->
     nothing changed."""
     who: dict[str, object] = {"channel": incoming.channel, "user_id": incoming.user_id}
     loading = CHAT
+    connection = await session.connection()
     if incoming.key is not None:
-        if session.get_bind().dialect.name == "postgresql":
+        if connection.dialect.name == "postgresql":
             loading, who = CLAIM_AND_CHAT, {**who, "key": incoming.key, "now": now}
         else:
             await claim(session, incoming.key, now)
-    rows = (await session.execute(loading, who)).all()
+    rows = (await connection.execute(loading, who)).all()
     newcomer = not rows
     if newcomer:
         await newcomers.write(session, incoming, now)
-        rows = (await session.execute(NEWCOMER, who)).all()
-    identity, state = rows[0][0], rows[0][1]
-    person = identity.person if newcomer else _seen(identity, incoming, now)
-    if state is None:
+        rows = (await connection.execute(NEWCOMER, who)).all()
+    chat = _attach(session, rows, newcomer)
+    if not newcomer:
+        _seen(chat.identity, incoming, now)
+    return chat
+
+
+def _attach(session: AsyncSession, rows: Sequence[Sequence[Any]], newcomer: bool) -> Chat:
+    """The chat's objects, from its rows, in the session as if the ORM had loaded them."""
+    first = rows[0]
+    identity, person = IDENTITY.attach(session, first), PERSON.attach(session, first)
+    set_committed_value(identity, "person", person)
+    if newcomer:  # the greeting then finds the commune in the session
+        commune = COMMUNE.attach(session, first) if COMMUNE.found(first) else None
+        set_committed_value(person, "commune", commune)
+    if STATE.found(first):
+        state = STATE.attach(session, first)
+    else:
         state = ConversationState(identity_id=identity.id, data={})
         session.add(state)
-    names = {row[2] for row in rows if row[2] is not None}
+    names = {row[ROLE] for row in rows if row[ROLE] is not None}
     roles = frozenset({Role.CITIZEN, *(Role(name) for name in names)})
     return Chat(person, identity, roles, state, newcomer=newcomer)
 
