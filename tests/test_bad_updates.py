@@ -13,6 +13,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.config import Settings, TelegramSettings, WebSettings
 from bot.web.telegram import SECRET_HEADER
 from tests.fakes import FakeTelegramServer
+from tests.fakes.telegram_api import text_update
 from tests.test_zalo_webhook import serving
 
 USER = 7101
@@ -63,16 +64,7 @@ async def test_an_unreadable_pushed_update_is_taken_and_skipped(
     )
     headers = {SECRET_HEADER: SECRET}
     broken = {"update_id": 41, "message": {"text": "mã OTP 778899", "chat": {"id": USER}}}
-    readable = {
-        "update_id": 42,
-        "message": {
-            "message_id": 1,
-            "date": 1_765_000_000,
-            "chat": {"id": USER, "type": "private"},
-            "from": {"id": USER, "is_bot": False, "first_name": "Lan"},
-            "text": "/start",
-        },
-    }
+    readable = text_update(42, USER, "/start")
     async with serving(pushed) as client:
         # Taken (200), so Telegram does not push it again and again; nothing is answered.
         assert (await client.post("/telegram", json=broken, headers=headers)).status_code == 200

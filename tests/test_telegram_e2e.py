@@ -13,6 +13,7 @@ from bot.core.context import Context
 from bot.core.messages import Choice, Replies, Reply
 from bot.locales import t
 from tests.fakes import FakeTelegramServer, SentMessage
+from tests.fakes.telegram_api import text_update
 
 USER = 555001
 
@@ -51,17 +52,7 @@ async def test_forged_button_payload_gets_a_polite_reply(
 async def test_duplicate_update_delivered_twice_is_answered_once(
     telegram: TelegramChannel, fake_telegram: FakeTelegramServer
 ) -> None:
-    update = {
-        "update_id": 900,
-        "message": {
-            "message_id": 1,
-            "date": 1_700_000_000,
-            "chat": {"id": USER, "type": "private"},
-            "from": {"id": USER, "is_bot": False, "first_name": "Lan"},
-            "text": "/help",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
-        },
-    }
+    update = text_update(900, USER, "/help")
     fake_telegram.enqueue_raw_update(update)
     await fake_telegram.wait_for(USER, 1)
     # Telegram may deliver an update again (e.g. after a crash before the offset was confirmed).

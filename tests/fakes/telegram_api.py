@@ -40,7 +40,7 @@ from typing import Any
 import aiohttp
 from aiohttp import BodyPartReader, web
 
-__all__ = ["FakeTelegramServer", "PushAttempt", "SentMessage"]
+__all__ = ["FakeTelegramServer", "PushAttempt", "SentMessage", "text_update"]
 
 _MAX_TEXT = 4096
 _MAX_CAPTION = 1024
@@ -150,6 +150,23 @@ class PushAttempt:
 
 
 # --------------------------------------------------------------------------- formatting
+
+
+def text_update(
+    update_id: int, user_id: int, text: str, first_name: str = "Lan"
+) -> dict[str, Any]:
+    """A private text message as Telegram sends it, for a test to deliver itself."""
+    message: dict[str, Any] = {
+        "message_id": 1,
+        "date": 1_700_000_000,
+        "chat": {"id": user_id, "type": "private"},
+        "from": {"id": user_id, "is_bot": False, "first_name": first_name},
+        "text": text,
+    }
+    if text.startswith("/"):
+        command = text.split(maxsplit=1)[0]
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": _u16(command)}]
+    return {"update_id": update_id, "message": message}
 
 
 def _u16(text: str) -> int:
