@@ -278,22 +278,15 @@ async def one_round(users: int, number: int, postgres: Server | None) -> Round:
     replies = Canned()
     clients: tuple[HttpClient, ...] = ("aiohttp", "httpx")
     runs: dict[str, Callable[[], Awaitable[float]]] = {}
-    for index, client in enumerate(clients):
-        run = 2 * number + index
-        suffix = "" if client == "aiohttp" else "_httpx"
-        runs[f"ours{suffix}"] = partial(
-            on_fresh_database, postgres, bench_dvcbot, users, rate_limit=False,
-            bot_id=10 + run, replies=replies, first_user=FIRST_USER + run * users,
-            http_client=client,
-        )  # fmt: skip
-    for index, client in enumerate(clients):
-        run = 2 * number + index
-        suffix = "" if client == "aiohttp" else "_httpx"
-        runs[f"returning{suffix}"] = partial(
-            on_fresh_database, postgres, bench_dvcbot, users, rate_limit=False,
-            bot_id=100 + run, first_user=FIRST_USER + run * users, http_client=client,
-            returning=True,
-        )  # fmt: skip
+    for label, first_bot, returning in (("ours", 10, False), ("returning", 100, True)):
+        for index, client in enumerate(clients):
+            run = 2 * number + index
+            suffix = "" if client == "aiohttp" else "_httpx"
+            runs[label + suffix] = partial(
+                on_fresh_database, postgres, bench_dvcbot, users, rate_limit=False,
+                bot_id=first_bot + run, replies=None if returning else replies,
+                first_user=FIRST_USER + run * users, http_client=client, returning=returning,
+            )  # fmt: skip
     runs["channel"] = partial(bench_channel_only, users, replies)
     runs["channel_httpx"] = partial(bench_channel_only, users, replies, "httpx")
     runs["kept"] = partial(on_fresh_database, postgres, bench_kept, users, replies)

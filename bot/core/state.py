@@ -32,12 +32,14 @@ from bot.db.models import (
 
 # Takes an update's key before any work: a duplicate fails on the primary key (IntegrityError)
 # and is skipped, so nothing is done twice.
-CLAIM = insert(ProcessedUpdate)
+CLAIM = insert(ProcessedUpdate).values(
+    key=bindparam("key"), processed_at=bindparam("now", type_=UtcDateTime)
+)
 
 
 async def claim(session: AsyncSession, key: str, now: datetime) -> None:
     """Take an update's key on its own (see CLAIM); `load_chat` takes it with the load."""
-    await (await session.connection()).execute(CLAIM, {"key": key, "processed_at": now})
+    await (await session.connection()).execute(CLAIM, {"key": key, "now": now})
 
 
 async def identify(
@@ -119,11 +121,7 @@ NEWCOMER = CHAT.add_columns(*COMMUNE.columns).outerjoin(
 )
 # On PostgreSQL the update's claim rides in the load (a data-modifying CTE, which SQLite lacks):
 # a round trip less for every update. A duplicate still fails before any work.
-CLAIM_AND_CHAT = CHAT.add_cte(
-    insert(ProcessedUpdate)
-    .values(key=bindparam("key"), processed_at=bindparam("now", type_=UtcDateTime))
-    .cte("claim")
-)
+CLAIM_AND_CHAT = CHAT.add_cte(CLAIM.cte("claim"))
 
 
 async def load_chat(session: AsyncSession, incoming: Incoming, now: datetime) -> Chat:
